@@ -1,0 +1,68 @@
+//! `action=checktoken` (MediaWiki 1.25+).
+
+use crate::response::Envelope;
+use crate::{ActionRequest, Error, Token, TokenType};
+
+use super::{object_at, str_field};
+
+/// Checks a token. Sent as a POST with the token in the body (the server
+/// accepts both methods; the token never goes into a URL).
+///
+/// ```
+/// use mw_protocol::{actions::checktoken, Token, TokenType};
+/// let req = checktoken::request(&TokenType::CSRF, &Token::new("+\\"), Some(60));
+/// assert_eq!(req.param_value("maxtokenage"), Some("60"));
+/// ```
+pub fn request(ty: &TokenType, token: &Token, max_age_secs: Option<u64>) -> ActionRequest {
+    let mut req = ActionRequest::post("checktoken").param("type", ty.as_str());
+    if let Some(age) = max_age_secs {
+        req = req.param("maxtokenage", age.to_string());
+    }
+    req.token("token", token.clone())
+}
+
+/// What the server said of the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenValidity {
+    /// The token is valid.
+    Valid,
+    /// The token is not valid for this session and type.
+    Invalid,
+    /// The token matches but is older than `maxtokenage`.
+    Expired,
+}
+
+/// The result of `action=checktoken`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct TokenCheck {
+    /// Valid, invalid or expired.
+    pub result: TokenValidity,
+    /// When the token was made (ISO 8601), when the server could read it
+    /// from the token.
+    pub generated: Option<String>,
+}
+
+/// Reads `checktoken.result` and `checktoken.generated`. The errors of
+/// both generations (`notoken`/`notype`/`unknown_type` up to 1.34,
+/// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
+/// [`ApiError::missing_param`](crate::ApiError::missing_param).
+pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
+    let obj = object_at(env, &["checktoken"])?;
+    let result = match str_field(obj, "result")? {
+        "valid" => TokenValidity::Valid,
+        "invalid" => TokenValidity::Invalid,
+        "expired" => TokenValidity::Expired,
+        other => {
+            return Err(Error::Decode(format!(
+                "unknown checktoken result {other:?}"
+            )));
+        }
+    };
+    let generated = obj
+        .get("generated")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    Ok(TokenCheck { result, generated })
+}

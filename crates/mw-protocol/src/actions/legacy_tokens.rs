@@ -1,0 +1,113 @@
+//! The deprecated token APIs: `action=tokens` (MediaWiki 1.20–1.36) and the
+//! per-module parameters `intoken`, `rvtoken`, `rctoken`, `ustoken` and
+//! `uiprop=preferencestoken` (deprecated in 1.24, removed in 1.37).
+//!
+//! Their deprecation warnings come out of
+//! [`parse_envelope`](crate::response::parse_envelope) as
+//! [`Warning`](crate::Warning)s whose
+//! [`is_deprecation`](crate::Warning::is_deprecation) is true.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::tokens::{TokenSet, parse_token_map};
+use crate::response::Envelope;
+use crate::{ActionRequest, Error, Token, TokenType};
+
+/// `action=tokens&type=…` with the legacy names of the given types
+/// (`csrf` → `edit`). Fails with [`Error::Unsupported`] for a type that API
+/// never had (`rollback`, `userrights`, `login`, `createaccount`).
+///
+/// ```
+/// use mw_protocol::{actions::legacy_tokens, TokenType};
+/// let req = legacy_tokens::request(&[TokenType::CSRF, TokenType::WATCH])?;
+/// assert_eq!(req.action(), "tokens");
+/// assert_eq!(req.param_value("type"), Some("edit|watch"));
+/// assert!(legacy_tokens::request(&[TokenType::LOGIN]).is_err());
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
+    let names = types
+        .iter()
+        .map(|t| {
+            t.legacy_name().ok_or_else(|| {
+                Error::Unsupported(format!("no {t} token on a wiki without meta=tokens"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ActionRequest::get("tokens").param("type", names.join("|")))
+}
+
+/// Reads `tokens.<name>token`, mapping legacy names to current types
+/// (`edittoken` → csrf).
+pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
+    let tokens = env
+        .get(&["tokens"])
+        .ok_or_else(|| Error::Decode("missing object tokens".into()))?;
+    let tokens = parse_token_map(tokens, |name| {
+        TokenType::from_legacy_name(name).ok_or_else(|| Error::Decode(String::new()))
+    })?;
+    Ok(TokenSet {
+        tokens,
+        meta_tokens_available: false,
+    })
+}
+
+/// `action=query&prop=info&intoken=…&titles=…`: the oldest way to get
+/// page-bound tokens (`edit`, `delete`, `protect`, `move`, `block`,
+/// `unblock`, `email`, `import`, `watch`).
+pub fn intoken_request(titles: &str, legacy_names: &[&str]) -> ActionRequest {
+    ActionRequest::get("query")
+        .param("prop", "info")
+        .param("titles", titles)
+        .param("intoken", legacy_names.join("|"))
+}
+
+/// Collects the tokens that the per-module parameters put in a `query`
+/// result: `pages[*].<name>token` (`intoken`),
+/// `pages[*].revisions[*].rollbacktoken` (`rvtoken`),
+/// `recentchanges[*].patroltoken` (`rctoken`), `users[*].userrightstoken`
+/// (`ustoken`) and `userinfo.preferencestoken`. Names map to current types;
+/// the first token of each type wins.
+pub fn parse_module_tokens(env: &Envelope) -> Result<BTreeMap<TokenType, Token>, Error> {
+    let mut out = BTreeMap::new();
+    let Some(query) = env.get(&["query"]) else {
+        return Ok(out);
+    };
+    let mut add = |obj: &Value| -> Result<(), Error> {
+        if let Value::Object(_) = obj {
+            let found = parse_token_map(obj, |name| {
+                TokenType::from_legacy_name(name).ok_or_else(|| Error::Decode(String::new()))
+            })?;
+            for (ty, token) in found {
+                out.entry(ty).or_insert(token);
+            }
+        }
+        Ok(())
+    };
+    for page in values_of(query.get("pages")) {
+        add(page)?;
+        for rev in values_of(page.get("revisions")) {
+            add(rev)?;
+        }
+    }
+    for list in ["recentchanges", "users"] {
+        for item in values_of(query.get(list)) {
+            add(item)?;
+        }
+    }
+    if let Some(ui) = query.get("userinfo") {
+        add(ui)?;
+    }
+    Ok(out)
+}
+
+/// The members of a list (fv2) or of an id-keyed object (fv1).
+fn values_of(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(Value::Object(o)) => o.values().collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,79 @@
+//! `action=login` (bot passwords; main accounts with a deprecation warning).
+
+use serde_json::Value;
+
+use crate::response::Envelope;
+use crate::{ActionRequest, Error, Password, Token};
+
+use super::{message_text, object_at, str_field};
+
+/// `action=login` as a POST: `lgname`, then `lgpassword`, then `lgtoken`
+/// last. Without a token, MediaWiki answers `NeedToken` (the two-step flow
+/// of wikis before 1.27, which had no login token in `meta=tokens`).
+///
+/// ```
+/// use mw_protocol::{actions::login, Password, Token};
+/// let req = login::request("Bot@app", &Password::new("secret"), Some(&Token::new("t+\\")));
+/// let http = req.to_http(&"https://w.example/w/api.php".parse().unwrap(), "demo/1.0")?;
+/// let body = std::str::from_utf8(http.body()).unwrap();
+/// assert!(body.ends_with("&lgname=Bot%40app&lgpassword=secret&lgtoken=t%2B%5C"));
+/// assert!(!http.uri().to_string().contains("secret"));
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn request(username: &str, password: &Password, token: Option<&Token>) -> ActionRequest {
+    let req = ActionRequest::post("login")
+        .param("lgname", username)
+        .password("lgpassword", password.clone());
+    match token {
+        Some(t) => req.token("lgtoken", t.clone()),
+        None => req,
+    }
+}
+
+/// A login response that is not a failure.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum LoginResponse {
+    /// Logged in.
+    Success {
+        /// The user id (`lguserid`).
+        user_id: Option<u64>,
+        /// The canonical user name (`lgusername`).
+        username: String,
+    },
+    /// Send the login again with this token (MediaWiki ≤1.26, or when no
+    /// token was sent).
+    NeedToken {
+        /// The token to send, when the server gave one.
+        token: Option<Token>,
+    },
+}
+
+/// Reads `login.result`. Every result other than `Success` and `NeedToken`
+/// (`WrongToken`, `Failed`, `Aborted`, and before 1.28 `NoName`,
+/// `Illegal`, `NotExists`, `WrongPass`, `WrongPluginPass`, `EmptyPass`,
+/// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
+/// the server's reason and `wait`.
+pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
+    let obj = object_at(env, &["login"])?;
+    match str_field(obj, "result")? {
+        "Success" => Ok(LoginResponse::Success {
+            user_id: obj.get("lguserid").and_then(Value::as_u64),
+            username: obj
+                .get("lgusername")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        }),
+        "NeedToken" => Ok(LoginResponse::NeedToken {
+            token: obj.get("token").and_then(Value::as_str).map(Token::new),
+        }),
+        other => Err(Error::Login {
+            result: other.to_owned(),
+            reason: obj.get("reason").and_then(message_text),
+            wait: obj
+                .get("wait")
+                .and_then(|w| w.as_u64().or_else(|| w.as_str()?.parse().ok())),
+        }),
+    }
+}

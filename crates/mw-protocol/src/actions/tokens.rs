@@ -1,0 +1,117 @@
+//! `action=query&meta=tokens` (MediaWiki 1.24+).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::response::Envelope;
+use crate::{ActionRequest, Error, Token, TokenType};
+
+/// Asks for one or more token types in one GET request.
+///
+/// ```
+/// use mw_protocol::{actions::tokens, TokenType};
+/// let req = tokens::request(&[TokenType::CSRF, TokenType::WATCH]);
+/// assert_eq!(req.param_value("type"), Some("csrf|watch"));
+/// ```
+pub fn request(types: &[TokenType]) -> ActionRequest {
+    let names: Vec<&str> = types.iter().map(TokenType::as_str).collect();
+    ActionRequest::get("query")
+        .param("meta", "tokens")
+        .param("type", names.join("|"))
+}
+
+/// The tokens a response held.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct TokenSet {
+    /// The tokens, by type.
+    pub tokens: BTreeMap<TokenType, Token>,
+    /// `false` when the wiki does not have `meta=tokens` at all
+    /// (MediaWiki ≤1.23): use [`legacy_tokens`](super::legacy_tokens).
+    pub meta_tokens_available: bool,
+}
+
+impl TokenSet {
+    /// The token of a type, if the response had it.
+    pub fn get(&self, ty: &TokenType) -> Option<&Token> {
+        self.tokens.get(ty)
+    }
+}
+
+/// Reads `query.tokens`.
+///
+/// * Every `<type>token` key becomes an entry (extension types included);
+///   a value that is not a string is a decode error.
+/// * A wiki without `meta=tokens` (its "Unrecognized value for parameter
+///   'meta': tokens" warning, or `unrecognizedvalues` on `meta`) gives
+///   `meta_tokens_available: false` and no tokens.
+/// * Tokens withheld for lack of same-origin security
+///   (`apiwarn-tokens-origin`) give [`Error::Unsupported`].
+/// * Unknown types are dropped by the server with a warning: they are simply
+///   absent here.
+pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
+    let Some(tokens) = env.get(&["query", "tokens"]) else {
+        if env.warnings.iter().any(is_meta_tokens_unknown) {
+            return Ok(TokenSet {
+                tokens: BTreeMap::new(),
+                meta_tokens_available: false,
+            });
+        }
+        if env.warnings.iter().any(|w| {
+            w.code.as_deref() == Some("apiwarn-tokens-origin")
+                || w.text.starts_with("Tokens may not be obtained")
+        }) {
+            return Err(Error::Unsupported(
+                "tokens withheld: the same-origin policy is not applied to this request".into(),
+            ));
+        }
+        return Err(Error::Decode("missing object query.tokens".into()));
+    };
+    Ok(TokenSet {
+        tokens: parse_token_map(tokens, TokenType::new)?,
+        meta_tokens_available: true,
+    })
+}
+
+/// Reads a `{"<name>token": "…"}` object, naming types with `name_to_type`
+/// (entries it rejects are skipped). An empty PHP array `[]` is an empty map.
+pub(crate) fn parse_token_map(
+    value: &Value,
+    name_to_type: impl Fn(&str) -> Result<TokenType, Error>,
+) -> Result<BTreeMap<TokenType, Token>, Error> {
+    let obj = match value {
+        Value::Object(o) => o,
+        Value::Array(a) if a.is_empty() => return Ok(BTreeMap::new()),
+        _ => return Err(Error::Decode("tokens is not an object".into())),
+    };
+    let mut out = BTreeMap::new();
+    for (key, v) in obj {
+        let Some(name) = key.strip_suffix("token") else {
+            continue;
+        };
+        let Ok(ty) = name_to_type(name) else { continue };
+        let Value::String(s) = v else {
+            return Err(Error::Decode(format!("token {key} is not a string")));
+        };
+        out.insert(ty, Token::new(s.as_str()));
+    }
+    Ok(out)
+}
+
+/// The warning of a wiki that has no `meta=tokens` module.
+fn is_meta_tokens_unknown(w: &crate::Warning) -> bool {
+    if w.code.as_deref() == Some("unrecognizedvalues") {
+        let values = w
+            .data
+            .as_ref()
+            .and_then(|d| d.get("values"))
+            .and_then(Value::as_array);
+        return w.text.contains("\"meta\"")
+            && values.is_some_and(|v| v.iter().any(|x| x.as_str() == Some("tokens")));
+    }
+    let t = &w.text;
+    t.contains("Unrecognized value for parameter")
+        && (t.contains("'meta'") || t.contains("\"meta\""))
+        && t.contains("tokens")
+}

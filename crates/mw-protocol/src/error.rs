@@ -1,0 +1,87 @@
+//! The crate's one error type.
+
+use std::time::Duration;
+
+use crate::response::ApiError;
+
+/// Everything that can go wrong in a flow.
+///
+/// Messages never contain a token or a password.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a MediaWiki API error (`badtoken`,
+    /// `maxlag`, `mustpostparams`, …), in any error format.
+    #[error("api error: {0}")]
+    Api(Box<ApiError>),
+    /// The server answered with an HTTP error status and no API error body
+    /// (a 429 or 503 from a cache, a 502 from a proxy).
+    #[error("http status {status}{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    Http {
+        /// The HTTP status code.
+        status: u16,
+        /// The server's `Retry-After`, when it sent a valid one.
+        retry_after: Option<Duration>,
+    },
+    /// The body is not a MediaWiki API response: not JSON, truncated, an
+    /// HTML page, or JSON of the wrong shape.
+    #[error("invalid response: {0}")]
+    Decode(String),
+    /// `action=login` or `action=clientlogin` did not log in.
+    #[error("login failed: {result}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Login {
+        /// The server's result (`Failed`, `WrongToken`, `Throttled`,
+        /// `Aborted`, `NeedToken`, `FAIL`, …).
+        result: String,
+        /// The server's reason, when it gave one.
+        reason: Option<String>,
+        /// Seconds to wait, for `Throttled` (MediaWiki ≤1.26).
+        wait: Option<u64>,
+    },
+    /// The server no longer knows the logged-in session (a `+\` csrf token
+    /// or `assertuserfailed` after a successful login), and it could not
+    /// be restored by logging in again.
+    #[error("session lost: {0}")]
+    SessionLost(String),
+    /// The wiki does not offer what was asked (a token type it does not
+    /// know, a feature of a newer MediaWiki).
+    #[error("unsupported by this wiki: {0}")]
+    Unsupported(String),
+    /// The caller passed something invalid (a bad URL or token type name).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The driver reported that the request could not be completed
+    /// (connection refused, timeout, body too large, …).
+    #[error("transport error: {0}")]
+    Transport(String),
+}
+
+impl Error {
+    /// The API error, when this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The API error code, when this is an API error (`badtoken`).
+    pub fn code(&self) -> Option<&str> {
+        self.api().map(|e| e.code.as_str())
+    }
+
+    /// How long the server asked the client to wait, from `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => e.retry_after,
+            Error::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
+}

@@ -1,0 +1,69 @@
+//! Reading one error or warning message in any of MediaWiki's formats.
+
+use serde_json::Value;
+
+/// The parts common to an error and a warning.
+pub(crate) struct Message {
+    pub code: Option<String>,
+    pub text: String,
+    pub module: Option<String>,
+    pub data: Option<Value>,
+}
+
+/// Reads one element of a non-bc `errors[]` / `warnings[]` list:
+/// `{code, text|html|*|key+params, data?, module}`.
+pub(crate) fn from_list_item(item: &Value) -> Option<Message> {
+    let obj = item.as_object()?;
+    let code = obj.get("code").and_then(Value::as_str).map(str::to_owned);
+    let text = ["text", "html", "*"]
+        .iter()
+        .find_map(|k| obj.get(*k).and_then(Value::as_str))
+        .map(str::to_owned)
+        .or_else(|| raw_key_text(obj))
+        .unwrap_or_default();
+    if code.is_none() && text.is_empty() {
+        return None;
+    }
+    Some(Message {
+        code,
+        text,
+        module: obj.get("module").and_then(Value::as_str).map(str::to_owned),
+        data: obj.get("data").cloned(),
+    })
+}
+
+/// `errorformat=raw` gives a message key and its parameters instead of text.
+fn raw_key_text(obj: &serde_json::Map<String, Value>) -> Option<String> {
+    let key = obj.get("key")?.as_str()?;
+    let params: Vec<String> = obj
+        .get("params")
+        .and_then(Value::as_array)
+        .map(|ps| ps.iter().map(value_text).collect())
+        .unwrap_or_default();
+    if params.is_empty() {
+        Some(key.to_owned())
+    } else {
+        Some(format!("{key}: {}", params.join(", ")))
+    }
+}
+
+/// A JSON value as message text (strings bare, anything else as JSON).
+pub(crate) fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The text of a bc-format warning block, `{"*": "…"}` (fv1) or
+/// `{"warnings": "…"}` (fv2), or a bare string.
+pub(crate) fn bc_block_text(block: &Value) -> Option<String> {
+    match block {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => ["warnings", "*"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str))
+            .map(str::to_owned),
+        _ => None,
+    }
+}

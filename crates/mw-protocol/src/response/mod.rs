@@ -1,0 +1,19 @@
+//! The response envelope every module shares: errors, warnings,
+//! `servedby`, `requestid`, in `formatversion=1` and `2`, the bc error
+//! format and `errorformat=plaintext|wikitext|html|raw|none`.
+
+mod api_error;
+mod envelope;
+mod message;
+mod retry_after;
+mod warning;
+
+pub use api_error::ApiError;
+pub use envelope::{Envelope, parse_envelope};
+pub use retry_after::parse_retry_after;
+pub use warning::Warning;
+
+/// The text of a message object in any non-bc error format.
+pub(crate) fn message_text_of(v: &serde_json::Value) -> Option<String> {
+    message::from_list_item(v).map(|m| m.text)
+}

@@ -1,0 +1,606 @@
+//! The flows a session runs: one small state machine per operation.
+
+use std::collections::BTreeMap;
+
+use url::Url;
+
+use super::state::{Credentials, Ctx, TokenApi, User};
+use super::{ActionCall, Output};
+use crate::actions::{centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens};
+use crate::response::Envelope;
+use crate::{ActionRequest, Error, Password, Token, TokenType};
+
+/// Where a request goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Home,
+    Foreign(Url),
+}
+
+/// What a flow asks the session to do next.
+pub(crate) enum Step {
+    Send(Target, ActionRequest),
+    NeedToken(TokenType),
+    NeedRelogin,
+    Done(Result<Output, Error>),
+    /// Only from [`FetchTokens`].
+    Fetched(Fetched),
+}
+
+/// The result of a token fetch, for the operations waiting on it.
+pub(crate) struct Fetched {
+    pub tokens: BTreeMap<TokenType, Token>,
+    /// Types answered with `+\` although logged in: the session is lost.
+    pub lost: Vec<TokenType>,
+    pub error: Option<Error>,
+}
+
+pub(crate) trait Flow: Send {
+    fn start(&mut self, cx: &mut Ctx) -> Step;
+
+    fn on_token(&mut self, _cx: &mut Ctx, _token: Token) -> Step {
+        Step::Done(Err(Error::Decode("internal: unexpected token".into())))
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step;
+
+    /// The session is lost and cannot be restored by logging in again.
+    fn on_session_lost(&mut self, cx: &mut Ctx) -> Step {
+        cx.lost();
+        Step::Done(Err(Error::SessionLost(
+            "the wiki no longer recognizes the logged-in session".into(),
+        )))
+    }
+
+    /// What to send after a backoff; `None` resends the last request.
+    fn retry(&mut self, _cx: &mut Ctx) -> Option<Step> {
+        None
+    }
+
+    /// The token types a fetch asks for.
+    fn fetch_types(&self) -> Vec<TokenType> {
+        Vec::new()
+    }
+}
+
+fn done<T>(res: Result<T, Error>, f: impl FnOnce(T) -> Output) -> Step {
+    Step::Done(res.map(f))
+}
+
+// ---- token fetch (internal) ----
+
+pub(crate) struct FetchTokens {
+    types: Vec<TokenType>,
+}
+
+impl FetchTokens {
+    pub fn new(types: Vec<TokenType>) -> Self {
+        FetchTokens { types }
+    }
+
+    fn legacy_request(&self, cx: &Ctx) -> Step {
+        let mappable: Vec<TokenType> = self
+            .types
+            .iter()
+            .filter(|t| t.legacy_name().is_some())
+            .cloned()
+            .collect();
+        if mappable.is_empty() {
+            let names: Vec<&str> = self.types.iter().map(TokenType::as_str).collect();
+            return Step::Fetched(Fetched {
+                tokens: BTreeMap::new(),
+                lost: Vec::new(),
+                error: Some(Error::Unsupported(format!(
+                    "no {} token on a wiki without meta=tokens",
+                    names.join("|")
+                ))),
+            });
+        }
+        match legacy_tokens::request(&mappable) {
+            Ok(req) => Step::Send(Target::Home, cx.with_maxlag(req)),
+            Err(e) => Step::Fetched(Fetched {
+                tokens: BTreeMap::new(),
+                lost: Vec::new(),
+                error: Some(e),
+            }),
+        }
+    }
+
+    fn fetched(&self, cx: &Ctx, mut tokens: BTreeMap<TokenType, Token>) -> Step {
+        let mut lost = Vec::new();
+        if cx.user.is_some() {
+            tokens.retain(|ty, token| {
+                let anonymous = ty.is_user_bound() && token.is_anonymous();
+                if anonymous {
+                    lost.push(ty.clone());
+                }
+                !anonymous
+            });
+        }
+        Step::Fetched(Fetched {
+            tokens,
+            lost,
+            error: None,
+        })
+    }
+}
+
+impl Flow for FetchTokens {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        match cx.token_api {
+            TokenApi::ActionTokens => self.legacy_request(cx),
+            _ => Step::Send(Target::Home, cx.with_maxlag(tokens::request(&self.types))),
+        }
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let env = match res {
+            Ok(env) => env,
+            Err(e) => {
+                return Step::Fetched(Fetched {
+                    tokens: BTreeMap::new(),
+                    lost: Vec::new(),
+                    error: Some(e),
+                });
+            }
+        };
+        let parsed = if cx.token_api == TokenApi::ActionTokens {
+            legacy_tokens::parse(&env)
+        } else {
+            tokens::parse(&env)
+        };
+        match parsed {
+            Ok(set) if cx.token_api != TokenApi::ActionTokens && !set.meta_tokens_available => {
+                cx.token_api = TokenApi::ActionTokens;
+                self.legacy_request(cx)
+            }
+            Ok(set) => {
+                if cx.token_api == TokenApi::Unknown {
+                    cx.token_api = TokenApi::MetaTokens;
+                }
+                self.fetched(cx, set.tokens)
+            }
+            Err(e) => Step::Fetched(Fetched {
+                tokens: BTreeMap::new(),
+                lost: Vec::new(),
+                error: Some(e),
+            }),
+        }
+    }
+
+    fn on_session_lost(&mut self, _cx: &mut Ctx) -> Step {
+        self.fetched_lost()
+    }
+
+    fn fetch_types(&self) -> Vec<TokenType> {
+        self.types.clone()
+    }
+}
+
+impl FetchTokens {
+    fn fetched_lost(&self) -> Step {
+        Step::Fetched(Fetched {
+            tokens: BTreeMap::new(),
+            lost: self.types.clone(),
+            error: None,
+        })
+    }
+}
+
+// ---- login ----
+
+enum LoginStage {
+    FetchToken,
+    Post { followed_need_token: bool },
+}
+
+pub(crate) struct Login {
+    creds: Credentials,
+    remember: bool,
+    stage: LoginStage,
+}
+
+impl Login {
+    pub fn new(creds: Credentials, remember: bool) -> Self {
+        Login {
+            creds,
+            remember,
+            stage: LoginStage::FetchToken,
+        }
+    }
+
+    fn post(&mut self, token: Option<&Token>, followed_need_token: bool) -> Step {
+        self.stage = LoginStage::Post {
+            followed_need_token,
+        };
+        Step::Send(
+            Target::Home,
+            login::request(&self.creds.username, &self.creds.password, token),
+        )
+    }
+}
+
+impl Flow for Login {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        if cx.token_api == TokenApi::ActionTokens {
+            return self.post(None, false);
+        }
+        self.stage = LoginStage::FetchToken;
+        Step::Send(
+            Target::Home,
+            cx.with_maxlag(tokens::request(&[TokenType::LOGIN])),
+        )
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let env = match res {
+            Ok(env) => env,
+            Err(e) => return Step::Done(Err(e)),
+        };
+        match self.stage {
+            LoginStage::FetchToken => match tokens::parse(&env) {
+                Ok(set) if !set.meta_tokens_available => {
+                    cx.token_api = TokenApi::ActionTokens;
+                    self.post(None, false)
+                }
+                Ok(set) => {
+                    cx.token_api = TokenApi::MetaTokens;
+                    // 1.24–1.26 have meta=tokens but no login type: post
+                    // without a token and follow NeedToken.
+                    let token = set.get(&TokenType::LOGIN).cloned();
+                    self.post(token.as_ref(), false)
+                }
+                Err(e) => Step::Done(Err(e)),
+            },
+            LoginStage::Post {
+                followed_need_token,
+            } => match login::parse(&env) {
+                Ok(login::LoginResponse::Success { user_id, username }) => {
+                    let name = if username.is_empty() {
+                        self.creds
+                            .username
+                            .split('@')
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    } else {
+                        username
+                    };
+                    let user = User { name, id: user_id };
+                    cx.logged_in(user.clone());
+                    if self.remember {
+                        cx.credentials = Some(self.creds.clone());
+                    }
+                    Step::Done(Ok(Output::LoggedIn(user)))
+                }
+                Ok(login::LoginResponse::NeedToken { token: Some(token) })
+                    if !followed_need_token =>
+                {
+                    self.post(Some(&token), true)
+                }
+                Ok(login::LoginResponse::NeedToken { .. }) => Step::Done(Err(Error::Login {
+                    result: "NeedToken".into(),
+                    reason: Some(
+                        "the server did not accept the login token (are its cookies kept?)".into(),
+                    ),
+                    wait: None,
+                })),
+                Err(e) => Step::Done(Err(e)),
+            },
+        }
+    }
+}
+
+// ---- clientlogin ----
+
+enum ClientLoginKind {
+    Start {
+        username: String,
+        password: Password,
+        return_url: String,
+    },
+    Continue {
+        fields: Vec<(String, String)>,
+    },
+}
+
+pub(crate) struct ClientLogin {
+    kind: ClientLoginKind,
+}
+
+impl ClientLogin {
+    pub fn start(username: &str, password: Password, return_url: &str) -> Self {
+        ClientLogin {
+            kind: ClientLoginKind::Start {
+                username: username.to_owned(),
+                password,
+                return_url: return_url.to_owned(),
+            },
+        }
+    }
+
+    pub fn resume(fields: Vec<(String, String)>) -> Self {
+        ClientLogin {
+            kind: ClientLoginKind::Continue { fields },
+        }
+    }
+}
+
+impl Flow for ClientLogin {
+    fn start(&mut self, _cx: &mut Ctx) -> Step {
+        Step::NeedToken(TokenType::LOGIN)
+    }
+
+    fn on_token(&mut self, _cx: &mut Ctx, token: Token) -> Step {
+        let req = match &self.kind {
+            ClientLoginKind::Start {
+                username,
+                password,
+                return_url,
+            } => clientlogin::start_request(username, password, return_url, &token),
+            ClientLoginKind::Continue { fields } => clientlogin::continue_request(fields, &token),
+        };
+        Step::Send(Target::Home, req)
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let resp = match res.and_then(|env| clientlogin::parse(&env)) {
+            Ok(resp) => resp,
+            Err(e) => return Step::Done(Err(e)),
+        };
+        match &resp.status {
+            clientlogin::ClientLoginStatus::Pass { username } => {
+                let user = User {
+                    name: username.clone(),
+                    id: None,
+                };
+                cx.logged_in(user.clone());
+                Step::Done(Ok(Output::LoggedIn(user)))
+            }
+            clientlogin::ClientLoginStatus::Fail => Step::Done(Err(Error::Login {
+                result: "FAIL".into(),
+                reason: resp.message.clone(),
+                wait: None,
+            })),
+            _ => Step::Done(Ok(Output::ClientLogin(resp))),
+        }
+    }
+}
+
+// ---- tokens, checktoken, call ----
+
+pub(crate) struct GetToken {
+    pub ty: TokenType,
+}
+
+impl Flow for GetToken {
+    fn start(&mut self, _cx: &mut Ctx) -> Step {
+        Step::NeedToken(self.ty.clone())
+    }
+
+    fn on_token(&mut self, _cx: &mut Ctx, token: Token) -> Step {
+        Step::Done(Ok(Output::Token(token)))
+    }
+
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        Step::Done(res.map(Output::Response))
+    }
+}
+
+pub(crate) struct CheckToken {
+    pub ty: TokenType,
+    pub token: Token,
+    pub max_age_secs: Option<u64>,
+}
+
+impl Flow for CheckToken {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        let req = checktoken::request(&self.ty, &self.token, self.max_age_secs);
+        Step::Send(Target::Home, cx.with_maxlag(req))
+    }
+
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        done(
+            res.and_then(|env| checktoken::parse(&env)),
+            Output::TokenCheck,
+        )
+    }
+}
+
+pub(crate) struct Call {
+    call: ActionCall,
+}
+
+impl Call {
+    pub fn new(call: ActionCall) -> Self {
+        Call { call }
+    }
+}
+
+impl Flow for Call {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        match &self.call.token {
+            Some((ty, _)) => Step::NeedToken(ty.clone()),
+            None => Step::Send(Target::Home, cx.decorate(self.call.request.clone())),
+        }
+    }
+
+    fn on_token(&mut self, cx: &mut Ctx, token: Token) -> Step {
+        let param = self
+            .call
+            .token
+            .as_ref()
+            .map_or("token", |(_, p)| p.as_str());
+        let req = self.call.request.clone().token(param, token);
+        Step::Send(Target::Home, cx.decorate(req))
+    }
+
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        done(res, Output::Response)
+    }
+}
+
+// ---- logout ----
+
+pub(crate) struct Logout;
+
+impl Flow for Logout {
+    fn start(&mut self, _cx: &mut Ctx) -> Step {
+        Step::NeedToken(TokenType::CSRF)
+    }
+
+    fn on_token(&mut self, _cx: &mut Ctx, token: Token) -> Step {
+        Step::Send(Target::Home, logout::request(Some(&token)))
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let outcome = res.and_then(|env| logout::parse(&env));
+        if outcome.is_ok() {
+            cx.logged_out();
+        }
+        done(outcome, Output::LoggedOut)
+    }
+
+    /// A lost session is already logged out: forget it.
+    fn on_session_lost(&mut self, cx: &mut Ctx) -> Step {
+        cx.logged_out();
+        Step::Done(Ok(Output::LoggedOut(logout::LogoutOutcome::NotLoggedIn)))
+    }
+}
+
+// ---- CentralAuth foreign call ----
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ForeignStage {
+    CentralTokenForTokens,
+    ForeignTokens,
+    CentralTokenForCall,
+    ForeignCall,
+}
+
+pub(crate) struct Foreign {
+    url: Url,
+    call: ActionCall,
+    stage: ForeignStage,
+    foreign_token: Option<Token>,
+    restarted: bool,
+}
+
+impl Foreign {
+    pub fn new(url: Url, call: ActionCall) -> Self {
+        Foreign {
+            url,
+            call,
+            stage: ForeignStage::CentralTokenForCall,
+            foreign_token: None,
+            restarted: false,
+        }
+    }
+
+    fn central_token(&mut self, stage: ForeignStage) -> Step {
+        self.stage = stage;
+        Step::Send(Target::Home, centralauth::request())
+    }
+
+    fn foreign(&mut self, cx: &Ctx, central: &Token) -> Step {
+        match self.stage {
+            ForeignStage::CentralTokenForTokens => {
+                self.stage = ForeignStage::ForeignTokens;
+                let ty = self
+                    .call
+                    .token
+                    .as_ref()
+                    .map(|(t, _)| t.clone())
+                    .unwrap_or(TokenType::CSRF);
+                let req = centralauth::foreign_request(tokens::request(&[ty]), central);
+                Step::Send(Target::Foreign(self.url.clone()), cx.with_maxlag(req))
+            }
+            _ => {
+                self.stage = ForeignStage::ForeignCall;
+                let mut req = self.call.request.clone();
+                if let (Some((_, param)), Some(token)) = (&self.call.token, &self.foreign_token) {
+                    req = req.token(param.as_str(), token.clone());
+                }
+                let req = centralauth::foreign_request(cx.with_maxlag(req), central);
+                Step::Send(Target::Foreign(self.url.clone()), req)
+            }
+        }
+    }
+}
+
+impl Flow for Foreign {
+    fn start(&mut self, _cx: &mut Ctx) -> Step {
+        self.foreign_token = None;
+        if self.call.token.is_some() {
+            self.central_token(ForeignStage::CentralTokenForTokens)
+        } else {
+            self.central_token(ForeignStage::CentralTokenForCall)
+        }
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let env = match res {
+            Ok(env) => env,
+            Err(e)
+                if e.code() == Some("badtoken")
+                    && matches!(
+                        self.stage,
+                        ForeignStage::ForeignTokens | ForeignStage::ForeignCall
+                    )
+                    && !self.restarted =>
+            {
+                // The centralauthtoken (single use, one minute) or the
+                // foreign token was refused: start over once.
+                self.restarted = true;
+                return self.start(cx);
+            }
+            Err(e) => return Step::Done(Err(e)),
+        };
+        match self.stage {
+            ForeignStage::CentralTokenForTokens | ForeignStage::CentralTokenForCall => {
+                match centralauth::parse(&env) {
+                    Ok(central) => self.foreign(cx, &central),
+                    Err(e) => Step::Done(Err(e)),
+                }
+            }
+            ForeignStage::ForeignTokens => {
+                let ty = self
+                    .call
+                    .token
+                    .as_ref()
+                    .map(|(t, _)| t.clone())
+                    .unwrap_or(TokenType::CSRF);
+                match tokens::parse(&env).map(|set| set.get(&ty).cloned()) {
+                    Ok(Some(token)) if ty.is_user_bound() && token.is_anonymous() => {
+                        Step::Done(Err(Error::SessionLost(
+                            "the foreign wiki did not accept the centralauthtoken session".into(),
+                        )))
+                    }
+                    Ok(Some(token)) => {
+                        self.foreign_token = Some(token);
+                        self.central_token(ForeignStage::CentralTokenForCall)
+                    }
+                    Ok(None) => Step::Done(Err(Error::Unsupported(format!(
+                        "the foreign wiki returned no {ty} token"
+                    )))),
+                    Err(e) => Step::Done(Err(e)),
+                }
+            }
+            ForeignStage::ForeignCall => Step::Done(Ok(Output::Response(env))),
+        }
+    }
+
+    /// A centralauthtoken is single-use: a retried foreign request needs a
+    /// fresh one.
+    fn retry(&mut self, _cx: &mut Ctx) -> Option<Step> {
+        match self.stage {
+            ForeignStage::ForeignTokens => {
+                Some(self.central_token(ForeignStage::CentralTokenForTokens))
+            }
+            ForeignStage::ForeignCall => {
+                Some(self.central_token(ForeignStage::CentralTokenForCall))
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,706 @@
+//! The sans-IO session: every flow of the token and session life cycle.
+//!
+//! A [`Session`] never touches the network or the clock. Its methods come
+//! in four families, used in this order by a driver:
+//!
+//! 1. **Commands** start an operation and return its [`OpId`]:
+//!    [`login`](Session::login), [`client_login`](Session::client_login),
+//!    [`get_token`](Session::get_token), [`check_token`](Session::check_token),
+//!    [`call`](Session::call), [`logout`](Session::logout),
+//!    [`foreign_call`](Session::foreign_call).
+//! 2. **`poll_transmit`** gives the next HTTP request to send, tagged with a
+//!    [`RequestId`]; call it until it returns `None`.
+//! 3. **Inputs**: [`handle_response`](Session::handle_response) with the
+//!    response to a request (or
+//!    [`handle_transport_error`](Session::handle_transport_error)), and
+//!    [`handle_timeout`](Session::handle_timeout) once
+//!    [`poll_timeout`](Session::poll_timeout)'s instant has passed.
+//! 4. **`poll_event`** gives each finished operation's result.
+//!
+//! The session keeps the token cache (tied to the logged-in user), decides
+//! retries (`badtoken` once, `maxlag`/`ratelimited`/429/503 with backoff),
+//! falls back to `action=tokens` on wikis without `meta=tokens`, notices a
+//! lost session and logs in again when it has the credentials. Cookies are
+//! the driver's: send them with every request and store what the server
+//! sets.
+
+mod flows;
+mod snapshot;
+mod state;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::time::Instant;
+
+use url::Url;
+
+use crate::actions::checktoken::TokenCheck;
+use crate::actions::clientlogin::ClientLoginResponse;
+use crate::actions::logout::LogoutOutcome;
+use crate::response::{Envelope, parse_envelope};
+use crate::{ActionRequest, Error, Password, RetryPolicy, Token, TokenType, Warning};
+
+use flows::{Flow, Step, Target};
+pub use snapshot::SessionSnapshot;
+use state::Credentials;
+use state::Ctx;
+pub use state::{TokenApi, User};
+
+/// Which `assert` a session adds to its calls while logged in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Assert {
+    /// Add nothing.
+    None,
+    /// `assert=user`: fail with `assertuserfailed` instead of acting
+    /// anonymously when the session was lost (the default).
+    User,
+    /// `assert=bot`: also require the `bot` right.
+    Bot,
+}
+
+/// How a [`Session`] behaves.
+///
+/// ```
+/// let mut config = mw_protocol::Config::new("MyBot/1.0 (https://example.org/bot; bot@example.org)");
+/// config.maxlag = None;
+/// assert_eq!(config.assert, mw_protocol::Assert::User);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The `User-Agent` of every request. Wikimedia requires a descriptive
+    /// one with contact information.
+    pub user_agent: String,
+    /// The `assert` added to calls and token fetches while logged in.
+    pub assert: Assert,
+    /// `maxlag=N` on every request (default 5, as Wikimedia asks of bots);
+    /// `None` to send none.
+    pub maxlag: Option<u32>,
+    /// Retries for `maxlag`, `ratelimited` and HTTP 429/502/503/504.
+    pub retry: RetryPolicy,
+    /// Log in again (once per operation) when a session is lost and the
+    /// credentials of the last [`Session::login`] are known (default true).
+    pub relogin: bool,
+}
+
+impl Config {
+    /// The defaults, with a user agent.
+    pub fn new(user_agent: impl Into<String>) -> Self {
+        Config {
+            user_agent: user_agent.into(),
+            assert: Assert::User,
+            maxlag: Some(5),
+            retry: RetryPolicy::default(),
+            relogin: true,
+        }
+    }
+}
+
+/// Identifies an operation started by a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpId(u64);
+
+/// Identifies one HTTP request handed out by [`Session::poll_transmit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(u64);
+
+/// An HTTP request to send.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Transmit {
+    /// Pass this back with the response.
+    pub id: RequestId,
+    /// The request. Tokens and passwords are only ever in its body (a
+    /// `centralauthtoken` is in the URL, where CentralAuth requires it).
+    pub request: http::Request<Vec<u8>>,
+}
+
+/// What a finished operation produced.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Output {
+    /// [`Session::login`], or a [`Session::client_login`] that passed.
+    LoggedIn(User),
+    /// A [`Session::client_login`] step that needs more (UI, REDIRECT,
+    /// RESTART).
+    ClientLogin(ClientLoginResponse),
+    /// [`Session::get_token`].
+    Token(Token),
+    /// [`Session::check_token`].
+    TokenCheck(TokenCheck),
+    /// [`Session::call`] and [`Session::foreign_call`]: the response.
+    Response(Envelope),
+    /// [`Session::logout`].
+    LoggedOut(LogoutOutcome),
+}
+
+/// Something the driver must hand to whoever started an operation.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// An operation finished.
+    Completed {
+        /// The operation.
+        op: OpId,
+        /// Its result.
+        result: Result<Output, Error>,
+        /// Every warning of every response the operation used, token
+        /// fetches included (so the `action=tokens` deprecation of an old
+        /// wiki reaches the caller).
+        warnings: Vec<Warning>,
+    },
+}
+
+/// A generic API call: any module, with an optional token to inject.
+///
+/// ```
+/// use mw_protocol::{ActionCall, ActionRequest, TokenType};
+/// let call = ActionCall::new(ActionRequest::post("edit").param("title", "Sandbox").param("appendtext", "hi"))
+///     .with_token(TokenType::CSRF);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionCall {
+    pub(crate) request: ActionRequest,
+    pub(crate) token: Option<(TokenType, String)>,
+}
+
+impl ActionCall {
+    /// A call without a token.
+    pub fn new(request: ActionRequest) -> Self {
+        ActionCall {
+            request,
+            token: None,
+        }
+    }
+
+    /// Injects a token of this type as `token` (last in a POST body),
+    /// refreshed and retried once on `badtoken`.
+    pub fn with_token(self, ty: TokenType) -> Self {
+        self.with_token_param(ty, "token")
+    }
+
+    /// Like [`with_token`](Self::with_token), for a module whose token
+    /// parameter has another name.
+    pub fn with_token_param(mut self, ty: TokenType, param: &str) -> Self {
+        self.token = Some((ty, param.to_owned()));
+        self
+    }
+}
+
+#[derive(Debug)]
+enum OpState {
+    Running,
+    InFlight,
+    Sleeping { until: Instant },
+    WaitingToken(TokenType),
+    WaitingLogin,
+}
+
+struct Op {
+    flow: Box<dyn Flow>,
+    state: OpState,
+    internal: Internal,
+    retries: u32,
+    badtoken_retried: bool,
+    relogged: bool,
+    used_token: Option<(TokenType, Token)>,
+    last_sent: Option<(Target, ActionRequest)>,
+    warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Internal {
+    No,
+    Fetch { generation: u64 },
+    Relogin,
+}
+
+/// The sans-IO session. See the [module documentation](self) for the
+/// order of calls, and the crate documentation for a complete example.
+pub struct Session {
+    cx: Ctx,
+    ops: BTreeMap<OpId, Op>,
+    requests: HashMap<RequestId, OpId>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    wanted: BTreeSet<TokenType>,
+    fetching: BTreeSet<TokenType>,
+    next_id: u64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("endpoint", &self.cx.endpoint.as_str())
+            .field("user", &self.cx.user)
+            .field("token_api", &self.cx.token_api)
+            .field("cached_tokens", &self.cx.cache.keys().collect::<Vec<_>>())
+            .field("operations", &self.ops.len())
+            .finish()
+    }
+}
+
+impl Session {
+    /// A new anonymous session for an `api.php` URL.
+    pub fn new(endpoint: &str, config: Config) -> Result<Session, Error> {
+        let endpoint = crate::request::parse_endpoint(endpoint)?;
+        Ok(Self::with_ctx(Ctx::new(endpoint, config)))
+    }
+
+    fn with_ctx(cx: Ctx) -> Session {
+        Session {
+            cx,
+            ops: BTreeMap::new(),
+            requests: HashMap::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            wanted: BTreeSet::new(),
+            fetching: BTreeSet::new(),
+            next_id: 0,
+        }
+    }
+
+    /// The `api.php` URL.
+    pub fn endpoint(&self) -> &Url {
+        &self.cx.endpoint
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&User> {
+        self.cx.user.as_ref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cx.config
+    }
+
+    /// Which token API the wiki was found to have.
+    pub fn token_api(&self) -> TokenApi {
+        self.cx.token_api
+    }
+
+    /// The cached token of a type, if any.
+    pub fn cached_token(&self, ty: &TokenType) -> Option<&Token> {
+        self.cx.cache.get(ty)
+    }
+
+    /// `true` when no operation is running.
+    pub fn is_idle(&self) -> bool {
+        self.ops.is_empty() && self.transmits.is_empty()
+    }
+
+    // ---- commands ----
+
+    /// Logs in with `action=login` (a bot password `User@App`, or a main
+    /// account with a deprecation warning): fetches a login token, posts
+    /// the login, and follows `NeedToken` once. Clears the token cache.
+    /// The credentials are kept in memory (never in a snapshot) to log in
+    /// again if the session is lost, when [`Config::relogin`] is set.
+    pub fn login(&mut self, username: &str, password: Password) -> OpId {
+        let creds = Credentials::new(username, password);
+        self.start(Box::new(flows::Login::new(creds, true)), Internal::No)
+    }
+
+    /// Logs in with `action=clientlogin` (main accounts). A `PASS` ends in
+    /// [`Output::LoggedIn`]; `UI`/`REDIRECT`/`RESTART` in
+    /// [`Output::ClientLogin`], to continue with
+    /// [`client_login_continue`](Self::client_login_continue); `FAIL` in
+    /// [`Error::Login`].
+    pub fn client_login(&mut self, username: &str, password: Password, return_url: &str) -> OpId {
+        let flow = flows::ClientLogin::start(username, password, return_url);
+        self.start(Box::new(flow), Internal::No)
+    }
+
+    /// Continues a client login with the fields the previous step asked for.
+    pub fn client_login_continue(&mut self, fields: Vec<(String, String)>) -> OpId {
+        self.start(Box::new(flows::ClientLogin::resume(fields)), Internal::No)
+    }
+
+    /// Gets a token of any type, from the cache or with one request.
+    /// Concurrent requests for missing tokens share one fetch.
+    pub fn get_token(&mut self, ty: TokenType) -> OpId {
+        self.start(Box::new(flows::GetToken { ty }), Internal::No)
+    }
+
+    /// Checks a token with `action=checktoken`.
+    pub fn check_token(&mut self, ty: TokenType, token: Token, max_age_secs: Option<u64>) -> OpId {
+        self.start(
+            Box::new(flows::CheckToken {
+                ty,
+                token,
+                max_age_secs,
+            }),
+            Internal::No,
+        )
+    }
+
+    /// Calls any module. With a token type, the token comes from the cache
+    /// and the call is retried once with a fresh token on `badtoken`.
+    pub fn call(&mut self, call: ActionCall) -> OpId {
+        self.start(Box::new(flows::Call::new(call)), Internal::No)
+    }
+
+    /// Logs out: `action=logout` as a POST with a csrf token, then forgets
+    /// the user, the credentials and every cached token.
+    pub fn logout(&mut self) -> OpId {
+        self.start(Box::new(flows::Logout), Internal::No)
+    }
+
+    /// Calls a module on a foreign wiki of the same CentralAuth single
+    /// sign-on, authenticated by a fresh, single-use `centralauthtoken`
+    /// from this wiki (and, with a token type, a second one to fetch that
+    /// token on the foreign wiki first). A `badtoken` from the foreign
+    /// wiki restarts the flow once.
+    pub fn foreign_call(
+        &mut self,
+        foreign_endpoint: &str,
+        call: ActionCall,
+    ) -> Result<OpId, Error> {
+        let url = crate::request::parse_endpoint(foreign_endpoint)?;
+        Ok(self.start(Box::new(flows::Foreign::new(url, call)), Internal::No))
+    }
+
+    /// A serializable snapshot: endpoint, user, token API and cached
+    /// tokens (never credentials). Save it with the cookies.
+    pub fn snapshot(&self) -> SessionSnapshot {
+        SessionSnapshot::of(&self.cx)
+    }
+
+    /// Resumes a session from a snapshot, with a new configuration.
+    pub fn restore(snapshot: SessionSnapshot, config: Config) -> Result<Session, Error> {
+        Ok(Self::with_ctx(snapshot.into_ctx(config)?))
+    }
+
+    /// Gives the session the credentials to log in again if it is lost
+    /// (for a session restored from a snapshot).
+    pub fn set_credentials(&mut self, username: &str, password: Password) {
+        self.cx.credentials = Some(Credentials::new(username, password));
+    }
+
+    // ---- outputs ----
+
+    /// The next request to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.start_fetch();
+        self.transmits.pop_front()
+    }
+
+    /// The next finished operation.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must next be called
+    /// (an operation is waiting out a backoff).
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.ops
+            .values()
+            .filter_map(|op| match op.state {
+                OpState::Sleeping { until } => Some(until),
+                _ => None,
+            })
+            .min()
+    }
+
+    // ---- inputs ----
+
+    /// Feeds the response to a request. `now` is only used to schedule a
+    /// retry. Unknown ids (an abandoned operation) are ignored.
+    pub fn handle_response(
+        &mut self,
+        id: RequestId,
+        response: http::Response<Vec<u8>>,
+        now: Instant,
+    ) {
+        let result = parse_envelope(&response);
+        self.handle_result(id, result, now);
+    }
+
+    /// Reports that a request could not be completed (connection refused,
+    /// reset, timeout, body too large). Not retried: a POST may have
+    /// reached the server.
+    pub fn handle_transport_error(
+        &mut self,
+        id: RequestId,
+        error: impl Into<String>,
+        now: Instant,
+    ) {
+        self.handle_result(id, Err(Error::Transport(error.into())), now);
+    }
+
+    /// Wakes operations whose backoff has passed.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<OpId> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| matches!(op.state, OpState::Sleeping { until } if until <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            let step = match self.ops.get_mut(&id) {
+                Some(op) => match op.flow.retry(&mut self.cx) {
+                    Some(step) => step,
+                    None => match op.last_sent.clone() {
+                        Some((target, req)) => Step::Send(target, req),
+                        None => Step::Done(Err(Error::Decode("nothing to retry".into()))),
+                    },
+                },
+                None => continue,
+            };
+            self.apply(id, step);
+        }
+    }
+
+    /// Forgets an operation whose caller went away. Its responses will be
+    /// ignored and it produces no event.
+    pub fn abandon(&mut self, op: OpId) {
+        self.ops.remove(&op);
+    }
+
+    // ---- engine ----
+
+    fn start(&mut self, flow: Box<dyn Flow>, internal: Internal) -> OpId {
+        let id = OpId(self.next_id);
+        self.next_id += 1;
+        let mut op = Op {
+            flow,
+            state: OpState::Running,
+            internal,
+            retries: 0,
+            badtoken_retried: false,
+            relogged: false,
+            used_token: None,
+            last_sent: None,
+            warnings: Vec::new(),
+        };
+        let step = op.flow.start(&mut self.cx);
+        self.ops.insert(id, op);
+        self.apply(id, step);
+        id
+    }
+
+    fn handle_result(&mut self, rid: RequestId, result: Result<Envelope, Error>, now: Instant) {
+        let Some(id) = self.requests.remove(&rid) else {
+            return;
+        };
+        let logged_in = self.cx.user.is_some();
+        let policy = self.cx.config.retry.clone();
+        let relogin_possible = self.cx.can_relogin();
+        let Some(op) = self.ops.get_mut(&id) else {
+            return;
+        };
+        if let Ok(env) = &result {
+            op.warnings.extend(env.warnings.iter().cloned());
+        }
+        let step = match &result {
+            Err(e) => {
+                if let Some(delay) = policy.delay(e, op.retries) {
+                    op.retries += 1;
+                    op.state = OpState::Sleeping { until: now + delay };
+                    return;
+                }
+                let code = e.code();
+                if code == Some("badtoken") && !op.badtoken_retried && op.used_token.is_some() {
+                    op.badtoken_retried = true;
+                    let (ty, used) = op.used_token.take().unwrap_or_else(|| unreachable!());
+                    if self.cx.cache.get(&ty) == Some(&used) {
+                        self.cx.cache.remove(&ty);
+                    }
+                    Step::NeedToken(ty)
+                } else if code == Some("assertuserfailed") && logged_in {
+                    if relogin_possible && !op.relogged {
+                        Step::NeedRelogin
+                    } else {
+                        op.flow.on_session_lost(&mut self.cx)
+                    }
+                } else {
+                    op.flow.on_response(&mut self.cx, result)
+                }
+            }
+            Ok(_) => op.flow.on_response(&mut self.cx, result),
+        };
+        self.apply(id, step);
+    }
+
+    /// Carries out steps until the operation waits or finishes.
+    fn apply(&mut self, id: OpId, mut step: Step) {
+        loop {
+            let Some(op) = self.ops.get_mut(&id) else {
+                return;
+            };
+            step = match step {
+                Step::Send(target, req) => {
+                    let url = match &target {
+                        Target::Home => &self.cx.endpoint,
+                        Target::Foreign(url) => url,
+                    };
+                    match req.to_http(url, &self.cx.config.user_agent) {
+                        Ok(request) => {
+                            let rid = RequestId(self.next_id);
+                            self.next_id += 1;
+                            op.last_sent = Some((target, req));
+                            op.state = OpState::InFlight;
+                            self.requests.insert(rid, id);
+                            self.transmits.push_back(Transmit { id: rid, request });
+                            return;
+                        }
+                        Err(e) => Step::Done(Err(e)),
+                    }
+                }
+                Step::NeedToken(ty) => match self.cx.cache.get(&ty).cloned() {
+                    Some(token) => {
+                        op.used_token = Some((ty.clone(), token.clone()));
+                        op.flow.on_token(&mut self.cx, token)
+                    }
+                    None => {
+                        op.state = OpState::WaitingToken(ty.clone());
+                        if !self.fetching.contains(&ty) {
+                            self.wanted.insert(ty);
+                        }
+                        return;
+                    }
+                },
+                Step::NeedRelogin => {
+                    if self.cx.can_relogin() && !op.relogged {
+                        op.relogged = true;
+                        op.state = OpState::WaitingLogin;
+                        self.start_relogin();
+                        return;
+                    }
+                    op.flow.on_session_lost(&mut self.cx)
+                }
+                Step::Done(result) => {
+                    let op = self.ops.remove(&id).unwrap_or_else(|| unreachable!());
+                    self.finish(id, op, result);
+                    return;
+                }
+                Step::Fetched(fetched) => {
+                    let op = self.ops.remove(&id).unwrap_or_else(|| unreachable!());
+                    self.distribute(op, fetched);
+                    return;
+                }
+            };
+        }
+    }
+
+    fn finish(&mut self, id: OpId, op: Op, result: Result<Output, Error>) {
+        match op.internal {
+            Internal::No => self.events.push_back(Event::Completed {
+                op: id,
+                result,
+                warnings: op.warnings,
+            }),
+            Internal::Relogin => {
+                let waiting: Vec<OpId> = self
+                    .ops
+                    .iter()
+                    .filter(|(_, o)| matches!(o.state, OpState::WaitingLogin))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for wid in waiting {
+                    let Some(w) = self.ops.get_mut(&wid) else {
+                        continue;
+                    };
+                    w.warnings.extend(op.warnings.iter().cloned());
+                    w.used_token = None;
+                    w.badtoken_retried = false;
+                    let step = match &result {
+                        Ok(_) => w.flow.start(&mut self.cx),
+                        Err(e) => Step::Done(Err(Error::SessionLost(format!(
+                            "logging in again failed: {e}"
+                        )))),
+                    };
+                    self.apply(wid, step);
+                }
+            }
+            Internal::Fetch { .. } => {
+                // A fetch that ended in an error: fail every waiter it served.
+                let err = match result {
+                    Err(e) => e,
+                    Ok(_) => Error::Decode("token fetch gave no tokens".into()),
+                };
+                let failed = flows::Fetched {
+                    tokens: BTreeMap::new(),
+                    lost: Vec::new(),
+                    error: Some(err),
+                };
+                self.distribute(op, failed);
+            }
+        }
+    }
+
+    fn start_relogin(&mut self) {
+        if self.ops.values().any(|o| o.internal == Internal::Relogin) {
+            return;
+        }
+        if let Some(creds) = self.cx.credentials.clone() {
+            self.start(Box::new(flows::Login::new(creds, false)), Internal::Relogin);
+        }
+    }
+
+    /// Sends one fetch for every token type that operations wait for.
+    fn start_fetch(&mut self) {
+        if self.wanted.is_empty() {
+            return;
+        }
+        let types: Vec<TokenType> = std::mem::take(&mut self.wanted).into_iter().collect();
+        self.fetching.extend(types.iter().cloned());
+        let generation = self.cx.generation;
+        self.start(
+            Box::new(flows::FetchTokens::new(types)),
+            Internal::Fetch { generation },
+        );
+    }
+
+    /// Hands the result of a token fetch to the operations waiting for it.
+    fn distribute(&mut self, fetch: Op, fetched: flows::Fetched) {
+        let types = fetch.flow.fetch_types();
+        for ty in &types {
+            self.fetching.remove(ty);
+        }
+        let generation = match fetch.internal {
+            Internal::Fetch { generation } => generation,
+            _ => self.cx.generation,
+        };
+        let stale = generation != self.cx.generation;
+        if !stale {
+            for (ty, token) in &fetched.tokens {
+                self.cx.cache.insert(ty.clone(), token.clone());
+            }
+        }
+        let waiting: Vec<(OpId, TokenType)> = self
+            .ops
+            .iter()
+            .filter_map(|(id, o)| match &o.state {
+                OpState::WaitingToken(ty) if types.contains(ty) => Some((*id, ty.clone())),
+                _ => None,
+            })
+            .collect();
+        for (wid, ty) in waiting {
+            let Some(w) = self.ops.get_mut(&wid) else {
+                continue;
+            };
+            w.warnings.extend(fetch.warnings.iter().cloned());
+            let step = if stale {
+                // The user changed while the fetch was in flight.
+                Step::NeedToken(ty)
+            } else if let Some(err) = &fetched.error {
+                Step::Done(Err(err.clone()))
+            } else if fetched.lost.contains(&ty) {
+                Step::NeedRelogin
+            } else if let Some(token) = fetched.tokens.get(&ty) {
+                w.used_token = Some((ty.clone(), token.clone()));
+                w.flow.on_token(&mut self.cx, token.clone())
+            } else {
+                Step::Done(Err(Error::Unsupported(format!(
+                    "the wiki returned no {ty} token"
+                ))))
+            };
+            self.apply(wid, step);
+        }
+    }
+}
