@@ -51,9 +51,14 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// The driver reported that the request could not be completed
-    /// (connection refused, timeout, body too large, …).
+    /// (connection refused or reset, TLS failure, body too large, a
+    /// redirect it would not follow, …).
     #[error("transport error: {0}")]
     Transport(String),
+    /// The driver gave up waiting for the server (connect or response
+    /// timeout).
+    #[error("timed out: {0}")]
+    Timeout(String),
 }
 
 impl Error {
