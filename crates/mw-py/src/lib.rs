@@ -1,0 +1,39 @@
+//! `mwauth._native`: the Python bindings of the MediaWiki token and session
+//! client.
+//!
+//! * [`sansio`]: `SansIOSession`, the sans-IO core for callers who bring
+//!   their own HTTP library.
+//! * [`values`]: the typed values (`Token`, `Password`, `User`,
+//!   `TokenCheck`, `Response`, `ResponseWarning`, …).
+//! * [`errors`]: the one mapping from Rust errors to the exception
+//!   hierarchy of `mwauth.errors`, and warning delivery.
+//! * [`params`]: Python arguments to API parameters.
+//!
+//! The Python package (`python/mwauth`) re-exports everything; the stubs
+//! are `python/mwauth/_native.pyi`.
+
+mod errors;
+mod params;
+mod sansio;
+mod values;
+
+use pyo3::prelude::*;
+
+/// The native module of the `mwauth` package.
+#[pymodule]
+mod _native {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::sansio::{Completed, SansIOSession, Transmit};
+    #[pymodule_export]
+    use crate::values::{
+        PyClientLoginStep, PyLogoutOutcome, PyPassword, PyResponse, PyToken, PyTokenCheck, PyUser,
+        ResponseWarning,
+    };
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}

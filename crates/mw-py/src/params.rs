@@ -1,0 +1,153 @@
+//! Python arguments → the core's requests: API parameters, methods, token
+//! types.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
+
+use mw_protocol::{ActionCall, ActionRequest, TokenType};
+
+use crate::errors::{invalid_input, to_py_err};
+use crate::values::{PyPassword, PyToken};
+
+/// A token type by name (`"csrf"`), as an `InvalidInputError` when invalid.
+pub(crate) fn token_type(py: Python<'_>, name: &str) -> PyResult<TokenType> {
+    TokenType::new(name).map_err(|e| to_py_err(py, &e))
+}
+
+/// `"GET"` or `"POST"` (any case).
+fn is_post(py: Python<'_>, method: &str) -> PyResult<bool> {
+    match method.to_ascii_uppercase().as_str() {
+        "GET" => Ok(false),
+        "POST" => Ok(true),
+        _ => Err(invalid_input(
+            py,
+            format!("method must be \"GET\" or \"POST\", not {method:?}"),
+        )),
+    }
+}
+
+/// One parameter value as MediaWiki reads it.
+enum ParamValue {
+    /// Leave the parameter out (`None`, `False`).
+    Absent,
+    Text(String),
+    Token(mw_protocol::Token),
+    Password(mw_protocol::Password),
+}
+
+/// The text of a scalar value: `str`, `int`, `float`, `True` (`"1"`).
+fn scalar_text(v: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if v.is_instance_of::<PyBool>() {
+        return Ok(v.extract::<bool>()?.then(|| "1".to_owned()));
+    }
+    if v.is_instance_of::<PyString>() {
+        return v.extract::<String>().map(Some);
+    }
+    if v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>() {
+        return Ok(Some(v.str()?.to_string()));
+    }
+    Err(invalid_input(
+        v.py(),
+        format!(
+            "unsupported parameter value of type {}",
+            v.get_type().name()?
+        ),
+    ))
+}
+
+/// `None`/`False` → absent; `True` → `"1"`; `str`/`int`/`float` → text;
+/// a list, tuple or set → values joined with `|` (or with U+001F, MediaWiki's
+/// alternative separator, when a value contains `|`); `Token`/`Password` →
+/// a secret, sent last in a POST body.
+fn param_value(v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
+    let py = v.py();
+    if v.is_none() {
+        return Ok(ParamValue::Absent);
+    }
+    if let Ok(t) = v.cast::<PyToken>() {
+        return Ok(ParamValue::Token(t.get().0.clone()));
+    }
+    if let Ok(p) = v.cast::<PyPassword>() {
+        return Ok(ParamValue::Password(p.get().0.clone()));
+    }
+    if v.is_instance_of::<PyString>()
+        || v.is_instance_of::<PyBool>()
+        || v.is_instance_of::<PyInt>()
+        || v.is_instance_of::<PyFloat>()
+    {
+        return Ok(scalar_text(v)?.map_or(ParamValue::Absent, ParamValue::Text));
+    }
+    let iter = if v.is_instance_of::<PyBytes>() {
+        None
+    } else {
+        v.try_iter().ok()
+    };
+    let Some(iter) = iter else {
+        return Err(invalid_input(
+            py,
+            format!(
+                "unsupported parameter value of type {}",
+                v.get_type().name()?
+            ),
+        ));
+    };
+    let mut items = Vec::new();
+    for item in iter {
+        let item = item?;
+        if let Some(text) = scalar_text(&item)? {
+            items.push(text);
+        }
+    }
+    if items.iter().any(|s| s.contains('|')) {
+        Ok(ParamValue::Text(format!("\u{1f}{}", items.join("\u{1f}"))))
+    } else {
+        Ok(ParamValue::Text(items.join("|")))
+    }
+}
+
+/// Builds a call of any module from `call(action, params, method=,
+/// token_type=, token_param=)`.
+pub(crate) fn build_call(
+    py: Python<'_>,
+    action: &str,
+    params: Option<&Bound<'_, PyAny>>,
+    method: &str,
+    token_type: Option<&str>,
+    token_param: &str,
+) -> PyResult<ActionCall> {
+    if action.is_empty() {
+        return Err(invalid_input(py, "the action must not be empty"));
+    }
+    let mut req = if is_post(py, method)? {
+        ActionRequest::post(action)
+    } else {
+        ActionRequest::get(action)
+    };
+    if let Some(params) = params.filter(|p| !p.is_none()) {
+        let items = if params.hasattr("items")? {
+            params.call_method0("items")?
+        } else {
+            params.clone()
+        };
+        for pair in items.try_iter()? {
+            let (name, value): (String, Bound<'_, PyAny>) = pair?.extract()?;
+            if name == "action" {
+                return Err(invalid_input(
+                    py,
+                    "pass the action as the first argument, not in params",
+                ));
+            }
+            req = match param_value(&value)? {
+                ParamValue::Absent => req,
+                ParamValue::Text(text) => req.param(name, text),
+                ParamValue::Token(t) => req.token(name, t),
+                ParamValue::Password(p) => req.password(name, p),
+            };
+        }
+    }
+    let call = ActionCall::new(req);
+    Ok(match token_type {
+        Some(ty) => call.with_token_param(self::token_type(py, ty)?, token_param),
+        None => call,
+    })
+}

@@ -1,0 +1,616 @@
+//! `mwauth.SansIOSession`: the sans-IO core for Python users who bring
+//! their own HTTP library.
+//!
+//! The order of calls is the core's: commands → `poll_transmit()` → send →
+//! `handle_response()` / `handle_transport_error()` → `poll_event()`, and
+//! `handle_timeout()` once `poll_timeout()` has passed. Times are
+//! `time.monotonic()` seconds; cookies are the caller's.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyType};
+
+use mw_protocol::{
+    Assert, Config, Error, Event, OpId, RequestId, RetryPolicy, Session, SessionSnapshot,
+};
+
+use crate::errors::{emit_warnings, invalid_input, to_py_err};
+use crate::params::{build_call, token_type};
+use crate::values::{
+    PyUser, ResponseWarning, output_to_py, str_repr, password_arg, token_arg, warnings_to_py,
+};
+
+/// The user agent when none is given.
+pub(crate) fn default_user_agent() -> String {
+    format!(
+        "mwauth/{} (https://github.com/mw-auth/mw-auth; Python)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The options every session constructor takes.
+pub(crate) struct Options {
+    pub user_agent: Option<String>,
+    pub maxlag: Option<u32>,
+    pub assert_user: bool,
+    pub relogin: bool,
+    pub max_retries: u32,
+}
+
+impl Options {
+    pub(crate) fn config(&self) -> Config {
+        let mut config = Config::new(self.user_agent.clone().unwrap_or_else(default_user_agent));
+        config.maxlag = self.maxlag;
+        config.assert = if self.assert_user {
+            Assert::User
+        } else {
+            Assert::None
+        };
+        config.relogin = self.relogin;
+        let mut retry = RetryPolicy::default();
+        retry.max_retries = self.max_retries;
+        config.retry = retry;
+        config
+    }
+}
+
+/// Maps `time.monotonic()` seconds to `Instant`s and back, from a pair of
+/// readings taken together at construction (both are CLOCK_MONOTONIC on
+/// Linux; elsewhere they differ only by a constant).
+struct Clock {
+    base: Instant,
+    base_secs: f64,
+}
+
+impl Clock {
+    fn new(py: Python<'_>) -> PyResult<Clock> {
+        let base_secs: f64 = py.import("time")?.call_method0("monotonic")?.extract()?;
+        Ok(Clock {
+            base: Instant::now(),
+            base_secs,
+        })
+    }
+
+    fn instant(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Instant> {
+        let Some(now) = now else {
+            return Ok(Instant::now());
+        };
+        if !now.is_finite() {
+            return Err(invalid_input(py, "now must be a finite number of seconds"));
+        }
+        let delta = now - self.base_secs;
+        let span = Duration::try_from_secs_f64(delta.abs())
+            .map_err(|_| invalid_input(py, "now is out of range"))?;
+        let at = if delta >= 0.0 {
+            self.base.checked_add(span)
+        } else {
+            self.base.checked_sub(span)
+        };
+        // An instant before the process's clock origin: clamp.
+        Ok(at.unwrap_or(self.base))
+    }
+
+    fn seconds(&self, at: Instant) -> f64 {
+        match at.checked_duration_since(self.base) {
+            Some(d) => self.base_secs + d.as_secs_f64(),
+            None => self.base_secs - self.base.duration_since(at).as_secs_f64(),
+        }
+    }
+}
+
+/// An HTTP request to send (the answer to `poll_transmit()`).
+#[pyclass(frozen, module = "mwauth._native", name = "Transmit")]
+pub struct Transmit {
+    /// Pass this back to `handle_response` / `handle_transport_error`.
+    #[pyo3(get)]
+    id: u64,
+    /// `"GET"` or `"POST"`.
+    #[pyo3(get)]
+    method: String,
+    /// The full URL (GET parameters in its query string).
+    #[pyo3(get)]
+    url: String,
+    /// Header (name, value) pairs: User-Agent, Accept, and Content-Type for a POST.
+    #[pyo3(get)]
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+#[pymethods]
+impl Transmit {
+    /// The form-encoded body of a POST (`b""` for a GET). It may hold a
+    /// token or a password.
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.body)
+    }
+
+    /// Shows no body and no query string (they may hold secrets).
+    fn __repr__(&self) -> String {
+        let bare = self.url.split('?').next().unwrap_or_default();
+        format!("<Transmit id={} {} {bare}>", self.id, self.method)
+    }
+}
+
+/// A finished operation (the answer to `poll_event()`).
+#[pyclass(frozen, module = "mwauth._native", name = "Completed")]
+pub struct Completed {
+    /// The operation id a command returned.
+    #[pyo3(get)]
+    op: u64,
+    warnings: Vec<Py<ResponseWarning>>,
+    outcome: Result<Py<PyAny>, PyErr>,
+    warned: AtomicBool,
+}
+
+impl Completed {
+    pub(crate) fn new(
+        py: Python<'_>,
+        op: u64,
+        result: Result<mw_protocol::Output, Error>,
+        warnings: &[mw_protocol::Warning],
+    ) -> PyResult<Completed> {
+        let outcome = match result {
+            Ok(output) => output_to_py(py, &output),
+            Err(e) => Err(to_py_err(py, &e)),
+        };
+        Ok(Completed {
+            op,
+            warnings: warnings_to_py(py, warnings)?,
+            outcome,
+            warned: AtomicBool::new(false),
+        })
+    }
+
+    /// Emits the warnings (the first time), then gives the value or the error.
+    pub(crate) fn take(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            emit_warnings(py, &self.warnings)?;
+        }
+        match &self.outcome {
+            Ok(v) => Ok(v.clone_ref(py)),
+            Err(e) => Err(e.clone_ref(py)),
+        }
+    }
+}
+
+#[pymethods]
+impl Completed {
+    /// Every warning of every response the operation used.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.warnings.iter().map(|w| w.clone_ref(py)))
+    }
+
+    /// True when `result()` returns rather than raises.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.outcome.is_ok()
+    }
+
+    /// The typed value (`User`, `Token`, `TokenCheck`, `Response`,
+    /// `LogoutOutcome`, `ClientLoginStep`), or raises the mapped
+    /// `MWError`. The server's warnings are emitted through `warnings` the
+    /// first time.
+    fn result(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.take(py)
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.outcome.is_ok() { "ok" } else { "error" };
+        format!("<Completed op={} {state}>", self.op)
+    }
+}
+
+struct Inner {
+    session: Session,
+    ops: HashMap<OpId, u64>,
+    next_op: u64,
+    requests: HashMap<u64, RequestId>,
+    next_request: u64,
+}
+
+impl Inner {
+    fn new(session: Session) -> Inner {
+        Inner {
+            session,
+            ops: HashMap::new(),
+            next_op: 1,
+            requests: HashMap::new(),
+            next_request: 1,
+        }
+    }
+
+    fn op(&mut self, op: OpId) -> u64 {
+        let id = self.next_op;
+        self.next_op += 1;
+        self.ops.insert(op, id);
+        id
+    }
+}
+
+/// The sans-IO session.
+#[pyclass(frozen, module = "mwauth._native", name = "SansIOSession")]
+pub struct SansIOSession {
+    inner: Mutex<Inner>,
+    clock: Clock,
+}
+
+impl SansIOSession {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while locked cannot leave the core half-updated in a way
+        // that matters more than losing the session: keep going.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn with(py: Python<'_>, session: Session) -> PyResult<SansIOSession> {
+        Ok(SansIOSession {
+            inner: Mutex::new(Inner::new(session)),
+            clock: Clock::new(py)?,
+        })
+    }
+}
+
+#[pymethods]
+impl SansIOSession {
+    #[new]
+    #[pyo3(signature = (api_url, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3),
+           text_signature = "(api_url, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3)")]
+    fn new(
+        py: Python<'_>,
+        api_url: &str,
+        user_agent: Option<String>,
+        maxlag: Option<u32>,
+        assert_user: bool,
+        relogin: bool,
+        max_retries: u32,
+    ) -> PyResult<Self> {
+        let options = Options {
+            user_agent,
+            maxlag,
+            assert_user,
+            relogin,
+            max_retries,
+        };
+        let session = Session::new(api_url, options.config()).map_err(|e| to_py_err(py, &e))?;
+        Self::with(py, session)
+    }
+
+    /// Resumes a session from `snapshot()`'s JSON.
+    #[classmethod]
+    #[pyo3(signature = (snapshot, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3),
+           text_signature = "(snapshot, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3)")]
+    #[allow(clippy::too_many_arguments)]
+    fn restore(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        snapshot: &str,
+        user_agent: Option<String>,
+        maxlag: Option<u32>,
+        assert_user: bool,
+        relogin: bool,
+        max_retries: u32,
+    ) -> PyResult<Self> {
+        let options = Options {
+            user_agent,
+            maxlag,
+            assert_user,
+            relogin,
+            max_retries,
+        };
+        let snap: SessionSnapshot = serde_json::from_str(snapshot)
+            .map_err(|e| invalid_input(py, format!("invalid session snapshot: {e}")))?;
+        let session = Session::restore(snap, options.config()).map_err(|e| to_py_err(py, &e))?;
+        Self::with(py, session)
+    }
+
+    /// The session as JSON: endpoint, user, token API and cached tokens
+    /// (never credentials). It holds tokens: store it like a cookie jar.
+    fn snapshot(&self, py: Python<'_>) -> PyResult<String> {
+        serde_json::to_string(&self.lock().session.snapshot())
+            .map_err(|e| to_py_err(py, &Error::Decode(format!("cannot serialize: {e}"))))
+    }
+
+    /// The `api.php` URL.
+    #[getter]
+    fn api_url(&self) -> String {
+        self.lock().session.endpoint().to_string()
+    }
+
+    /// The logged-in user, or None.
+    #[getter]
+    fn user(&self) -> Option<PyUser> {
+        self.lock().session.user().map(PyUser::from)
+    }
+
+    /// True when no operation is running.
+    #[getter]
+    fn is_idle(&self) -> bool {
+        self.lock().session.is_idle()
+    }
+
+    // ---- commands ----
+
+    /// Logs in with `action=login` (bot password `User@App`); returns the op id.
+    fn login(&self, username: &str, password: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let password = password_arg(password)?;
+        let mut inner = self.lock();
+        let op = inner.session.login(username, password);
+        Ok(inner.op(op))
+    }
+
+    /// Logs in with `action=clientlogin` (main accounts); returns the op id.
+    #[pyo3(signature = (username, password, return_url="http://127.0.0.1/"))]
+    fn client_login(
+        &self,
+        username: &str,
+        password: &Bound<'_, PyAny>,
+        return_url: &str,
+    ) -> PyResult<u64> {
+        let password = password_arg(password)?;
+        let mut inner = self.lock();
+        let op = inner.session.client_login(username, password, return_url);
+        Ok(inner.op(op))
+    }
+
+    /// Continues a client login with the fields the last step asked for.
+    fn client_login_continue(&self, fields: HashMap<String, String>) -> u64 {
+        let mut fields: Vec<(String, String)> = fields.into_iter().collect();
+        fields.sort();
+        let mut inner = self.lock();
+        let op = inner.session.client_login_continue(fields);
+        inner.op(op)
+    }
+
+    /// Gets a token of a type (from the cache, or one shared fetch).
+    #[pyo3(signature = (r#type="csrf"))]
+    fn get_token(&self, py: Python<'_>, r#type: &str) -> PyResult<u64> {
+        let ty = token_type(py, r#type)?;
+        let mut inner = self.lock();
+        let op = inner.session.get_token(ty);
+        Ok(inner.op(op))
+    }
+
+    /// Checks a token with `action=checktoken`.
+    #[pyo3(signature = (r#type, token, max_age=None))]
+    fn check_token(
+        &self,
+        py: Python<'_>,
+        r#type: &str,
+        token: &Bound<'_, PyAny>,
+        max_age: Option<u64>,
+    ) -> PyResult<u64> {
+        let ty = token_type(py, r#type)?;
+        let token = token_arg(token)?;
+        let mut inner = self.lock();
+        let op = inner.session.check_token(ty, token, max_age);
+        Ok(inner.op(op))
+    }
+
+    /// Calls any module; with `token_type`, the token is injected (and
+    /// refreshed once on `badtoken`).
+    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        action: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        method: &str,
+        token_type: Option<&str>,
+        token_param: &str,
+    ) -> PyResult<u64> {
+        let call = build_call(py, action, params, method, token_type, token_param)?;
+        let mut inner = self.lock();
+        let op = inner.session.call(call);
+        Ok(inner.op(op))
+    }
+
+    /// Logs out (`action=logout`, POST with a csrf token).
+    fn logout(&self) -> u64 {
+        let mut inner = self.lock();
+        let op = inner.session.logout();
+        inner.op(op)
+    }
+
+    /// Calls a module on a foreign wiki of the same CentralAuth SSO.
+    #[pyo3(signature = (api_url, action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    #[allow(clippy::too_many_arguments)]
+    fn foreign_call(
+        &self,
+        py: Python<'_>,
+        api_url: &str,
+        action: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        method: &str,
+        token_type: Option<&str>,
+        token_param: &str,
+    ) -> PyResult<u64> {
+        let call = build_call(py, action, params, method, token_type, token_param)?;
+        let mut inner = self.lock();
+        let op = inner
+            .session
+            .foreign_call(api_url, call)
+            .map_err(|e| to_py_err(py, &e))?;
+        Ok(inner.op(op))
+    }
+
+    /// Gives a restored session the credentials to log in again if lost.
+    fn set_credentials(&self, username: &str, password: &Bound<'_, PyAny>) -> PyResult<()> {
+        let password = password_arg(password)?;
+        self.lock().session.set_credentials(username, password);
+        Ok(())
+    }
+
+    /// Forgets an operation; it will produce no event.
+    fn abandon(&self, op: u64) {
+        let mut inner = self.lock();
+        let found = inner.ops.iter().find(|(_, v)| **v == op).map(|(k, _)| *k);
+        if let Some(core) = found {
+            inner.ops.remove(&core);
+            inner.session.abandon(core);
+        }
+    }
+
+    // ---- outputs ----
+
+    /// The next request to send, or None.
+    fn poll_transmit(&self) -> Option<Transmit> {
+        let mut inner = self.lock();
+        let t = inner.session.poll_transmit()?;
+        let id = inner.next_request;
+        inner.next_request += 1;
+        inner.requests.insert(id, t.id);
+        let (parts, body) = t.request.into_parts();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        Some(Transmit {
+            id,
+            method: parts.method.as_str().to_owned(),
+            url: parts.uri.to_string(),
+            headers,
+            body,
+        })
+    }
+
+    /// When `handle_timeout` must next be called (`time.monotonic()`
+    /// seconds), or None.
+    fn poll_timeout(&self) -> Option<f64> {
+        let at = self.lock().session.poll_timeout()?;
+        Some(self.clock.seconds(at))
+    }
+
+    /// The next finished operation, or None.
+    fn poll_event(&self, py: Python<'_>) -> PyResult<Option<Completed>> {
+        let mut inner = self.lock();
+        while let Some(event) = inner.session.poll_event() {
+            match event {
+                Event::Completed {
+                    op,
+                    result,
+                    warnings,
+                } => {
+                    // An op the caller abandoned: drop silently.
+                    let Some(id) = inner.ops.remove(&op) else {
+                        continue;
+                    };
+                    drop(inner);
+                    return Completed::new(py, id, result, &warnings).map(Some);
+                }
+                _ => continue,
+            }
+        }
+        Ok(None)
+    }
+
+    // ---- inputs ----
+
+    /// Feeds the response to a request. `headers` is a mapping or a list of
+    /// pairs; `now` is `time.monotonic()` (default: now). Unknown ids are
+    /// ignored.
+    #[pyo3(signature = (id, status, headers, body, now=None))]
+    fn handle_response(
+        &self,
+        py: Python<'_>,
+        id: u64,
+        status: u16,
+        headers: &Bound<'_, PyAny>,
+        body: std::borrow::Cow<'_, [u8]>,
+        now: Option<f64>,
+    ) -> PyResult<()> {
+        let now = self.clock.instant(py, now)?;
+        let status = http::StatusCode::from_u16(status)
+            .map_err(|_| invalid_input(py, format!("invalid HTTP status {status}")))?;
+        let mut response = http::Response::new(body.into_owned());
+        *response.status_mut() = status;
+        let pairs = if headers.hasattr("items")? {
+            headers.call_method0("items")?
+        } else {
+            headers.clone()
+        };
+        for pair in pairs.try_iter()? {
+            let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
+            let (Some(name), Some(value)) = (header_bytes(&name), header_bytes(&value)) else {
+                continue;
+            };
+            // A header the http crate rejects cannot matter to the API
+            // protocol: skip it rather than fail the whole response.
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(&name),
+                http::HeaderValue::from_bytes(&value),
+            ) {
+                response.headers_mut().append(n, v);
+            }
+        }
+        let mut inner = self.lock();
+        if let Some(rid) = inner.requests.remove(&id) {
+            inner.session.handle_response(rid, response, now);
+        }
+        Ok(())
+    }
+
+    /// Reports that a request could not be completed; `timeout=True` for a
+    /// connect or read timeout (raised as `mwauth.TimeoutError`).
+    #[pyo3(signature = (id, message, timeout=false, now=None))]
+    fn handle_transport_error(
+        &self,
+        py: Python<'_>,
+        id: u64,
+        message: String,
+        timeout: bool,
+        now: Option<f64>,
+    ) -> PyResult<()> {
+        let now = self.clock.instant(py, now)?;
+        let error = if timeout {
+            Error::Timeout(message)
+        } else {
+            Error::Transport(message)
+        };
+        let mut inner = self.lock();
+        if let Some(rid) = inner.requests.remove(&id) {
+            inner.session.handle_transport_failure(rid, error, now);
+        }
+        Ok(())
+    }
+
+    /// Wakes operations whose backoff has passed.
+    #[pyo3(signature = (now=None))]
+    fn handle_timeout(&self, py: Python<'_>, now: Option<f64>) -> PyResult<()> {
+        let now = self.clock.instant(py, now)?;
+        self.lock().session.handle_timeout(now);
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        let inner = self.lock();
+        match inner.session.user() {
+            Some(u) => format!(
+                "<SansIOSession {} user={}>",
+                inner.session.endpoint(),
+                str_repr(&u.name)
+            ),
+            None => format!("<SansIOSession {} anonymous>", inner.session.endpoint()),
+        }
+    }
+}
+
+/// A header name or value given as `str` or `bytes`.
+fn header_bytes(v: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+    if let Ok(b) = v.cast::<PyBytes>() {
+        return Some(b.as_bytes().to_vec());
+    }
+    v.extract::<String>().ok().map(String::into_bytes)
+}

@@ -1,0 +1,292 @@
+"""Type stubs of the native module (checked with ``python -m mypy.stubtest mwauth``)."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Final, Optional, Union, final
+
+__version__: Final[str]
+__all__ = [
+    "ClientLoginStep",
+    "Completed",
+    "LogoutOutcome",
+    "Password",
+    "Response",
+    "ResponseWarning",
+    "SansIOSession",
+    "Token",
+    "TokenCheck",
+    "Transmit",
+    "User",
+    "__version__",
+]
+
+_ParamValue = Union[None, bool, int, float, str, "Token", "Password", Iterable[Union[bool, int, float, str]]]
+"""An API parameter value: ``None``/``False`` leave it out, ``True`` is ``"1"``,
+iterables are joined with ``|``; a ``Token`` or ``Password`` goes last in a
+POST body."""
+
+_Params = Union[Mapping[str, _ParamValue], Iterable[tuple[str, _ParamValue]]]
+_Headers = Union[Mapping[str, str], Mapping[bytes, bytes], Iterable[tuple[Union[str, bytes], Union[str, bytes]]]]
+
+# ---- values ----
+
+@final
+class Token:
+    """A MediaWiki token. ``repr()``/``str()`` print ``<Token redacted>``."""
+
+    def __new__(cls, value: str) -> Token: ...
+    def secret(self) -> str:
+        """The token value, to put in a request."""
+    @property
+    def timestamp(self) -> Optional[int]:
+        """The Unix time the token was issued (MediaWiki 1.25+), or None."""
+    @property
+    def is_anonymous(self) -> bool:
+        """True for the logged-out token ``+\\``."""
+    @property
+    def is_mangled(self) -> bool:
+        """True when the token does not end in ``+\\`` (the server will reject it)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Password:
+    """A password. ``repr()``/``str()`` print ``<Password redacted>``."""
+
+    def __new__(cls, value: str) -> Password: ...
+    def secret(self) -> str:
+        """The password."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class User:
+    """The logged-in user."""
+
+    def __new__(cls, name: str, id: Optional[int] = None) -> User: ...
+    @property
+    def name(self) -> str:
+        """The canonical user name (for a bot password, the account's name)."""
+    @property
+    def id(self) -> Optional[int]:
+        """The user id, when the server said."""
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class TokenCheck:
+    """The result of ``check_token``."""
+
+    @property
+    def result(self) -> str:
+        """``"valid"``, ``"invalid"`` or ``"expired"``."""
+    @property
+    def generated(self) -> Optional[str]:
+        """When the token was made (ISO 8601), when the server could tell."""
+    @property
+    def valid(self) -> bool:
+        """True when ``result == "valid"``."""
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class LogoutOutcome:
+    """What ``logout()`` found."""
+
+    LOGGED_OUT: ClassVar[LogoutOutcome]
+    """The session was logged out (the server answered ``{}``)."""
+    NOT_LOGGED_IN: ClassVar[LogoutOutcome]
+    """The session was not logged in."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __int__(self) -> int: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class ResponseWarning:
+    """One warning of an API response (data; the warning categories are
+    ``MWWarning`` and ``MWDeprecationWarning``)."""
+
+    @property
+    def module(self) -> str:
+        """The module that warned (``main``, ``login``, ``query``, ...)."""
+    @property
+    def code(self) -> Optional[str]:
+        """The message code (``deprecation``, ``unrecognizedvalues``, ...)."""
+    @property
+    def text(self) -> str:
+        """The text."""
+    @property
+    def data(self) -> Any:
+        """Structured data MediaWiki attached, if any."""
+    @property
+    def is_deprecation(self) -> bool:
+        """True for a deprecation notice."""
+    @property
+    def deprecated_feature(self) -> Optional[str]:
+        """The deprecated feature's name, when the server said."""
+
+@final
+class Response:
+    """The response of ``call()``: the JSON body as Python objects."""
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The whole JSON body, warnings included."""
+    @property
+    def warnings(self) -> list[ResponseWarning]:
+        """The warnings of the response."""
+    @property
+    def servedby(self) -> Optional[str]:
+        """The ``servedby`` host, when the wiki shows host names."""
+    @property
+    def requestid(self) -> Optional[str]:
+        """The echoed ``requestid``."""
+    def __getitem__(self, key: str, /) -> Any: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    def get(self, key: str, default: Any = None) -> Any:
+        """``data.get(key, default)``."""
+
+@final
+class ClientLoginStep:
+    """A client-login step that needs more than a password."""
+
+    @property
+    def status(self) -> str:
+        """``"UI"``, ``"REDIRECT"`` or ``"RESTART"``."""
+    @property
+    def message(self) -> Optional[str]: ...
+    @property
+    def message_code(self) -> Optional[str]: ...
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The authentication requests the next step needs."""
+    @property
+    def can_preserve_state(self) -> bool: ...
+    @property
+    def redirect_target(self) -> Optional[str]: ...
+    @property
+    def redirect_data(self) -> Optional[str]: ...
+
+# ---- sans-IO ----
+
+@final
+class Transmit:
+    """An HTTP request to send. ``repr()`` shows neither body nor query."""
+
+    @property
+    def id(self) -> int:
+        """Pass this back to ``handle_response`` / ``handle_transport_error``."""
+    @property
+    def method(self) -> str:
+        """``"GET"`` or ``"POST"``."""
+    @property
+    def url(self) -> str:
+        """The full URL (GET parameters in its query string)."""
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """Header (name, value) pairs."""
+    @property
+    def body(self) -> bytes:
+        """The form-encoded body of a POST (``b""`` for a GET)."""
+
+@final
+class Completed:
+    """A finished operation."""
+
+    @property
+    def op(self) -> int:
+        """The operation id a command returned."""
+    @property
+    def warnings(self) -> list[ResponseWarning]:
+        """Every warning of every response the operation used."""
+    @property
+    def ok(self) -> bool:
+        """True when ``result()`` returns rather than raises."""
+    def result(self) -> Any:
+        """The typed value, or raises the mapped ``MWError``; emits the
+        server's warnings through ``warnings`` the first time."""
+
+@final
+class SansIOSession:
+    """The sans-IO session: commands → ``poll_transmit`` → ``handle_response`` → ``poll_event``."""
+
+    def __new__(
+        cls,
+        api_url: str,
+        *,
+        user_agent: Optional[str] = None,
+        maxlag: Optional[int] = 5,
+        assert_user: bool = True,
+        relogin: bool = True,
+        max_retries: int = 3,
+    ) -> SansIOSession: ...
+    @classmethod
+    def restore(
+        cls,
+        snapshot: str,
+        *,
+        user_agent: Optional[str] = None,
+        maxlag: Optional[int] = 5,
+        assert_user: bool = True,
+        relogin: bool = True,
+        max_retries: int = 3,
+    ) -> SansIOSession:
+        """Resumes a session from ``snapshot()``'s JSON."""
+    def snapshot(self) -> str:
+        """The session as JSON (endpoint, user, token API, cached tokens; never credentials)."""
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def user(self) -> Optional[User]: ...
+    @property
+    def is_idle(self) -> bool: ...
+    def login(self, username: str, password: Union[str, Password]) -> int:
+        """Logs in with ``action=login`` (bot password ``User@App``); returns the op id."""
+    def client_login(self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/") -> int:
+        """Logs in with ``action=clientlogin`` (main accounts); returns the op id."""
+    def client_login_continue(self, fields: Mapping[str, str]) -> int:
+        """Continues a client login with the fields the last step asked for."""
+    def get_token(self, type: str = "csrf") -> int:
+        """Gets a token (from the cache, or one shared fetch); returns the op id."""
+    def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> int:
+        """Checks a token with ``action=checktoken``; returns the op id."""
+    def call(
+        self,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> int:
+        """Calls any module; returns the op id."""
+    def logout(self) -> int:
+        """Logs out; returns the op id."""
+    def foreign_call(
+        self,
+        api_url: str,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> int:
+        """Calls a module on a foreign wiki of the same CentralAuth SSO; returns the op id."""
+    def set_credentials(self, username: str, password: Union[str, Password]) -> None:
+        """Gives a restored session the credentials to log in again if lost."""
+    def abandon(self, op: int) -> None:
+        """Forgets an operation; it will produce no event."""
+    def poll_transmit(self) -> Optional[Transmit]:
+        """The next request to send, or None."""
+    def poll_timeout(self) -> Optional[float]:
+        """When ``handle_timeout`` must next be called (``time.monotonic()`` seconds)."""
+    def poll_event(self) -> Optional[Completed]:
+        """The next finished operation, or None."""
+    def handle_response(
+        self, id: int, status: int, headers: _Headers, body: Union[bytes, bytearray], now: Optional[float] = None
+    ) -> None:
+        """Feeds the response to a request (``now``: ``time.monotonic()``)."""
+    def handle_transport_error(self, id: int, message: str, timeout: bool = False, now: Optional[float] = None) -> None:
+        """Reports that a request could not be completed."""
+    def handle_timeout(self, now: Optional[float] = None) -> None:
+        """Wakes operations whose backoff has passed."""

@@ -1,0 +1,227 @@
+"""The exceptions and warning categories of :mod:`mwauth`.
+
+Every exception the package raises is an :class:`MWError`. The Rust core maps
+its errors to these classes in one place (``crates/mw-py/src/errors.rs``)::
+
+    MWError
+    ├── APIError                  the wiki answered with an API error
+    │   ├── BadTokenError         badtoken (after the automatic retry)
+    │   ├── MaxLagError           maxlag (after the retries)
+    │   ├── RateLimitedError      ratelimited (after the retries)
+    │   ├── ReadOnlyError         readonly
+    │   └── AssertionFailedError  assertuserfailed, assertbotfailed, ...
+    ├── LoginError                login / clientlogin did not log in
+    ├── SessionLostError          the wiki forgot the session; re-login failed
+    ├── TransportError            the request could not be completed
+    │   ├── TimeoutError          (also a builtins.TimeoutError)
+    │   └── HTTPStatusError       an HTTP error status without an API error
+    ├── DecodeError               not an API response (also a ValueError)
+    ├── UnsupportedError          the wiki does not offer what was asked
+    ├── InvalidInputError         a bad argument (also a ValueError)
+    └── SessionFileError          a session file could not be saved or loaded
+
+Messages never contain a token or a password.
+
+Warnings of the server are delivered through :mod:`warnings` as
+:class:`MWWarning` (or :class:`MWDeprecationWarning` for deprecations) when a
+result is obtained, and are also listed on results (``.warnings``).
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+__all__ = [
+    "MWError",
+    "APIError",
+    "BadTokenError",
+    "MaxLagError",
+    "RateLimitedError",
+    "ReadOnlyError",
+    "AssertionFailedError",
+    "LoginError",
+    "SessionLostError",
+    "TransportError",
+    "TimeoutError",
+    "HTTPStatusError",
+    "DecodeError",
+    "UnsupportedError",
+    "InvalidInputError",
+    "SessionFileError",
+    "MWWarning",
+    "MWDeprecationWarning",
+]
+
+
+def _rebuild(cls: type, args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    exc: BaseException = cls.__new__(cls, *args)
+    BaseException.__init__(exc, *args)
+    exc.__dict__.update(state)
+    return exc
+
+
+class MWError(Exception):
+    """Base class of every error raised by :mod:`mwauth`."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only attributes survive pickling (multiprocessing, logging).
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class APIError(MWError):
+    """The wiki answered with a MediaWiki API error.
+
+    ``str(e)`` is ``"<code>: <info>"``.
+    """
+
+    code: str
+    """The error code (``badtoken``, ``maxlag``, ``missingparam``, ...)."""
+    info: str
+    """The server's human-readable text."""
+    module: str | None
+    """The module that failed, when the server said."""
+    data: Any
+    """Extra data the server attached (for ``maxlag``: ``host``, ``lag``, ``type``)."""
+    http_status: int
+    """The HTTP status the error came with (200 for most API errors)."""
+    retry_after: float | None
+    """Seconds the server asked to wait (``Retry-After``), if it did."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "unknown",
+        info: str = "",
+        module: str | None = None,
+        data: Any = None,
+        http_status: int = 200,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.info = info
+        self.module = module
+        self.data = data
+        self.http_status = http_status
+        self.retry_after = retry_after
+
+
+class BadTokenError(APIError):
+    """``badtoken``: the token was rejected, even after fetching a fresh one."""
+
+
+class MaxLagError(APIError):
+    """``maxlag``: the database replicas lag; the retries were used up."""
+
+    @property
+    def lag(self) -> float | None:
+        """The replication lag in seconds, when the server said."""
+        if isinstance(self.data, dict):
+            lag = self.data.get("lag")
+            if isinstance(lag, (int, float)):
+                return float(lag)
+        return None
+
+
+class RateLimitedError(APIError):
+    """``ratelimited``: too many actions; the retries were used up."""
+
+
+class ReadOnlyError(APIError):
+    """``readonly``: the wiki is in read-only mode."""
+
+
+class AssertionFailedError(APIError):
+    """``assertuserfailed`` / ``assertbotfailed`` / ``assertnameduserfailed``."""
+
+
+class LoginError(MWError):
+    """``action=login`` or ``action=clientlogin`` did not log in."""
+
+    result: str
+    """The server's result (``Failed``, ``WrongToken``, ``Throttled``, ``FAIL``, ...)."""
+    reason: str | None
+    """The server's reason, when it gave one."""
+    wait: int | None
+    """Seconds to wait, for ``Throttled`` (old wikis)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        result: str = "",
+        reason: str | None = None,
+        wait: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.result = result
+        self.reason = reason
+        self.wait = wait
+
+
+class SessionLostError(MWError):
+    """The wiki no longer knows the logged-in session and logging in again failed."""
+
+
+class TransportError(MWError):
+    """The request could not be completed (connection, TLS, body size, ...)."""
+
+
+class TimeoutError(TransportError, builtins.TimeoutError):
+    """The server did not answer in time."""
+
+
+class HTTPStatusError(TransportError):
+    """The server answered with an HTTP error status and no API error body."""
+
+    status: int
+    """The HTTP status code."""
+    retry_after: float | None
+    """Seconds the server asked to wait (``Retry-After``), if it did."""
+
+    def __init__(self, message: str, *, status: int = 0, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class DecodeError(MWError, ValueError):
+    """The body is not a MediaWiki API response (HTML, truncated, wrong shape)."""
+
+
+class UnsupportedError(MWError):
+    """The wiki does not offer what was asked (a token type, a newer feature)."""
+
+
+class InvalidInputError(MWError, ValueError):
+    """An argument is invalid (a URL, a token type name, a parameter value)."""
+
+
+class SessionFileError(MWError):
+    """A session file could not be written or read."""
+
+
+class MWWarning(UserWarning):
+    """A warning the wiki sent with a response.
+
+    The instance carries the warning's ``module``, ``code`` and ``text``.
+    """
+
+    module: str
+    code: str | None
+    text: str
+
+    def __init__(self, message: str, *, module: str = "main", code: str | None = None, text: str = "") -> None:
+        super().__init__(message)
+        self.module = module
+        self.code = code
+        self.text = text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class MWDeprecationWarning(MWWarning, DeprecationWarning):
+    """A deprecation warning of the wiki (a module or parameter going away)."""
