@@ -105,7 +105,9 @@ pub struct OpId(u64);
 pub struct RequestId(u64);
 
 /// An HTTP request to send.
-#[derive(Debug)]
+///
+/// `Debug` shows the method, the URL (with a `centralauthtoken` redacted)
+/// and the body's length, never the body: it holds tokens and passwords.
 #[non_exhaustive]
 pub struct Transmit {
     /// Pass this back with the response.
@@ -113,6 +115,37 @@ pub struct Transmit {
     /// The request. Tokens and passwords are only ever in its body (a
     /// `centralauthtoken` is in the URL, where CentralAuth requires it).
     pub request: http::Request<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let uri = self.request.uri().to_string();
+        let uri = match uri.split_once('?') {
+            Some((base, query)) => {
+                let query: Vec<&str> = query
+                    .split('&')
+                    .map(|pair| {
+                        if pair.starts_with("centralauthtoken=") {
+                            "centralauthtoken=<redacted>"
+                        } else {
+                            pair
+                        }
+                    })
+                    .collect();
+                format!("{base}?{}", query.join("&"))
+            }
+            None => uri,
+        };
+        f.debug_struct("Transmit")
+            .field("id", &self.id)
+            .field("method", self.request.method())
+            .field("uri", &uri)
+            .field(
+                "body",
+                &format_args!("<{} bytes>", self.request.body().len()),
+            )
+            .finish()
+    }
 }
 
 /// What a finished operation produced.
@@ -430,6 +463,20 @@ impl Session {
         now: Instant,
     ) {
         self.handle_result(id, Err(Error::Transport(error.into())), now);
+    }
+
+    /// Like [`handle_transport_error`](Self::handle_transport_error), with
+    /// a typed failure: [`Error::Timeout`] when the driver gave up waiting
+    /// (connect or response timeout), [`Error::Transport`] for everything
+    /// else. Any other variant is reported as [`Error::Transport`] with its
+    /// message, so that a driver cannot make the session take a transport
+    /// failure for a server's answer. Not retried either.
+    pub fn handle_transport_failure(&mut self, id: RequestId, error: Error, now: Instant) {
+        let error = match error {
+            e @ (Error::Timeout(_) | Error::Transport(_)) => e,
+            other => Error::Transport(other.to_string()),
+        };
+        self.handle_result(id, Err(error), now);
     }
 
     /// Wakes operations whose backoff has passed.
