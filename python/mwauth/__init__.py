@@ -19,17 +19,20 @@ from __future__ import annotations
 from mwauth._native import (
     ClientLoginStep,
     Completed,
+    ForeignWiki,
     LogoutOutcome,
     Password,
     Response,
     ResponseWarning,
     SansIOSession,
+    Session,
     Token,
     TokenCheck,
     Transmit,
     User,
     __version__,
 )
+from mwauth.aio import AsyncForeignWiki, AsyncSession
 from mwauth.errors import (
     APIError,
     AssertionFailedError,
@@ -54,6 +57,10 @@ from mwauth.errors import (
 __all__ = [
     "__version__",
     # sessions
+    "Session",
+    "ForeignWiki",
+    "AsyncSession",
+    "AsyncForeignWiki",
     "SansIOSession",
     "Transmit",
     "Completed",

@@ -1,10 +1,15 @@
 """Type stubs of the native module (checked with ``python -m mypy.stubtest mwauth``)."""
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Awaitable, Iterable, Mapping
+from types import TracebackType
 from typing import Any, ClassVar, Final, Optional, Union, final
 
 __version__: Final[str]
 __all__ = [
+    "AsyncSessionCore",
+    "ForeignWiki",
+    "Session",
     "ClientLoginStep",
     "Completed",
     "LogoutOutcome",
@@ -25,6 +30,7 @@ iterables are joined with ``|``; a ``Token`` or ``Password`` goes last in a
 POST body."""
 
 _Params = Union[Mapping[str, _ParamValue], Iterable[tuple[str, _ParamValue]]]
+_StrPath = Union[str, "os.PathLike[str]"]
 _Headers = Union[Mapping[str, str], Mapping[bytes, bytes], Iterable[tuple[Union[str, bytes], Union[str, bytes]]]]
 
 # ---- values ----
@@ -201,9 +207,10 @@ class Completed:
     @property
     def ok(self) -> bool:
         """True when ``result()`` returns rather than raises."""
-    def result(self) -> Any:
+    def result(self, stacklevel: int = 1) -> Any:
         """The typed value, or raises the mapped ``MWError``; emits the
-        server's warnings through ``warnings`` the first time."""
+        server's warnings through ``warnings`` the first time, attributed to
+        the caller (``stacklevel=1``) or further up."""
 
 @final
 class SansIOSession:
@@ -290,3 +297,181 @@ class SansIOSession:
         """Reports that a request could not be completed."""
     def handle_timeout(self, now: Optional[float] = None) -> None:
         """Wakes operations whose backoff has passed."""
+
+# ---- sessions over the Rust transport ----
+
+@final
+class Session:
+    """A synchronous session: each method sends its requests and waits, with
+    the GIL released. ``with Session(...) as s:`` logs out on exit."""
+
+    def __new__(
+        cls,
+        api_url: str,
+        *,
+        user_agent: Optional[str] = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        maxlag: Optional[int] = 5,
+        assert_user: bool = True,
+        relogin: bool = True,
+        max_retries: int = 3,
+        max_body_bytes: Optional[int] = None,
+        bearer_token: Union[str, Token, None] = None,
+    ) -> Session: ...
+    @classmethod
+    def resume(
+        cls,
+        path: _StrPath,
+        api_url: str,
+        *,
+        username: Optional[str] = None,
+        password: Union[str, Password, None] = None,
+        user_agent: Optional[str] = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        maxlag: Optional[int] = 5,
+        assert_user: bool = True,
+        relogin: bool = True,
+        max_retries: int = 3,
+        max_body_bytes: Optional[int] = None,
+        bearer_token: Union[str, Token, None] = None,
+    ) -> Session:
+        """Resumes a session saved with ``save()`` (no request is made)."""
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def user(self) -> Optional[User]: ...
+    def login(self, username: str, password: Union[str, Password]) -> User:
+        """Logs in with ``action=login`` (a bot password ``User@App``)."""
+    def client_login(
+        self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
+    ) -> Union[User, ClientLoginStep]:
+        """Logs in a main account with ``action=clientlogin``."""
+    def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, ClientLoginStep]:
+        """Continues a client login with the fields the last step asked for."""
+    def token(self, type: str = "csrf") -> Token:
+        """A token of a type, from the cache or with one request."""
+    def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> TokenCheck:
+        """Checks a token with ``action=checktoken``."""
+    def call(
+        self,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Response:
+        """Calls any module."""
+    def post(
+        self,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Response:
+        """``call(..., method="POST")``."""
+    def logout(self) -> LogoutOutcome:
+        """Logs out and forgets the user, the credentials and the tokens."""
+    def foreign(self, api_url: str) -> ForeignWiki:
+        """A wiki of the same CentralAuth single sign-on."""
+    def save(self, path: _StrPath) -> None:
+        """Saves the session (user, tokens, cookies) to a file (mode 0600)."""
+    def __enter__(self) -> Session: ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]] = None,
+        _exc_value: Optional[BaseException] = None,
+        _traceback: Optional[TracebackType] = None,
+    ) -> bool: ...
+
+@final
+class ForeignWiki:
+    """A foreign wiki of a ``Session`` (CentralAuth)."""
+
+    @property
+    def api_url(self) -> str: ...
+    def call(
+        self,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Response:
+        """Calls a module on the foreign wiki."""
+
+@final
+class AsyncSessionCore:
+    """The native core of ``mwauth.AsyncSession``: each method returns an
+    awaitable of a ``Completed``. Use ``mwauth.AsyncSession``."""
+
+    def __new__(
+        cls,
+        api_url: str,
+        *,
+        user_agent: Optional[str] = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        maxlag: Optional[int] = 5,
+        assert_user: bool = True,
+        relogin: bool = True,
+        max_retries: int = 3,
+        max_body_bytes: Optional[int] = None,
+        bearer_token: Union[str, Token, None] = None,
+    ) -> AsyncSessionCore: ...
+    @classmethod
+    def resume(
+        cls,
+        path: _StrPath,
+        api_url: str,
+        *,
+        username: Optional[str] = None,
+        password: Union[str, Password, None] = None,
+        user_agent: Optional[str] = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        maxlag: Optional[int] = 5,
+        assert_user: bool = True,
+        relogin: bool = True,
+        max_retries: int = 3,
+        max_body_bytes: Optional[int] = None,
+        bearer_token: Union[str, Token, None] = None,
+    ) -> AsyncSessionCore: ...
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def user(self) -> Optional[User]: ...
+    def login(self, username: str, password: Union[str, Password]) -> Awaitable[Completed]: ...
+    def client_login(
+        self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
+    ) -> Awaitable[Completed]: ...
+    def client_login_continue(self, fields: Mapping[str, str]) -> Awaitable[Completed]: ...
+    def token(self, type: str = "csrf") -> Awaitable[Completed]: ...
+    def check_token(
+        self, type: str, token: Union[str, Token], max_age: Optional[int] = None
+    ) -> Awaitable[Completed]: ...
+    def call(
+        self,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Awaitable[Completed]: ...
+    def foreign_call(
+        self,
+        api_url: str,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Awaitable[Completed]: ...
+    def logout(self) -> Awaitable[Completed]: ...
+    def save(self, path: _StrPath) -> Awaitable[Completed]: ...

@@ -200,7 +200,15 @@ class InvalidInputError(MWError, ValueError):
 
 
 class SessionFileError(MWError):
-    """A session file could not be written or read."""
+    """A session file could not be written or read (missing, corrupt,
+    readable by other users, of another wiki)."""
+
+    path: str | None
+    """The file."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class MWWarning(UserWarning):

@@ -160,6 +160,24 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
     }
 }
 
+/// The mapping of the transport's errors: a protocol error as
+/// [`to_py_err`] maps it; a bad configuration is an `InvalidInputError`; a
+/// session file problem a `SessionFileError` (with `path`).
+pub(crate) fn transport_err(py: Python<'_>, error: &mw_transport::Error) -> PyErr {
+    use mw_transport::Error as T;
+    let message = error.to_string();
+    match error {
+        T::Protocol(e) => to_py_err(py, e),
+        T::InvalidConfig(_) => Class::InvalidInputError.err(py, &message, no_attrs),
+        T::SessionFile { path, .. } => Class::SessionFileError.err(py, &message, |kw| {
+            kw.set_item("path", path.to_string_lossy())
+        }),
+        T::NoRuntime => Class::MWError.err(py, &message, no_attrs),
+        // `Error` is non-exhaustive: a future variant is still an MWError.
+        _ => Class::MWError.err(py, &message, no_attrs),
+    }
+}
+
 /// An `InvalidInputError` for a bad argument.
 pub(crate) fn invalid_input(py: Python<'_>, message: impl Into<String>) -> PyErr {
     to_py_err(py, &Error::InvalidInput(message.into()))
@@ -168,7 +186,11 @@ pub(crate) fn invalid_input(py: Python<'_>, message: impl Into<String>) -> PyErr
 /// Emits each warning through `warnings.warn`, as an `MWWarning` (or
 /// `MWDeprecationWarning`) instance attributed to the Python code that
 /// obtained the result. Under `-W error` the first one is raised.
-pub(crate) fn emit_warnings(py: Python<'_>, warnings: &[Py<ResponseWarning>]) -> PyResult<()> {
+pub(crate) fn emit_warnings(
+    py: Python<'_>,
+    warnings: &[Py<ResponseWarning>],
+    stacklevel: u32,
+) -> PyResult<()> {
     if warnings.is_empty() {
         return Ok(());
     }
@@ -188,7 +210,7 @@ pub(crate) fn emit_warnings(py: Python<'_>, warnings: &[Py<ResponseWarning>]) ->
         let instance = class.get(py)?.call((w.display(),), Some(&kwargs))?;
         let kwargs = PyDict::new(py);
         // No Python frame belongs to the native call: level 1 is the caller.
-        kwargs.set_item("stacklevel", 1)?;
+        kwargs.set_item("stacklevel", stacklevel.max(1))?;
         warn.call((instance,), Some(&kwargs))?;
     }
     Ok(())

@@ -12,6 +12,8 @@
 //! The Python package (`python/mwauth`) re-exports everything; the stubs
 //! are `python/mwauth/_native.pyi`.
 
+mod client;
+mod completed;
 mod errors;
 mod params;
 mod sansio;
@@ -25,7 +27,11 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::sansio::{Completed, SansIOSession, Transmit};
+    use crate::client::{AsyncSessionCore, PyForeignWiki, PySession};
+    #[pymodule_export]
+    use crate::completed::Completed;
+    #[pymodule_export]
+    use crate::sansio::{SansIOSession, Transmit};
     #[pymodule_export]
     use crate::values::{
         PyClientLoginStep, PyLogoutOutcome, PyPassword, PyResponse, PyToken, PyTokenCheck, PyUser,

@@ -7,22 +7,20 @@
 //! `time.monotonic()` seconds; cookies are the caller's.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyType};
+use pyo3::types::{PyBytes, PyType};
 
 use mw_protocol::{
     Assert, Config, Error, Event, OpId, RequestId, RetryPolicy, Session, SessionSnapshot,
 };
 
-use crate::errors::{emit_warnings, invalid_input, to_py_err};
+use crate::completed::Completed;
+use crate::errors::{invalid_input, to_py_err};
 use crate::params::{build_call, token_type};
-use crate::values::{
-    PyUser, ResponseWarning, output_to_py, str_repr, password_arg, token_arg, warnings_to_py,
-};
+use crate::values::{PyUser, password_arg, str_repr, token_arg};
 
 /// The user agent when none is given.
 pub(crate) fn default_user_agent() -> String {
@@ -133,76 +131,6 @@ impl Transmit {
     fn __repr__(&self) -> String {
         let bare = self.url.split('?').next().unwrap_or_default();
         format!("<Transmit id={} {} {bare}>", self.id, self.method)
-    }
-}
-
-/// A finished operation (the answer to `poll_event()`).
-#[pyclass(frozen, module = "mwauth._native", name = "Completed")]
-pub struct Completed {
-    /// The operation id a command returned.
-    #[pyo3(get)]
-    op: u64,
-    warnings: Vec<Py<ResponseWarning>>,
-    outcome: Result<Py<PyAny>, PyErr>,
-    warned: AtomicBool,
-}
-
-impl Completed {
-    pub(crate) fn new(
-        py: Python<'_>,
-        op: u64,
-        result: Result<mw_protocol::Output, Error>,
-        warnings: &[mw_protocol::Warning],
-    ) -> PyResult<Completed> {
-        let outcome = match result {
-            Ok(output) => output_to_py(py, &output),
-            Err(e) => Err(to_py_err(py, &e)),
-        };
-        Ok(Completed {
-            op,
-            warnings: warnings_to_py(py, warnings)?,
-            outcome,
-            warned: AtomicBool::new(false),
-        })
-    }
-
-    /// Emits the warnings (the first time), then gives the value or the error.
-    pub(crate) fn take(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        if !self.warned.swap(true, Ordering::Relaxed) {
-            emit_warnings(py, &self.warnings)?;
-        }
-        match &self.outcome {
-            Ok(v) => Ok(v.clone_ref(py)),
-            Err(e) => Err(e.clone_ref(py)),
-        }
-    }
-}
-
-#[pymethods]
-impl Completed {
-    /// Every warning of every response the operation used.
-    #[getter]
-    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.warnings.iter().map(|w| w.clone_ref(py)))
-    }
-
-    /// True when `result()` returns rather than raises.
-    #[getter]
-    fn ok(&self) -> bool {
-        self.outcome.is_ok()
-    }
-
-    /// The typed value (`User`, `Token`, `TokenCheck`, `Response`,
-    /// `LogoutOutcome`, `ClientLoginStep`), or raises the mapped
-    /// `MWError`. The server's warnings are emitted through `warnings` the
-    /// first time.
-    fn result(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.take(py)
-    }
-
-    fn __repr__(&self) -> String {
-        let state = if self.outcome.is_ok() { "ok" } else { "error" };
-        format!("<Completed op={} {state}>", self.op)
     }
 }
 
@@ -508,7 +436,8 @@ impl SansIOSession {
                         continue;
                     };
                     drop(inner);
-                    return Completed::new(py, id, result, &warnings).map(Some);
+                    let outcome = result.map_err(|e| to_py_err(py, &e));
+                    return Completed::new(py, id, outcome, &warnings).map(Some);
                 }
                 _ => continue,
             }

@@ -500,23 +500,28 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py,
     })
 }
 
-fn response_to_py(py: Python<'_>, env: &Envelope) -> PyResult<PyResponse> {
+fn response_to_py(py: Python<'_>, env: &Envelope, warnings: &[Warning]) -> PyResult<PyResponse> {
     Ok(PyResponse {
         data: json_to_py(py, &env.body)?.unbind(),
-        warnings: warnings_to_py(py, &env.warnings)?,
+        warnings: warnings_to_py(py, warnings)?,
         servedby: env.servedby.clone(),
         requestid: env.requestid.clone(),
     })
 }
 
-/// The Python value of a finished operation.
-pub(crate) fn output_to_py(py: Python<'_>, output: &Output) -> PyResult<Py<PyAny>> {
+/// The Python value of a finished operation. A `Response` lists
+/// `warnings`: every warning of the operation (token fetches included).
+pub(crate) fn output_to_py(
+    py: Python<'_>,
+    output: &Output,
+    warnings: &[Warning],
+) -> PyResult<Py<PyAny>> {
     Ok(match output {
         Output::LoggedIn(user) => Py::new(py, PyUser::from(user))?.into_any(),
         Output::ClientLogin(step) => Py::new(py, client_login_step(py, step)?)?.into_any(),
         Output::Token(token) => Py::new(py, PyToken(token.clone()))?.into_any(),
         Output::TokenCheck(check) => Py::new(py, PyTokenCheck::from(check))?.into_any(),
-        Output::Response(env) => Py::new(py, response_to_py(py, env)?)?.into_any(),
+        Output::Response(env) => Py::new(py, response_to_py(py, env, warnings)?)?.into_any(),
         Output::LoggedOut(outcome) => Py::new(
             py,
             match outcome {

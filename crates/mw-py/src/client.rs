@@ -1,0 +1,758 @@
+//! `mwauth.Session` (synchronous) and the native core of
+//! `mwauth.AsyncSession`, both driving `mw_transport::Client` on one shared
+//! multi-thread Tokio runtime per process (pyo3-async-runtimes', created on
+//! first use).
+//!
+//! Every method is one [`Command`], run by [`execute`] into a [`Done`]:
+//! the sync session blocks on it with the GIL released; the async core
+//! hands it to asyncio as an awaitable of a [`Completed`], whose `result()`
+//! the Python wrapper (`mwauth/aio.py`) takes, so that warnings are
+//! attributed to the caller's line.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use mw_protocol::{ActionCall, Output, Password, Token, TokenType, Warning};
+use mw_transport::{Client, ClientBuilder, ClientLoginOutcome, ForeignWiki, WithWarnings};
+
+use crate::completed::Completed;
+use crate::errors::{Class, invalid_input, transport_err};
+use crate::params::{build_call, token_type};
+use crate::sansio::Options;
+use crate::values::{PyUser, password_arg, str_repr, token_arg};
+
+/// How often a blocking call wakes up to let Ctrl-C through.
+const SIGNAL_POLL: Duration = Duration::from_millis(200);
+
+/// One operation of a client.
+pub(crate) enum Command {
+    Login(String, Password),
+    ClientLogin(String, Password, String),
+    ClientLoginContinue(Vec<(String, String)>),
+    Token(TokenType),
+    CheckToken(TokenType, Token, Option<u64>),
+    Call(ActionCall),
+    Foreign(ForeignWiki, ActionCall),
+    Logout,
+    Save(PathBuf),
+}
+
+/// What a command produced.
+pub(crate) struct Done {
+    outcome: Result<Option<Output>, mw_transport::Error>,
+    warnings: Vec<Warning>,
+}
+
+impl Done {
+    fn with<T>(
+        result: mw_transport::Result<WithWarnings<T>>,
+        f: impl FnOnce(T) -> Result<Output, mw_transport::Error>,
+    ) -> Done {
+        match result {
+            Ok(w) => Done {
+                outcome: f(w.value).map(Some),
+                warnings: w.warnings,
+            },
+            Err(e) => Done {
+                outcome: Err(e),
+                warnings: Vec::new(),
+            },
+        }
+    }
+
+    fn into_completed(self, py: Python<'_>) -> PyResult<Completed> {
+        match self.outcome {
+            Ok(None) => Ok(Completed::unit(py, Ok(()))),
+            Ok(Some(output)) => Completed::new(py, 0, Ok(output), &self.warnings),
+            Err(e) => Completed::new(py, 0, Err(transport_err(py, &e)), &self.warnings),
+        }
+    }
+}
+
+impl<'py> IntoPyObject<'py> for Done {
+    type Target = Completed;
+    type Output = Bound<'py, Completed>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, Completed>> {
+        Bound::new(py, self.into_completed(py)?)
+    }
+}
+
+fn client_login_output(o: ClientLoginOutcome) -> Result<Output, mw_transport::Error> {
+    match o {
+        ClientLoginOutcome::LoggedIn(user) => Ok(Output::LoggedIn(user)),
+        ClientLoginOutcome::Continue(step) => Ok(Output::ClientLogin(step)),
+        _ => Err(mw_protocol::Error::Unsupported(
+            "a client login step this version cannot show".into(),
+        )
+        .into()),
+    }
+}
+
+/// Runs one command.
+pub(crate) async fn execute(client: Client, command: Command) -> Done {
+    match command {
+        Command::Login(user, password) => Done::with(client.login(&user, password).await, |u| {
+            Ok(Output::LoggedIn(u))
+        }),
+        Command::ClientLogin(user, password, return_url) => Done::with(
+            client.client_login(&user, password, &return_url).await,
+            client_login_output,
+        ),
+        Command::ClientLoginContinue(fields) => Done::with(
+            client.client_login_continue(fields).await,
+            client_login_output,
+        ),
+        Command::Token(ty) => Done::with(client.token(ty).await, |t| Ok(Output::Token(t))),
+        Command::CheckToken(ty, token, max_age) => {
+            Done::with(client.check_token(ty, &token, max_age).await, |c| {
+                Ok(Output::TokenCheck(c))
+            })
+        }
+        Command::Call(call) => response(client.call(call).await),
+        Command::Foreign(wiki, call) => response(wiki.call(call).await),
+        Command::Logout => Done::with(client.logout().await, |o| Ok(Output::LoggedOut(o))),
+        Command::Save(path) => Done {
+            outcome: client.save_session(path).await.map(|()| None),
+            warnings: Vec::new(),
+        },
+    }
+}
+
+fn response(result: mw_transport::Result<mw_transport::Response>) -> Done {
+    match result {
+        Ok(r) => Done {
+            outcome: Ok(Some(Output::Response(r.envelope))),
+            warnings: r.warnings,
+        },
+        Err(e) => Done {
+            outcome: Err(e),
+            warnings: Vec::new(),
+        },
+    }
+}
+
+/// Blocks on a future on the shared runtime with the GIL released, waking
+/// up every [`SIGNAL_POLL`] to let `KeyboardInterrupt` through (the
+/// operation is then abandoned).
+fn block_on<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Class::MWError.err(
+            py,
+            "a synchronous mwauth.Session cannot be used on a thread of its Tokio runtime",
+            |_| Ok(()),
+        ));
+    }
+    let runtime = pyo3_async_runtimes::tokio::get_runtime();
+    let mut future = std::pin::pin!(future);
+    loop {
+        // The timer must be made inside the runtime: in an async block.
+        let step = py.detach(|| {
+            runtime.block_on(async { tokio::time::timeout(SIGNAL_POLL, future.as_mut()).await })
+        });
+        match step {
+            Ok(out) => return Ok(out),
+            Err(_) => py.check_signals()?,
+        }
+    }
+}
+
+/// The options of `Session(...)` and `AsyncSession(...)`.
+struct ClientOptions {
+    protocol: Options,
+    timeout: f64,
+    connect_timeout: f64,
+    max_body_bytes: Option<usize>,
+    bearer_token: Option<Token>,
+}
+
+fn duration(py: Python<'_>, what: &str, secs: f64) -> PyResult<Duration> {
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(invalid_input(
+            py,
+            format!("{what} must be a positive number of seconds"),
+        )),
+    }
+}
+
+impl ClientOptions {
+    fn builder(&self, py: Python<'_>, api_url: &str) -> PyResult<ClientBuilder> {
+        let mut builder = Client::builder(api_url)
+            .config(self.protocol.config())
+            .timeout(duration(py, "timeout", self.timeout)?)
+            .connect_timeout(duration(py, "connect_timeout", self.connect_timeout)?);
+        if let Some(bytes) = self.max_body_bytes {
+            builder = builder.max_body_bytes(bytes);
+        }
+        if let Some(token) = &self.bearer_token {
+            builder = builder.bearer_token(token.clone());
+        }
+        Ok(builder)
+    }
+
+    fn build(&self, py: Python<'_>, api_url: &str) -> PyResult<Client> {
+        self.builder(py, api_url)?
+            .build()
+            .map_err(|e| transport_err(py, &e))
+    }
+
+    fn resume(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        api_url: &str,
+        username: Option<String>,
+        password: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Client> {
+        let mut builder = self.builder(py, api_url)?;
+        match (username, password) {
+            (Some(u), Some(p)) => builder = builder.credentials(u, password_arg(p)?),
+            (None, None) => {}
+            _ => {
+                return Err(invalid_input(
+                    py,
+                    "give both username and password, or neither",
+                ));
+            }
+        }
+        // Reading a small file: no need to release the GIL.
+        Client::resume(path, builder).map_err(|e| transport_err(py, &e))
+    }
+}
+
+/// The methods' arguments → commands, shared by both sessions.
+fn login_cmd(username: &str, password: &Bound<'_, PyAny>) -> PyResult<Command> {
+    Ok(Command::Login(username.to_owned(), password_arg(password)?))
+}
+
+fn client_login_cmd(
+    username: &str,
+    password: &Bound<'_, PyAny>,
+    return_url: &str,
+) -> PyResult<Command> {
+    Ok(Command::ClientLogin(
+        username.to_owned(),
+        password_arg(password)?,
+        return_url.to_owned(),
+    ))
+}
+
+fn continue_cmd(fields: HashMap<String, String>) -> Command {
+    let mut fields: Vec<(String, String)> = fields.into_iter().collect();
+    fields.sort();
+    Command::ClientLoginContinue(fields)
+}
+
+fn check_cmd(
+    py: Python<'_>,
+    ty: &str,
+    token: &Bound<'_, PyAny>,
+    max_age: Option<u64>,
+) -> PyResult<Command> {
+    Ok(Command::CheckToken(
+        token_type(py, ty)?,
+        token_arg(token)?,
+        max_age,
+    ))
+}
+
+fn repr(kind: &str, client: &Client) -> String {
+    match client.user() {
+        Some(u) => format!("<{kind} {} user={}>", client.endpoint(), str_repr(&u.name)),
+        None => format!("<{kind} {} anonymous>", client.endpoint()),
+    }
+}
+
+macro_rules! options {
+    ($user_agent:expr, $timeout:expr, $connect_timeout:expr, $maxlag:expr, $assert_user:expr,
+     $relogin:expr, $max_retries:expr, $max_body_bytes:expr, $bearer_token:expr) => {
+        ClientOptions {
+            protocol: Options {
+                user_agent: $user_agent,
+                maxlag: $maxlag,
+                assert_user: $assert_user,
+                relogin: $relogin,
+                max_retries: $max_retries,
+            },
+            timeout: $timeout,
+            connect_timeout: $connect_timeout,
+            max_body_bytes: $max_body_bytes,
+            bearer_token: match $bearer_token {
+                Some(t) => Some(token_arg(t)?),
+                None => None,
+            },
+        }
+    };
+}
+
+/// A synchronous session: each method sends its requests and waits, with
+/// the GIL released. A context manager that logs out on exit.
+#[pyclass(frozen, module = "mwauth._native", name = "Session")]
+pub struct PySession {
+    client: Client,
+}
+
+impl PySession {
+    fn run(&self, py: Python<'_>, command: Command) -> PyResult<Py<PyAny>> {
+        let done = block_on(py, execute(self.client.clone(), command))?;
+        done.into_completed(py)?.take(py, 1)
+    }
+}
+
+#[pymethods]
+impl PySession {
+    #[new]
+    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        api_url: &str,
+        user_agent: Option<String>,
+        timeout: f64,
+        connect_timeout: f64,
+        maxlag: Option<u32>,
+        assert_user: bool,
+        relogin: bool,
+        max_retries: u32,
+        max_body_bytes: Option<usize>,
+        bearer_token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let options = options!(
+            user_agent,
+            timeout,
+            connect_timeout,
+            maxlag,
+            assert_user,
+            relogin,
+            max_retries,
+            max_body_bytes,
+            bearer_token
+        );
+        Ok(PySession {
+            client: options.build(py, api_url)?,
+        })
+    }
+
+    /// Resumes a session saved with `save()` (no request is made). With
+    /// `username` and `password`, a session the wiki forgot logs in again.
+    #[classmethod]
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn resume(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        path: PathBuf,
+        api_url: &str,
+        username: Option<String>,
+        password: Option<&Bound<'_, PyAny>>,
+        user_agent: Option<String>,
+        timeout: f64,
+        connect_timeout: f64,
+        maxlag: Option<u32>,
+        assert_user: bool,
+        relogin: bool,
+        max_retries: u32,
+        max_body_bytes: Option<usize>,
+        bearer_token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let options = options!(
+            user_agent,
+            timeout,
+            connect_timeout,
+            maxlag,
+            assert_user,
+            relogin,
+            max_retries,
+            max_body_bytes,
+            bearer_token
+        );
+        Ok(PySession {
+            client: options.resume(py, path, api_url, username, password)?,
+        })
+    }
+
+    /// The `api.php` URL.
+    #[getter]
+    fn api_url(&self) -> String {
+        self.client.endpoint().to_string()
+    }
+
+    /// The logged-in user, or None.
+    #[getter]
+    fn user(&self) -> Option<PyUser> {
+        self.client.user().as_ref().map(PyUser::from)
+    }
+
+    /// Logs in with `action=login` (a bot password `User@App`).
+    fn login(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, login_cmd(username, password)?)
+    }
+
+    /// Logs in a main account with `action=clientlogin`: a `User`, or a
+    /// `ClientLoginStep` when the wiki needs more.
+    #[pyo3(signature = (username, password, return_url="http://127.0.0.1/"))]
+    fn client_login(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &Bound<'_, PyAny>,
+        return_url: &str,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, client_login_cmd(username, password, return_url)?)
+    }
+
+    /// Continues a client login with the fields the last step asked for.
+    fn client_login_continue(
+        &self,
+        py: Python<'_>,
+        fields: HashMap<String, String>,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, continue_cmd(fields))
+    }
+
+    /// A token of a type, from the cache or with one request.
+    #[pyo3(signature = (r#type="csrf"))]
+    fn token(&self, py: Python<'_>, r#type: &str) -> PyResult<Py<PyAny>> {
+        self.run(py, Command::Token(token_type(py, r#type)?))
+    }
+
+    /// Checks a token with `action=checktoken`.
+    #[pyo3(signature = (r#type, token, max_age=None))]
+    fn check_token(
+        &self,
+        py: Python<'_>,
+        r#type: &str,
+        token: &Bound<'_, PyAny>,
+        max_age: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, check_cmd(py, r#type, token, max_age)?)
+    }
+
+    /// Calls any module; with `token_type`, the token is injected (and
+    /// refreshed once on `badtoken`).
+    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        action: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        method: &str,
+        token_type: Option<&str>,
+        token_param: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let call = build_call(py, action, params, method, token_type, token_param)?;
+        self.run(py, Command::Call(call))
+    }
+
+    /// `call(..., method="POST")`.
+    #[pyo3(signature = (action, params=None, *, token_type=None, token_param="token"))]
+    fn post(
+        &self,
+        py: Python<'_>,
+        action: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        token_type: Option<&str>,
+        token_param: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let call = build_call(py, action, params, "POST", token_type, token_param)?;
+        self.run(py, Command::Call(call))
+    }
+
+    /// Logs out and forgets the user, the credentials and the tokens.
+    fn logout(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.run(py, Command::Logout)
+    }
+
+    /// A wiki of the same CentralAuth single sign-on.
+    fn foreign(&self, py: Python<'_>, api_url: &str) -> PyResult<PyForeignWiki> {
+        let wiki = self
+            .client
+            .foreign(api_url)
+            .map_err(|e| transport_err(py, &e))?;
+        Ok(PyForeignWiki {
+            client: self.client.clone(),
+            wiki,
+        })
+    }
+
+    /// Saves the session (user, tokens, cookies) to a file (mode 0600).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        self.run(py, Command::Save(path)).map(drop)
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Logs out if logged in. A failed logout is raised, unless an
+    /// exception is already on its way out.
+    #[pyo3(signature = (exc_type=None, _exc_value=None, _traceback=None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc_value: Option<&Bound<'_, PyAny>>,
+        _traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        if self.client.user().is_some() {
+            let result = self.run(py, Command::Logout);
+            if exc_type.is_none_or(|t| t.is_none()) {
+                result?;
+            }
+        }
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        repr("Session", &self.client)
+    }
+}
+
+/// A foreign wiki of a `Session` (CentralAuth): each call is authenticated
+/// by a fresh `centralauthtoken`.
+#[pyclass(frozen, module = "mwauth._native", name = "ForeignWiki")]
+pub struct PyForeignWiki {
+    client: Client,
+    wiki: ForeignWiki,
+}
+
+#[pymethods]
+impl PyForeignWiki {
+    /// The foreign wiki's `api.php` URL.
+    #[getter]
+    fn api_url(&self) -> String {
+        self.wiki.endpoint().to_string()
+    }
+
+    /// Calls a module on the foreign wiki.
+    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    fn call(
+        &self,
+        py: Python<'_>,
+        action: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        method: &str,
+        token_type: Option<&str>,
+        token_param: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let call = build_call(py, action, params, method, token_type, token_param)?;
+        let command = Command::Foreign(self.wiki.clone(), call);
+        let done = block_on(py, execute(self.client.clone(), command))?;
+        done.into_completed(py)?.take(py, 1)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<ForeignWiki {}>", self.wiki.endpoint())
+    }
+}
+
+/// The native core of `mwauth.AsyncSession`: each method returns an
+/// awaitable of a `Completed` (use `mwauth.AsyncSession`).
+#[pyclass(frozen, module = "mwauth._native", name = "AsyncSessionCore")]
+pub struct AsyncSessionCore {
+    client: Client,
+}
+
+impl AsyncSessionCore {
+    fn spawn<'py>(&self, py: Python<'py>, command: Command) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client.clone();
+        pyo3_async_runtimes::tokio::future_into_py(
+            py,
+            async move { Ok(execute(client, command).await) },
+        )
+    }
+}
+
+#[pymethods]
+impl AsyncSessionCore {
+    #[new]
+    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        api_url: &str,
+        user_agent: Option<String>,
+        timeout: f64,
+        connect_timeout: f64,
+        maxlag: Option<u32>,
+        assert_user: bool,
+        relogin: bool,
+        max_retries: u32,
+        max_body_bytes: Option<usize>,
+        bearer_token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let options = options!(
+            user_agent,
+            timeout,
+            connect_timeout,
+            maxlag,
+            assert_user,
+            relogin,
+            max_retries,
+            max_body_bytes,
+            bearer_token
+        );
+        Ok(AsyncSessionCore {
+            client: options.build(py, api_url)?,
+        })
+    }
+
+    /// See `Session.resume`.
+    #[classmethod]
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn resume(
+        _cls: &Bound<'_, PyType>,
+        py: Python<'_>,
+        path: PathBuf,
+        api_url: &str,
+        username: Option<String>,
+        password: Option<&Bound<'_, PyAny>>,
+        user_agent: Option<String>,
+        timeout: f64,
+        connect_timeout: f64,
+        maxlag: Option<u32>,
+        assert_user: bool,
+        relogin: bool,
+        max_retries: u32,
+        max_body_bytes: Option<usize>,
+        bearer_token: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let options = options!(
+            user_agent,
+            timeout,
+            connect_timeout,
+            maxlag,
+            assert_user,
+            relogin,
+            max_retries,
+            max_body_bytes,
+            bearer_token
+        );
+        Ok(AsyncSessionCore {
+            client: options.resume(py, path, api_url, username, password)?,
+        })
+    }
+
+    /// The `api.php` URL.
+    #[getter]
+    fn api_url(&self) -> String {
+        self.client.endpoint().to_string()
+    }
+
+    /// The logged-in user, or None.
+    #[getter]
+    fn user(&self) -> Option<PyUser> {
+        self.client.user().as_ref().map(PyUser::from)
+    }
+
+    fn login<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+        password: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, login_cmd(username, password)?)
+    }
+
+    #[pyo3(signature = (username, password, return_url="http://127.0.0.1/"))]
+    fn client_login<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+        password: &Bound<'py, PyAny>,
+        return_url: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, client_login_cmd(username, password, return_url)?)
+    }
+
+    fn client_login_continue<'py>(
+        &self,
+        py: Python<'py>,
+        fields: HashMap<String, String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, continue_cmd(fields))
+    }
+
+    #[pyo3(signature = (r#type="csrf"))]
+    fn token<'py>(&self, py: Python<'py>, r#type: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, Command::Token(token_type(py, r#type)?))
+    }
+
+    #[pyo3(signature = (r#type, token, max_age=None))]
+    fn check_token<'py>(
+        &self,
+        py: Python<'py>,
+        r#type: &str,
+        token: &Bound<'py, PyAny>,
+        max_age: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, check_cmd(py, r#type, token, max_age)?)
+    }
+
+    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        action: &str,
+        params: Option<&Bound<'py, PyAny>>,
+        method: &str,
+        token_type: Option<&str>,
+        token_param: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let call = build_call(py, action, params, method, token_type, token_param)?;
+        self.spawn(py, Command::Call(call))
+    }
+
+    #[pyo3(signature = (api_url, action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    #[allow(clippy::too_many_arguments)]
+    fn foreign_call<'py>(
+        &self,
+        py: Python<'py>,
+        api_url: &str,
+        action: &str,
+        params: Option<&Bound<'py, PyAny>>,
+        method: &str,
+        token_type: Option<&str>,
+        token_param: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let wiki = self
+            .client
+            .foreign(api_url)
+            .map_err(|e| transport_err(py, &e))?;
+        let call = build_call(py, action, params, method, token_type, token_param)?;
+        self.spawn(py, Command::Foreign(wiki, call))
+    }
+
+    fn logout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, Command::Logout)
+    }
+
+    fn save<'py>(&self, py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, Command::Save(path))
+    }
+
+    fn __repr__(&self) -> String {
+        repr("AsyncSessionCore", &self.client)
+    }
+}

@@ -1,0 +1,227 @@
+"""asyncio sessions: :class:`AsyncSession` and :class:`AsyncForeignWiki`.
+
+The work runs in Rust on a shared Tokio runtime; each method returns when its
+operation finished. Any number of coroutines may use one session at once:
+they share its cookies, its token cache and its token fetches (200 concurrent
+``token()`` calls make one request)::
+
+    async with AsyncSession(URL, user_agent="MyBot/1.0 (me@example.org)") as s:
+        await s.login("Bot@app", "bot-password")
+        results = await asyncio.gather(*(s.post("purge", {"titles": t}) for t in titles))
+"""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+from typing import Any, Mapping, Optional, Type, Union
+
+from mwauth._native import (
+    AsyncSessionCore,
+    ClientLoginStep,
+    LogoutOutcome,
+    Password,
+    Response,
+    Token,
+    TokenCheck,
+    User,
+)
+from mwauth.errors import MWError
+
+__all__ = ["AsyncSession", "AsyncForeignWiki"]
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+class AsyncSession:
+    """An asyncio session of one wiki; ``async with`` logs out on exit."""
+
+    __slots__ = ("_core",)
+
+    def __init__(
+        self,
+        api_url: str,
+        *,
+        user_agent: Optional[str] = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        maxlag: Optional[int] = 5,
+        assert_user: bool = True,
+        relogin: bool = True,
+        max_retries: int = 3,
+        max_body_bytes: Optional[int] = None,
+        bearer_token: Union[str, Token, None] = None,
+    ) -> None:
+        self._core = AsyncSessionCore(
+            api_url,
+            user_agent=user_agent,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            maxlag=maxlag,
+            assert_user=assert_user,
+            relogin=relogin,
+            max_retries=max_retries,
+            max_body_bytes=max_body_bytes,
+            bearer_token=bearer_token,
+        )
+
+    @classmethod
+    def resume(
+        cls,
+        path: StrPath,
+        api_url: str,
+        *,
+        username: Optional[str] = None,
+        password: Union[str, Password, None] = None,
+        **options: Any,
+    ) -> AsyncSession:
+        """Resumes a session saved with :meth:`save` (no request is made).
+        With ``username`` and ``password``, a session the wiki forgot logs in
+        again. ``options`` are those of the constructor."""
+        self = cls.__new__(cls)
+        self._core = AsyncSessionCore.resume(path, api_url, username=username, password=password, **options)
+        return self
+
+    @property
+    def api_url(self) -> str:
+        """The ``api.php`` URL."""
+        return self._core.api_url
+
+    @property
+    def user(self) -> Optional[User]:
+        """The logged-in user, or None."""
+        return self._core.user
+
+    async def login(self, username: str, password: Union[str, Password]) -> User:
+        """Logs in with ``action=login`` (a bot password ``User@App``)."""
+        done = await self._core.login(username, password)
+        result: User = done.result(stacklevel=2)
+        return result
+
+    async def client_login(
+        self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
+    ) -> Union[User, ClientLoginStep]:
+        """Logs in a main account with ``action=clientlogin``."""
+        done = await self._core.client_login(username, password, return_url)
+        result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
+        return result
+
+    async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, ClientLoginStep]:
+        """Continues a client login with the fields the last step asked for."""
+        done = await self._core.client_login_continue(fields)
+        result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
+        return result
+
+    async def token(self, type: str = "csrf") -> Token:
+        """A token of a type, from the cache or with one (shared) request."""
+        done = await self._core.token(type)
+        result: Token = done.result(stacklevel=2)
+        return result
+
+    async def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> TokenCheck:
+        """Checks a token with ``action=checktoken``."""
+        done = await self._core.check_token(type, token, max_age)
+        result: TokenCheck = done.result(stacklevel=2)
+        return result
+
+    async def call(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Response:
+        """Calls any module; with ``token_type``, the token is injected (and
+        refreshed once on ``badtoken``)."""
+        done = await self._core.call(action, params, method=method, token_type=token_type, token_param=token_param)
+        result: Response = done.result(stacklevel=2)
+        return result
+
+    async def post(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Response:
+        """``call(..., method="POST")``."""
+        done = await self._core.call(action, params, method="POST", token_type=token_type, token_param=token_param)
+        result: Response = done.result(stacklevel=2)
+        return result
+
+    async def logout(self) -> LogoutOutcome:
+        """Logs out and forgets the user, the credentials and the tokens."""
+        done = await self._core.logout()
+        result: LogoutOutcome = done.result(stacklevel=2)
+        return result
+
+    def foreign(self, api_url: str) -> AsyncForeignWiki:
+        """A wiki of the same CentralAuth single sign-on."""
+        return AsyncForeignWiki(self, api_url)
+
+    async def save(self, path: StrPath) -> None:
+        """Saves the session (user, tokens, cookies) to a file (mode 0600)."""
+        done = await self._core.save(path)
+        done.result(stacklevel=2)
+
+    async def __aenter__(self) -> AsyncSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        """Logs out if logged in; a failed logout is raised unless an
+        exception is already on its way out."""
+        if self._core.user is None:
+            return
+        try:
+            await self.logout()
+        except MWError:
+            if exc_type is None:
+                raise
+
+    def __repr__(self) -> str:
+        user = self._core.user
+        who = f"user={user.name!r}" if user is not None else "anonymous"
+        return f"<AsyncSession {self._core.api_url} {who}>"
+
+
+class AsyncForeignWiki:
+    """A foreign wiki of an :class:`AsyncSession` (CentralAuth): each call is
+    authenticated by a fresh ``centralauthtoken``."""
+
+    __slots__ = ("_session", "_api_url")
+
+    def __init__(self, session: AsyncSession, api_url: str) -> None:
+        self._session = session
+        self._api_url = api_url
+
+    @property
+    def api_url(self) -> str:
+        """The foreign wiki's ``api.php`` URL."""
+        return self._api_url
+
+    async def call(
+        self,
+        action: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> Response:
+        """Calls a module on the foreign wiki."""
+        done = await self._session._core.foreign_call(
+            self._api_url, action, params, method=method, token_type=token_type, token_param=token_param
+        )
+        result: Response = done.result(stacklevel=2)
+        return result
+
+    def __repr__(self) -> str:
+        return f"<AsyncForeignWiki {self._api_url}>"
