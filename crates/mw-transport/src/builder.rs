@@ -1,0 +1,287 @@
+//! Configuring a [`Client`].
+
+use std::path::Path;
+use std::time::Duration;
+
+use mw_protocol::{Config, Password, Session, Token};
+use url::Url;
+
+use crate::client::Client;
+use crate::cookies::Jar;
+use crate::http::HttpSettings;
+use crate::{Error, Result};
+
+/// The default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default cap on a response body, compressed and decompressed: 16 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Builds a [`Client`]. A descriptive user agent is required.
+///
+/// ```
+/// use std::time::Duration;
+/// let client = mw_transport::Client::builder("https://test.wikipedia.org/w/api.php")
+///     .user_agent("MyBot/1.0 (https://example.org/mybot; mybot@example.org)")
+///     .timeout(Duration::from_secs(20))
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), mw_transport::Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    api_url: String,
+    user_agent: Option<String>,
+    config: Option<Config>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_body_bytes: usize,
+    bearer: Option<Token>,
+    credentials: Option<(String, Password)>,
+    tls: Option<rustls::ClientConfig>,
+    record_requests: bool,
+}
+
+/// A validated builder.
+pub(crate) struct Parts {
+    pub endpoint: Url,
+    pub config: Config,
+    pub credentials: Option<(String, Password)>,
+    pub http: HttpSettings,
+    pub record_requests: bool,
+}
+
+impl ClientBuilder {
+    pub(crate) fn new(api_url: impl Into<String>) -> Self {
+        ClientBuilder {
+            api_url: api_url.into(),
+            user_agent: None,
+            config: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            bearer: None,
+            credentials: None,
+            tls: None,
+            record_requests: false,
+        }
+    }
+
+    /// The `User-Agent` of every request (required). Wikimedia's policy
+    /// asks for a name, a version and contact information, such as
+    /// `MyBot/1.0 (https://example.org/mybot; mybot@example.org)`. A blank
+    /// one, or an HTTP library's default (`curl/8.0`, `python-requests/2`,
+    /// …), is refused by [`build`](Self::build). Overrides the user agent
+    /// of [`config`](Self::config).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The protocol's configuration: `assert`, `maxlag`, the retry policy,
+    /// relogin (default: [`Config::new`] with the user agent).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// The longest one request may take, from sending it to the last byte
+    /// of its body, redirects included (default 30 s). A request that
+    /// takes longer fails with [`mw_protocol::Error::Timeout`]; it is not
+    /// retried (a POST may have reached the server).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The longest a TCP connection may take to open (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, both as received and after
+    /// gzip decompression (default 16 MiB). A larger one fails the request
+    /// with a transport error.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// An OAuth 2 access token (an owner-only consumer's), sent as
+    /// `Authorization: Bearer …` to the wiki's own host (over HTTPS, or to
+    /// exactly the endpoint's origin). No login is needed with it.
+    pub fn bearer_token(mut self, token: Token) -> Self {
+        self.bearer = Some(token);
+        self
+    }
+
+    /// The credentials to log in again with when the wiki forgets a
+    /// session (for a client made by [`Client::resume`], which has no
+    /// credentials of its own). Building does not log in.
+    pub fn credentials(mut self, username: impl Into<String>, password: Password) -> Self {
+        self.credentials = Some((username.into(), password));
+        self
+    }
+
+    /// A TLS configuration to use instead of the default (rustls with
+    /// `ring` and the Mozilla roots of `webpki-roots`), for example to
+    /// trust a private CA.
+    pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// Test support: remember a summary of every request (method, host,
+    /// action; never a secret) for [`Client::request_log`].
+    #[doc(hidden)]
+    pub fn record_requests(mut self, on: bool) -> Self {
+        self.record_requests = on;
+        self
+    }
+
+    /// Builds the client. Fails with [`Error::InvalidConfig`] without a
+    /// descriptive user agent, with an endpoint that is not an http(s)
+    /// URL, a zero timeout or body cap, or a TLS set-up error. Needs no
+    /// runtime; the client's methods need a Tokio one.
+    pub fn build(self) -> Result<Client> {
+        let parts = self.validate()?;
+        let session = Session::new(parts.endpoint.as_str(), parts.config.clone())?;
+        Client::from_parts(parts, session, Jar::new())
+    }
+
+    /// Resumes a saved session; see [`Client::resume`].
+    pub fn resume(self, path: impl AsRef<Path>) -> Result<Client> {
+        Client::resume(path, self)
+    }
+
+    pub(crate) fn validate(self) -> Result<Parts> {
+        let endpoint = mw_protocol::request::parse_endpoint(&self.api_url)
+            .map_err(|e| Error::InvalidConfig(e.to_string()))?;
+        let mut config = self.config.unwrap_or_else(|| Config::new(String::new()));
+        if let Some(ua) = self.user_agent {
+            config.user_agent = ua;
+        }
+        config.user_agent = config.user_agent.trim().to_owned();
+        check_user_agent(&config.user_agent)?;
+        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
+            return Err(Error::InvalidConfig(
+                "timeouts must be longer than zero".into(),
+            ));
+        }
+        if self.max_body_bytes == 0 {
+            return Err(Error::InvalidConfig(
+                "the body size cap must be larger than zero".into(),
+            ));
+        }
+        let http = HttpSettings {
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            max_body_bytes: self.max_body_bytes,
+            bearer: self.bearer,
+            endpoint: endpoint.clone(),
+            tls: self.tls,
+        };
+        Ok(Parts {
+            endpoint,
+            config,
+            credentials: self.credentials,
+            http,
+            record_requests: self.record_requests,
+        })
+    }
+}
+
+/// Generic user agents of HTTP libraries and tools: they say nothing about
+/// who runs the client.
+const GENERIC_AGENTS: &[&str] = &[
+    "curl",
+    "wget",
+    "python-requests",
+    "python-urllib",
+    "python-httpx",
+    "aiohttp",
+    "go-http-client",
+    "java",
+    "okhttp",
+    "reqwest",
+    "hyper",
+    "libwww-perl",
+    "node-fetch",
+    "axios",
+    "mozilla",
+];
+
+fn check_user_agent(ua: &str) -> Result<()> {
+    if ua.is_empty() {
+        return Err(Error::InvalidConfig(
+            "a descriptive user agent is required, such as \
+             \"MyBot/1.0 (https://example.org/mybot; mybot@example.org)\""
+                .into(),
+        ));
+    }
+    if http::HeaderValue::from_str(ua).is_err() {
+        return Err(Error::InvalidConfig(
+            "the user agent is not a valid header value".into(),
+        ));
+    }
+    let product = ua
+        .split(['/', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let only_product = !ua.contains(' ');
+    if only_product && GENERIC_AGENTS.contains(&product.as_str()) || product == "mozilla" {
+        return Err(Error::InvalidConfig(format!(
+            "the user agent {ua:?} is a generic one; name the client and a way to \
+             contact its operator, such as \"MyBot/1.0 (https://example.org/mybot; mybot@example.org)\""
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_agents() {
+        assert!(check_user_agent("MyBot/1.0 (https://example.org; me@example.org)").is_ok());
+        assert!(check_user_agent("mw-transport-tests/0.1").is_ok());
+        for bad in [
+            "",
+            "curl/8.5.0",
+            "python-requests/2.31.0",
+            "Mozilla/5.0 (X11; Linux x86_64)",
+            "Go-http-client/1.1",
+            "bad\nagent",
+        ] {
+            assert!(check_user_agent(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn build_needs_a_user_agent_and_a_good_url() {
+        let err = Client::builder("https://w.example/w/api.php").build();
+        assert!(matches!(err, Err(Error::InvalidConfig(m)) if m.contains("user agent")));
+        let err = Client::builder("https://w.example/w/api.php")
+            .user_agent("   ")
+            .build();
+        assert!(matches!(err, Err(Error::InvalidConfig(_))));
+        let err = Client::builder("ftp://w.example/api.php")
+            .user_agent("t/1 (t@example.org)")
+            .build();
+        assert!(matches!(err, Err(Error::InvalidConfig(_))));
+        let ok = Client::builder("https://w.example/w/api.php")
+            .config(Config::new("t/1 (t@example.org)"))
+            .build();
+        assert!(ok.is_ok());
+        let err = Client::builder("https://w.example/w/api.php")
+            .user_agent("t/1 (t@example.org)")
+            .timeout(Duration::ZERO)
+            .build();
+        assert!(matches!(err, Err(Error::InvalidConfig(_))));
+    }
+}

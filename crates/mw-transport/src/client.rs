@@ -1,0 +1,716 @@
+//! The client and its driver loop.
+//!
+//! The [`Session`] lives in a mutex. Each method starts an operation,
+//! registers a oneshot channel under its [`OpId`] and [`pump`s](Shared::pump):
+//! every request the session wants goes to a task of its own, every
+//! finished operation to its waiter, and a timer task wakes the session
+//! when it waits out a backoff. A response is fed back under the lock,
+//! with `Instant::now()`, and the pump runs again. The driver decides
+//! nothing: retries, token refreshes and relogins are the session's.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Instant;
+
+use mw_protocol::actions::checktoken::TokenCheck;
+use mw_protocol::actions::logout::LogoutOutcome;
+use mw_protocol::{
+    ActionCall, Event, OpId, Output, Password, Session, Token, TokenType, Transmit, User, Warning,
+};
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use crate::builder::{ClientBuilder, Parts};
+use crate::cookies::Jar;
+use crate::http::Http;
+use crate::outcome::{ClientLoginOutcome, Response, WithWarnings};
+use crate::persist;
+use crate::{Error, Result};
+
+/// An async MediaWiki API client: one session (user, token cache, cookies)
+/// shared by every clone, usable from many tasks at once.
+///
+/// It drives an [`mw_protocol::Session`] over HTTP/1.1 with keep-alive
+/// (hyper-util's pooling client, rustls for HTTPS). Its methods need a
+/// Tokio runtime.
+///
+/// ```no_run
+/// use mw_transport::{ActionCall, ActionRequest, Client, Password, TokenType};
+/// # async fn demo() -> mw_transport::Result<()> {
+/// let client = Client::builder("https://test.wikipedia.org/w/api.php")
+///     .user_agent("MyBot/1.0 (https://example.org/mybot; mybot@example.org)")
+///     .build()?;
+/// client.login("MyBot@tool", Password::new("0123456789abcdefghijklmnopqrstuv")).await?;
+/// let edit = ActionCall::new(
+///     ActionRequest::post("edit").param("title", "Sandbox").param("appendtext", "\nhi"),
+/// )
+/// .with_token(TokenType::CSRF);
+/// let response = client.call(edit).await?;
+/// assert_eq!(response.get(&["edit", "result"]).and_then(|v| v.as_str()), Some("Success"));
+/// client.logout().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.shared.endpoint.as_str())
+            .field("session", &self.shared.lock().session)
+            .field("http", &self.shared.http)
+            .field("cookies", &self.shared.jar)
+            .finish()
+    }
+}
+
+/// What a finished operation gives its waiter.
+struct Completion {
+    result: std::result::Result<Output, mw_protocol::Error>,
+    warnings: Vec<Warning>,
+}
+
+struct State {
+    session: Session,
+    waiters: HashMap<OpId, oneshot::Sender<Completion>>,
+    /// The armed timer: its deadline and task.
+    timer: Option<(Instant, JoinHandle<()>)>,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    http: Http,
+    jar: Arc<Jar>,
+    endpoint: Url,
+    log: Option<Mutex<Vec<RequestRecord>>>,
+}
+
+/// Test support: a summary of one request the session asked for (never a
+/// secret: no token, password, cookie or query string).
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestRecord {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The host (and port) it went to.
+    pub host: String,
+    /// Its `action` parameter.
+    pub action: String,
+    /// Its `meta` parameter, if any.
+    pub meta: Option<String>,
+    /// Its `type` parameter, if any (the token types of a fetch).
+    pub types: Option<String>,
+    /// Whether it carried a `centralauthtoken` in its URL.
+    pub centralauthtoken: bool,
+}
+
+impl RequestRecord {
+    fn of(request: &http::Request<Vec<u8>>) -> RequestRecord {
+        let uri = request.uri();
+        let mut record = RequestRecord {
+            method: request.method().to_string(),
+            host: uri.authority().map(ToString::to_string).unwrap_or_default(),
+            action: String::new(),
+            meta: None,
+            types: None,
+            centralauthtoken: false,
+        };
+        let query = uri.query().unwrap_or_default().as_bytes();
+        let body: &[u8] = if request.method() == http::Method::POST {
+            request.body()
+        } else {
+            &[]
+        };
+        for (name, value) in
+            url::form_urlencoded::parse(query).chain(url::form_urlencoded::parse(body))
+        {
+            match &*name {
+                "action" => record.action = value.into_owned(),
+                "meta" => record.meta = Some(value.into_owned()),
+                "type" => record.types = Some(value.into_owned()),
+                "centralauthtoken" => record.centralauthtoken = true,
+                _ => {}
+            }
+        }
+        record
+    }
+}
+
+impl Client {
+    /// A builder for a client of the wiki whose `api.php` is at `api_url`.
+    pub fn builder(api_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(api_url)
+    }
+
+    pub(crate) fn from_parts(parts: Parts, mut session: Session, jar: Jar) -> Result<Client> {
+        if let Some((username, password)) = &parts.credentials {
+            session.set_credentials(username, password.clone());
+        }
+        let jar = Arc::new(jar);
+        let http = Http::new(parts.http, Arc::clone(&jar)).map_err(Error::InvalidConfig)?;
+        Ok(Client {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    session,
+                    waiters: HashMap::new(),
+                    timer: None,
+                }),
+                http,
+                jar,
+                endpoint: parts.endpoint,
+                log: parts.record_requests.then(|| Mutex::new(Vec::new())),
+            }),
+        })
+    }
+
+    /// Resumes a session saved by [`save_session`](Self::save_session):
+    /// the user, the token cache and the cookies, for the wiki of
+    /// `builder`. Makes no request: a resumed session does not log in. If
+    /// the wiki has forgotten the session meanwhile and the builder has
+    /// [`credentials`](ClientBuilder::credentials), the next call logs in
+    /// again by itself.
+    ///
+    /// Fails, without a half-restored client, when the file is unreadable,
+    /// readable by other users, truncated or corrupt, of an unknown
+    /// version, or saved for another wiki.
+    ///
+    /// ```no_run
+    /// use mw_transport::{Client, Password};
+    /// # async fn demo() -> mw_transport::Result<()> {
+    /// let builder = Client::builder("https://test.wikipedia.org/w/api.php")
+    ///     .user_agent("MyBot/1.0 (https://example.org/mybot; mybot@example.org)")
+    ///     .credentials("MyBot@tool", Password::new("0123456789abcdefghijklmnopqrstuv"));
+    /// let client = Client::resume("session.json", builder)?;
+    /// println!("resumed as {:?}", client.user());
+    /// # Ok(()) }
+    /// ```
+    pub fn resume(path: impl AsRef<Path>, builder: ClientBuilder) -> Result<Client> {
+        let path = path.as_ref();
+        let parts = builder.validate()?;
+        let saved = persist::load(path, &parts.endpoint)?;
+        let session = Session::restore(saved.snapshot, parts.config.clone()).map_err(|e| {
+            Error::session_file(path, crate::SessionFileProblem::Corrupt(e.to_string()))
+        })?;
+        Client::from_parts(parts, session, Jar::from_saved(saved.cookies))
+    }
+
+    /// Writes the session (user, token cache, cookies) to `path`, to
+    /// [`resume`](Self::resume) it later. The file is written atomically
+    /// (a temporary file in the same directory, mode 0600, synced, then
+    /// renamed over `path`). Save while no operation is running, so that
+    /// the cookies and the session match.
+    pub async fn save_session(&self, path: impl AsRef<Path>) -> Result<()> {
+        let snapshot = self.shared.lock().session.snapshot();
+        let cookies = self.shared.jar.saved();
+        let path = path.as_ref().to_path_buf();
+        let bytes = persist::encode(&snapshot, &cookies)
+            .map_err(|e| Error::session_file(&path, crate::SessionFileProblem::Corrupt(e)))?;
+        let handle = Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        let target = path.clone();
+        handle
+            .spawn_blocking(move || persist::write_atomic(&target, &bytes))
+            .await
+            .map_err(|_| Error::NoRuntime)?
+            .map_err(|e| Error::session_file(&path, crate::SessionFileProblem::Unwritable(e)))
+    }
+
+    /// The wiki's `api.php` URL.
+    pub fn endpoint(&self) -> &Url {
+        &self.shared.endpoint
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<User> {
+        self.shared.lock().session.user().cloned()
+    }
+
+    /// Logs in with `action=login`: a bot password (`User@App`), or a main
+    /// account (which works with a deprecation warning; prefer
+    /// [`client_login`](Self::client_login)). The credentials stay in
+    /// memory to log in again if the wiki forgets the session.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mw_transport::Client) -> mw_transport::Result<()> {
+    /// let user = client.login("MyBot@tool", mw_transport::Password::new("0123456789abcdefghijklmnopqrstuv")).await?;
+    /// println!("logged in as {} (id {:?})", user.name, user.id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn login(&self, username: &str, password: Password) -> Result<WithWarnings<User>> {
+        let done = self.run(|s| Ok(s.login(username, password))).await?;
+        expect(done, |out| match out {
+            Output::LoggedIn(user) => Ok(user),
+            other => Err(unexpected(&other)),
+        })
+    }
+
+    /// Logs in a main account with `action=clientlogin`. `return_url` must
+    /// be absolute; it only matters for `REDIRECT` flows.
+    ///
+    /// ```no_run
+    /// use mw_transport::{ClientLoginOutcome, Password};
+    /// # async fn demo(client: mw_transport::Client) -> mw_transport::Result<()> {
+    /// let step = client
+    ///     .client_login("Alice", Password::new("a long password"), "https://example.org/")
+    ///     .await?;
+    /// match step.into_value() {
+    ///     ClientLoginOutcome::LoggedIn(user) => println!("hello {}", user.name),
+    ///     ClientLoginOutcome::Continue(more) => {
+    ///         // e.g. a second factor: ask the user, then continue.
+    ///         println!("the wiki asks for {:?}", more.requests);
+    ///         let code = "123456".to_owned();
+    ///         client.client_login_continue(vec![("OATHToken".into(), code)]).await?;
+    ///     }
+    ///     _ => {}
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn client_login(
+        &self,
+        username: &str,
+        password: Password,
+        return_url: &str,
+    ) -> Result<WithWarnings<ClientLoginOutcome>> {
+        let done = self
+            .run(|s| Ok(s.client_login(username, password, return_url)))
+            .await?;
+        expect(done, client_login_outcome)
+    }
+
+    /// Continues a client login with the fields the previous step asked
+    /// for (sent as secrets, in the POST body).
+    pub async fn client_login_continue(
+        &self,
+        fields: Vec<(String, String)>,
+    ) -> Result<WithWarnings<ClientLoginOutcome>> {
+        let done = self.run(|s| Ok(s.client_login_continue(fields))).await?;
+        expect(done, client_login_outcome)
+    }
+
+    /// A token of any type, from the cache or with one request (shared by
+    /// every caller that needs a missing type at the same time).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mw_transport::Client) -> mw_transport::Result<()> {
+    /// let csrf = client.token(mw_transport::TokenType::CSRF).await?;
+    /// let watch = client.token("watch".parse()?).await?;
+    /// # let _ = (csrf, watch); Ok(()) }
+    /// ```
+    pub async fn token(&self, ty: TokenType) -> Result<WithWarnings<Token>> {
+        let done = self.run(|s| Ok(s.get_token(ty))).await?;
+        expect(done, |out| match out {
+            Output::Token(token) => Ok(token),
+            other => Err(unexpected(&other)),
+        })
+    }
+
+    /// Checks a token with `action=checktoken` (optionally no older than
+    /// `max_age_secs`).
+    ///
+    /// ```no_run
+    /// use mw_transport::{TokenType, TokenValidity};
+    /// # async fn demo(client: mw_transport::Client) -> mw_transport::Result<()> {
+    /// let csrf = client.token(TokenType::CSRF).await?;
+    /// let check = client.check_token(TokenType::CSRF, &csrf, Some(3600)).await?;
+    /// assert_eq!(check.result, TokenValidity::Valid);
+    /// # Ok(()) }
+    /// ```
+    pub async fn check_token(
+        &self,
+        ty: TokenType,
+        token: &Token,
+        max_age_secs: Option<u64>,
+    ) -> Result<WithWarnings<TokenCheck>> {
+        let token = token.clone();
+        let done = self
+            .run(|s| Ok(s.check_token(ty, token, max_age_secs)))
+            .await?;
+        expect(done, |out| match out {
+            Output::TokenCheck(check) => Ok(check),
+            other => Err(unexpected(&other)),
+        })
+    }
+
+    /// Calls any module. With [`ActionCall::with_token`], the token comes
+    /// from the cache and a `badtoken` answer is cured once with a fresh
+    /// token.
+    ///
+    /// ```no_run
+    /// use mw_transport::{ActionCall, ActionRequest};
+    /// # async fn demo(client: mw_transport::Client) -> mw_transport::Result<()> {
+    /// let info = client
+    ///     .call(ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")))
+    ///     .await?;
+    /// println!("{}", info.get(&["query", "userinfo", "name"]).unwrap_or(&serde_json::Value::Null));
+    /// # Ok(()) }
+    /// ```
+    pub async fn call(&self, call: ActionCall) -> Result<Response> {
+        let done = self.run(|s| Ok(s.call(call))).await?;
+        response(done)
+    }
+
+    /// Logs out (`action=logout`, a POST with a csrf token) and forgets the
+    /// user, the credentials and the token cache.
+    pub async fn logout(&self) -> Result<WithWarnings<LogoutOutcome>> {
+        let done = self.run(|s| Ok(s.logout())).await?;
+        expect(done, |out| match out {
+            Output::LoggedOut(outcome) => Ok(outcome),
+            other => Err(unexpected(&other)),
+        })
+    }
+
+    /// A wiki of the same CentralAuth single sign-on (say, Commons for a
+    /// session on Wikipedia). Each of its calls is authenticated by a
+    /// fresh `centralauthtoken` from this wiki.
+    ///
+    /// ```no_run
+    /// use mw_transport::{ActionCall, ActionRequest};
+    /// # async fn demo(client: mw_transport::Client) -> mw_transport::Result<()> {
+    /// let commons = client.foreign("https://commons.wikimedia.org/w/api.php")?;
+    /// let me = commons
+    ///     .call(ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")))
+    ///     .await?;
+    /// # let _ = me; Ok(()) }
+    /// ```
+    pub fn foreign(&self, api_url: &str) -> Result<ForeignWiki> {
+        let endpoint = mw_protocol::request::parse_endpoint(api_url)?;
+        Ok(ForeignWiki {
+            client: self.clone(),
+            endpoint,
+        })
+    }
+
+    /// Test support: the requests sent so far, when the builder had
+    /// `record_requests(true)`.
+    #[doc(hidden)]
+    pub fn request_log(&self) -> Vec<RequestRecord> {
+        match &self.shared.log {
+            Some(log) => log.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Starts an operation and waits for its result. If the caller's future
+    /// is dropped, the operation is abandoned.
+    async fn run(
+        &self,
+        start: impl FnOnce(&mut Session) -> std::result::Result<OpId, mw_protocol::Error>,
+    ) -> Result<Completion> {
+        let handle = Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        let (tx, rx) = oneshot::channel();
+        let op = {
+            let mut state = self.shared.lock();
+            let op = start(&mut state.session)?;
+            state.waiters.insert(op, tx);
+            op
+        };
+        let mut guard = AbandonOnDrop {
+            shared: &self.shared,
+            op: Some(op),
+        };
+        self.shared.pump(&handle);
+        let completion = rx.await.map_err(|_| Error::NoRuntime);
+        guard.op = None;
+        completion
+    }
+}
+
+/// Abandons an operation whose caller went away.
+struct AbandonOnDrop<'a> {
+    shared: &'a Arc<Shared>,
+    op: Option<OpId>,
+}
+
+impl Drop for AbandonOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(op) = self.op.take() {
+            let mut state = self.shared.lock();
+            state.waiters.remove(&op);
+            state.session.abandon(op);
+            tracing::debug!(?op, "operation abandoned by its caller");
+        }
+    }
+}
+
+/// Reports a request whose task ended without an answer (it panicked, or
+/// its runtime shut down), so that its operation does not wait forever.
+struct ReportOnDrop {
+    shared: Arc<Shared>,
+    id: Option<mw_protocol::RequestId>,
+}
+
+impl Drop for ReportOnDrop {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let error = mw_protocol::Error::Transport("the request task ended early".into());
+            self.shared
+                .lock()
+                .session
+                .handle_transport_failure(id, error, Instant::now());
+            if let Ok(handle) = Handle::try_current() {
+                self.shared.pump(&handle);
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held cannot leave the session
+        // half-changed in a way that matters more than stopping would.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands out everything the session has for the outside world: the
+    /// requests to send, the finished operations, the next wake-up.
+    fn pump(self: &Arc<Self>, handle: &Handle) {
+        let mut transmits = Vec::new();
+        let mut finished = Vec::new();
+        {
+            let mut state = self.lock();
+            while let Some(transmit) = state.session.poll_transmit() {
+                transmits.push(transmit);
+            }
+            while let Some(event) = state.session.poll_event() {
+                if let Event::Completed {
+                    op,
+                    result,
+                    warnings,
+                } = event
+                    && let Some(waiter) = state.waiters.remove(&op)
+                {
+                    finished.push((waiter, Completion { result, warnings }));
+                }
+            }
+            self.arm_timer(&mut state, handle);
+        }
+        for (waiter, completion) in finished {
+            log_warnings(&completion.warnings);
+            // The waiter may be gone (its future was dropped just now).
+            let _ = waiter.send(completion);
+        }
+        for transmit in transmits {
+            let shared = Arc::clone(self);
+            handle.spawn(shared.exchange(transmit));
+        }
+    }
+
+    /// Keeps one timer task armed for the session's next deadline.
+    fn arm_timer(self: &Arc<Self>, state: &mut State, handle: &Handle) {
+        let next = state.session.poll_timeout();
+        if let (Some(at), Some((armed, _))) = (next, &state.timer)
+            && *armed == at
+        {
+            return;
+        }
+        if let Some((_, task)) = state.timer.take() {
+            task.abort();
+        }
+        let Some(at) = next else { return };
+        let weak: Weak<Shared> = Arc::downgrade(self);
+        let task = handle.spawn(async move {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+            let Some(shared) = weak.upgrade() else { return };
+            {
+                let mut state = shared.lock();
+                if matches!(state.timer, Some((armed, _)) if armed == at) {
+                    state.timer = None;
+                }
+                state.session.handle_timeout(Instant::now());
+            }
+            if let Ok(handle) = Handle::try_current() {
+                shared.pump(&handle);
+            }
+        });
+        state.timer = Some((at, task));
+    }
+
+    /// Sends one request and feeds the outcome back to the session.
+    async fn exchange(self: Arc<Self>, transmit: Transmit) {
+        let id = transmit.id;
+        let request = transmit.request;
+        let record = RequestRecord::of(&request);
+        tracing::debug!(
+            method = %record.method,
+            host = %record.host,
+            action = %record.action,
+            "sending a request"
+        );
+        if let Some(log) = &self.log {
+            log.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(record);
+        }
+        let mut report = ReportOnDrop {
+            shared: Arc::clone(&self),
+            id: Some(id),
+        };
+        let result = self.http.send(request).await;
+        report.id = None;
+        let now = Instant::now();
+        {
+            let mut state = self.lock();
+            match result {
+                Ok(response) => {
+                    tracing::debug!(
+                        status = response.status().as_u16(),
+                        bytes = response.body().len(),
+                        "received a response"
+                    );
+                    state.session.handle_response(id, response, now);
+                }
+                Err(failure) => {
+                    let error = failure.into_protocol();
+                    tracing::debug!(%error, "request failed");
+                    state.session.handle_transport_failure(id, error, now);
+                }
+            }
+        }
+        if let Ok(handle) = Handle::try_current() {
+            self.pump(&handle);
+        }
+    }
+}
+
+/// Every warning goes to `tracing` (once per operation).
+fn log_warnings(warnings: &[Warning]) {
+    let mut seen = HashSet::new();
+    for w in warnings {
+        if seen.insert((&w.module, &w.code, &w.text)) {
+            tracing::warn!(
+                module = %w.module,
+                code = w.code.as_deref().unwrap_or(""),
+                deprecation = w.is_deprecation(),
+                "MediaWiki API warning: {}",
+                w.text
+            );
+        }
+    }
+}
+
+fn expect<T>(done: Completion, pick: impl FnOnce(Output) -> Result<T>) -> Result<WithWarnings<T>> {
+    let value = pick(done.result?)?;
+    Ok(WithWarnings::new(value, done.warnings))
+}
+
+fn response(done: Completion) -> Result<Response> {
+    match done.result? {
+        Output::Response(envelope) => Ok(Response {
+            envelope,
+            warnings: done.warnings,
+        }),
+        other => Err(unexpected(&other)),
+    }
+}
+
+fn client_login_outcome(out: Output) -> Result<ClientLoginOutcome> {
+    match out {
+        Output::LoggedIn(user) => Ok(ClientLoginOutcome::LoggedIn(user)),
+        Output::ClientLogin(more) => Ok(ClientLoginOutcome::Continue(more)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+fn unexpected(output: &Output) -> Error {
+    let kind = match output {
+        Output::LoggedIn(_) => "a login",
+        Output::ClientLogin(_) => "a client login step",
+        Output::Token(_) => "a token",
+        Output::TokenCheck(_) => "a token check",
+        Output::Response(_) => "a response",
+        Output::LoggedOut(_) => "a logout",
+        _ => "something else",
+    };
+    Error::Protocol(mw_protocol::Error::Decode(format!(
+        "internal: the operation ended in {kind}"
+    )))
+}
+
+/// A wiki of the same CentralAuth single sign-on as the client's, called
+/// with a fresh, single-use `centralauthtoken` per request (the one token
+/// that travels in a URL, as CentralAuth requires). Made by
+/// [`Client::foreign`].
+#[derive(Debug, Clone)]
+pub struct ForeignWiki {
+    client: Client,
+    endpoint: Url,
+}
+
+impl ForeignWiki {
+    /// The foreign wiki's `api.php` URL.
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    /// Calls a module on the foreign wiki. With a token type, the token is
+    /// fetched on the foreign wiki first (with its own `centralauthtoken`).
+    pub async fn call(&self, call: ActionCall) -> Result<Response> {
+        let url = self.endpoint.as_str();
+        let done = self.client.run(|s| s.foreign_call(url, call)).await?;
+        response(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+
+    #[test]
+    fn clients_are_send_sync_and_cheap_to_clone() {
+        assert_send_sync::<Client>();
+        assert_send_sync::<ForeignWiki>();
+    }
+
+    #[test]
+    fn request_records_hold_no_secret() {
+        let request = http::Request::post("https://w.example/w/api.php?centralauthtoken=sekrit")
+            .body(
+                b"action=login&format=json&lgname=A%40b&lgpassword=hunter2&lgtoken=abc%2B%5C"
+                    .to_vec(),
+            )
+            .expect("request");
+        let record = RequestRecord::of(&request);
+        assert_eq!(record.action, "login");
+        assert!(record.centralauthtoken);
+        let shown = format!("{record:?}");
+        assert!(!shown.contains("sekrit") && !shown.contains("hunter2") && !shown.contains("abc"));
+    }
+
+    #[tokio::test]
+    async fn outside_a_runtime_is_an_error_not_a_panic() {
+        let client = Client::builder("http://127.0.0.1:9/api.php")
+            .user_agent("mw-transport-tests/0.1 (test@example.org)")
+            .build()
+            .expect("client");
+        let result =
+            std::thread::spawn(move || futures_lite_block_on(client.token(TokenType::LOGIN)))
+                .join()
+                .expect("thread");
+        assert!(matches!(result, Err(Error::NoRuntime)));
+    }
+
+    /// A minimal executor, to poll a future outside any Tokio runtime.
+    fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
+        use std::task::{Context, Poll, Wake, Waker};
+        struct Noop;
+        impl Wake for Noop {
+            fn wake(self: Arc<Self>) {}
+        }
+        let waker = Waker::from(Arc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+            std::thread::yield_now();
+        }
+    }
+}

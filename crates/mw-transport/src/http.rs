@@ -1,0 +1,428 @@
+//! One HTTP exchange: cookies, redirects, decompression, size cap and
+//! timeouts around hyper-util's pooling client. It decides nothing about
+//! the API: it sends what the session asked for and hands back what came.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client as PoolClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use url::Url;
+
+use crate::cookies::Jar;
+
+/// Redirects followed for one request, at most.
+pub(crate) const MAX_REDIRECTS: usize = 5;
+
+/// Why an exchange failed, for `Session::handle_transport_failure`.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Timeout(String),
+    Transport(String),
+}
+
+impl Failure {
+    pub fn into_protocol(self) -> mw_protocol::Error {
+        match self {
+            Failure::Timeout(m) => mw_protocol::Error::Timeout(m),
+            Failure::Transport(m) => mw_protocol::Error::Transport(m),
+        }
+    }
+}
+
+fn transport(msg: impl Into<String>) -> Failure {
+    Failure::Transport(msg.into())
+}
+
+/// The settings of the HTTP layer.
+pub(crate) struct HttpSettings {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_body_bytes: usize,
+    pub bearer: Option<mw_protocol::Token>,
+    pub endpoint: Url,
+    pub tls: Option<rustls::ClientConfig>,
+}
+
+struct Bearer {
+    endpoint: Url,
+    header: HeaderValue,
+}
+
+impl Bearer {
+    /// Only to the wiki's own host, and over TLS unless the endpoint
+    /// itself is plain HTTP.
+    fn applies_to(&self, url: &Url) -> bool {
+        url.host() == self.endpoint.host()
+            && (url.scheme() == "https" || url.origin() == self.endpoint.origin())
+    }
+}
+
+pub(crate) struct Http {
+    client: PoolClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    jar: Arc<Jar>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_body: usize,
+    bearer: Option<Bearer>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_body", &self.max_body)
+            .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Http {
+    pub fn new(settings: HttpSettings, jar: Arc<Jar>) -> Result<Http, String> {
+        let mut tcp = HttpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_nodelay(true);
+        tcp.set_connect_timeout(Some(settings.connect_timeout));
+        let tls = match settings.tls {
+            Some(config) => HttpsConnectorBuilder::new().with_tls_config(config),
+            None => HttpsConnectorBuilder::new()
+                .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
+                .map_err(|e| format!("cannot set up TLS: {e}"))?,
+        };
+        let connector = tls.https_or_http().enable_http1().wrap_connector(tcp);
+        let client = PoolClient::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        let bearer = match settings.bearer {
+            None => None,
+            Some(token) => {
+                let mut header = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
+                    .map_err(|_| "the bearer token is not a valid header value".to_owned())?;
+                header.set_sensitive(true);
+                Some(Bearer {
+                    endpoint: settings.endpoint,
+                    header,
+                })
+            }
+        };
+        Ok(Http {
+            client,
+            jar,
+            timeout: settings.timeout,
+            connect_timeout: settings.connect_timeout,
+            max_body: settings.max_body_bytes,
+            bearer,
+        })
+    }
+
+    /// Sends a request (following same-host redirects) and reads the whole,
+    /// decompressed body, all within the request timeout.
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Failure> {
+        match tokio::time::timeout(self.timeout, self.exchange(request)).await {
+            Ok(result) => result,
+            Err(_) => Err(Failure::Timeout(format!(
+                "no complete response within {}",
+                seconds(self.timeout)
+            ))),
+        }
+    }
+
+    async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Failure> {
+        let (parts, body) = request.into_parts();
+        let body = Bytes::from(body);
+        let first = Url::parse(&parts.uri.to_string())
+            .map_err(|_| transport("the request URL is not valid"))?;
+        let mut url = first.clone();
+        for hop in 0..=MAX_REDIRECTS {
+            let response = self.hop(&parts.method, &url, &parts.headers, &body).await?;
+            // Every response's cookies count, redirects included.
+            self.jar.store_from(response.headers(), &url);
+            let status = response.status();
+            let Some(location) = redirect_location(&response) else {
+                return self.read(response).await;
+            };
+            drop(response);
+            if hop == MAX_REDIRECTS {
+                return Err(transport(format!(
+                    "more than {MAX_REDIRECTS} redirects; not followed"
+                )));
+            }
+            let next = url
+                .join(&location)
+                .map_err(|_| transport("a redirect with an invalid Location; not followed"))?;
+            check_same_host(&first, &next)?;
+            let keeps_method = matches!(
+                status,
+                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+            );
+            if !keeps_method && parts.method != Method::GET && parts.method != Method::HEAD {
+                return Err(transport(format!(
+                    "the server answered a {} with a {} redirect; it is not replayed as a GET",
+                    parts.method,
+                    status.as_u16()
+                )));
+            }
+            tracing::debug!(
+                status = status.as_u16(),
+                to = next.path(),
+                "following a redirect"
+            );
+            url = next;
+        }
+        Err(transport(format!(
+            "more than {MAX_REDIRECTS} redirects; not followed"
+        )))
+    }
+
+    async fn hop(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<hyper::Response<Incoming>, Failure> {
+        let mut request = http::Request::builder()
+            .method(method.clone())
+            .uri(url.as_str())
+            .body(Full::new(body.clone()))
+            .map_err(|e| transport(format!("cannot build the request: {e}")))?;
+        let out = request.headers_mut();
+        for (name, value) in headers {
+            if ![
+                header::COOKIE,
+                header::AUTHORIZATION,
+                header::HOST,
+                header::CONTENT_LENGTH,
+                header::ACCEPT_ENCODING,
+            ]
+            .contains(name)
+            {
+                out.append(name.clone(), value.clone());
+            }
+        }
+        out.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        if let Some(cookies) = self.jar.header_for(url) {
+            out.insert(header::COOKIE, cookies);
+        }
+        if let Some(bearer) = self.bearer.as_ref().filter(|b| b.applies_to(url)) {
+            out.insert(header::AUTHORIZATION, bearer.header.clone());
+        }
+        self.client
+            .request(request)
+            .await
+            .map_err(|e| self.classify(&e))
+    }
+
+    async fn read(
+        &self,
+        response: hyper::Response<Incoming>,
+    ) -> Result<http::Response<Vec<u8>>, Failure> {
+        let (mut parts, body) = response.into_parts();
+        let wire = Limited::new(body, self.max_body)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.downcast_ref::<LengthLimitError>().is_some() {
+                    transport(format!(
+                        "the response body is larger than {} bytes",
+                        self.max_body
+                    ))
+                } else {
+                    transport(format!(
+                        "reading the response body failed: {}",
+                        error_chain(&*e)
+                    ))
+                }
+            })?
+            .to_bytes();
+        let encoding = parts
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+        let body = match encoding.as_deref() {
+            None | Some("" | "identity") => wire.to_vec(),
+            Some("gzip" | "x-gzip") => {
+                let plain = if wire.is_empty() {
+                    Vec::new()
+                } else {
+                    gunzip(&wire, self.max_body)?
+                };
+                parts.headers.remove(header::CONTENT_ENCODING);
+                parts.headers.remove(header::CONTENT_LENGTH);
+                plain
+            }
+            Some(other) => {
+                let shown: String = other.chars().take(32).collect();
+                return Err(transport(format!(
+                    "the response has an unsupported content encoding {shown:?}"
+                )));
+            }
+        };
+        Ok(http::Response::from_parts(parts, body))
+    }
+
+    fn classify(&self, e: &hyper_util::client::legacy::Error) -> Failure {
+        if timed_out(e) {
+            if e.is_connect() {
+                return Failure::Timeout(format!(
+                    "could not connect within {}",
+                    seconds(self.connect_timeout)
+                ));
+            }
+            return Failure::Timeout(error_chain(e));
+        }
+        if e.is_connect() {
+            return transport(format!("could not connect: {}", error_chain(e)));
+        }
+        transport(error_chain(e))
+    }
+}
+
+/// The target of a 301/302/303/307/308 with a `Location`.
+fn redirect_location<B>(response: &hyper::Response<B>) -> Option<String> {
+    let status = response.status();
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(header::LOCATION)?;
+    Some(String::from_utf8_lossy(location.as_bytes()).into_owned())
+}
+
+/// A redirect may only stay on the host of the first request: same scheme
+/// and port, or an upgrade from http to https.
+fn check_same_host(first: &Url, next: &Url) -> Result<(), Failure> {
+    if next.host() != first.host() {
+        return Err(transport(format!(
+            "refused a redirect to another host ({})",
+            next.host_str().unwrap_or("none")
+        )));
+    }
+    match (first.scheme(), next.scheme()) {
+        (a, b) if a == b => {
+            if next.port_or_known_default() != first.port_or_known_default() {
+                return Err(transport("refused a redirect to another port"));
+            }
+            Ok(())
+        }
+        ("http", "https") => Ok(()),
+        (_, b) => Err(transport(format!(
+            "refused a redirect from {} to {b}",
+            first.scheme()
+        ))),
+    }
+}
+
+/// Decompresses a gzip body, failing once it passes `max` bytes (a gzip
+/// bomb stops at the cap).
+fn gunzip(data: &[u8], max: usize) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    flate2::read::MultiGzDecoder::new(data)
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|e| transport(format!("the gzip response body is invalid: {e}")))?;
+    if out.len() > max {
+        return Err(transport(format!(
+            "the decompressed response body is larger than {max} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::TimedOut
+        {
+            return true;
+        }
+        current = err.source();
+    }
+    false
+}
+
+/// An error and its sources, `: `-joined.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut current = e.source();
+    while let Some(err) = current {
+        let part = err.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        current = err.source();
+    }
+    text
+}
+
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.3} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test URL")
+    }
+
+    #[test]
+    fn redirects_stay_on_the_host() {
+        let first = url("http://w.example/w/api.php");
+        assert!(check_same_host(&first, &url("http://w.example/api.php")).is_ok());
+        assert!(check_same_host(&first, &url("https://w.example/w/api.php")).is_ok());
+        assert!(check_same_host(&first, &url("http://evil.example/w/api.php")).is_err());
+        assert!(check_same_host(&first, &url("http://w.example:8080/w/api.php")).is_err());
+        let tls = url("https://w.example/w/api.php");
+        assert!(check_same_host(&tls, &url("http://w.example/w/api.php")).is_err());
+        assert!(check_same_host(&tls, &url("ftp://w.example/w/api.php")).is_err());
+    }
+
+    #[test]
+    fn gunzip_stops_at_the_cap() {
+        use flate2::{Compression, write::GzEncoder};
+        use std::io::Write;
+        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+        enc.write_all(&vec![b'a'; 1 << 20]).expect("compress");
+        let bomb = enc.finish().expect("compress");
+        assert!(bomb.len() < 4096);
+        assert_eq!(gunzip(&bomb, 1 << 20).map(|v| v.len()).ok(), Some(1 << 20));
+        match gunzip(&bomb, (1 << 20) - 1) {
+            Err(Failure::Transport(m)) => assert!(m.contains("larger than")),
+            other => panic!("{other:?}"),
+        }
+        assert!(gunzip(b"not gzip", 100).is_err());
+    }
+
+    #[test]
+    fn bearer_goes_only_to_the_wiki() {
+        let bearer = Bearer {
+            endpoint: url("https://w.example/w/api.php"),
+            header: HeaderValue::from_static("Bearer x"),
+        };
+        assert!(bearer.applies_to(&url("https://w.example/w/api.php?a=b")));
+        assert!(!bearer.applies_to(&url("http://w.example/w/api.php")));
+        assert!(!bearer.applies_to(&url("https://other.example/w/api.php")));
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs mw-transport's tests against three throw-away MediaWiki wikis:
+#   MW_TEST_ENV               a plain wiki
+#   MW_TEST_ENV_READONLY      one with tests/wiki/readonly.php
+#   MW_TEST_ENV_SHORTSESSION  one with tests/wiki/shortsession.php
+# started with scripts/test-wiki.sh in WORK_DIR (default: a temporary
+# directory), and stopped afterwards. Extra arguments go to `cargo test`.
+#
+#   crates/mw-transport/tests/wiki/run.sh [-- cargo test args...]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../../../.." && pwd)"
+work="${MW_TRANSPORT_WIKI_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mw-transport-wikis.XXXXXX")}"
+wiki="$repo/scripts/test-wiki.sh"
+
+stop_all() {
+	for d in plain readonly shortsession; do
+		"$wiki" stop "$work/$d" >/dev/null 2>&1 || true
+	done
+}
+trap stop_all EXIT
+
+"$wiki" install
+MW_TEST_ENV="$("$wiki" start "$work/plain" | tail -n 1)"
+MW_TEST_ENV_READONLY="$("$wiki" start "$work/readonly" "$here/readonly.php" | tail -n 1)"
+MW_TEST_ENV_SHORTSESSION="$("$wiki" start "$work/shortsession" "$here/shortsession.php" | tail -n 1)"
+export MW_TEST_ENV MW_TEST_ENV_READONLY MW_TEST_ENV_SHORTSESSION
+
+cd "$repo"
+[ "${1:-}" = "--" ] && shift
+cargo test -p mw-transport "$@"
