@@ -59,8 +59,12 @@ pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
             });
         }
         if env.warnings.iter().any(|w| {
-            w.code.as_deref() == Some("apiwarn-tokens-origin")
-                || w.text.starts_with("Tokens may not be obtained")
+            // `tokens-origin` is the code non-bc formats give (the message
+            // key is `apiwarn-tokens-origin`); the bc format has only text.
+            matches!(
+                w.code.as_deref(),
+                Some("tokens-origin" | "apiwarn-tokens-origin")
+            ) || w.text.starts_with("Tokens may not be obtained")
         }) {
             return Err(Error::Unsupported(
                 "tokens withheld: the same-origin policy is not applied to this request".into(),

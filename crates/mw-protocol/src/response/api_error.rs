@@ -69,7 +69,8 @@ impl ApiError {
                 .as_ref()
                 .and_then(|d| d.get("param"))
                 .and_then(Value::as_str)
-                .or_else(|| quoted_name(&self.text));
+                .or_else(|| quoted_name(&self.text))
+                .or_else(|| raw_missing_param(&self.text));
         }
         match self.code.as_str() {
             "notoken" => Some("token"),
@@ -101,8 +102,10 @@ impl ApiError {
         let idx = self.text.find(" seconds lagged")?;
         let head = &self.text[..idx];
         let start = head
-            .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         head[start..].parse().ok()
     }
 }
@@ -112,6 +115,15 @@ fn quoted_name(text: &str) -> Option<&str> {
     let start = text.find('"')? + 1;
     let len = text[start..].find('"')?;
     Some(&text[start..start + len])
+}
+
+/// The parameter of an `errorformat=raw` text, `<key>missingparam: <name>`.
+fn raw_missing_param(text: &str) -> Option<&str> {
+    let (key, name) = text.split_once(": ")?;
+    let valid = key.ends_with("missingparam")
+        && !name.is_empty()
+        && !name.contains(|c: char| c.is_whitespace() || c == ',');
+    valid.then_some(name)
 }
 
 impl std::fmt::Display for ApiError {

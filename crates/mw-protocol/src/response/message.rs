@@ -38,12 +38,35 @@ fn raw_key_text(obj: &serde_json::Map<String, Value>) -> Option<String> {
     let params: Vec<String> = obj
         .get("params")
         .and_then(Value::as_array)
-        .map(|ps| ps.iter().map(value_text).collect())
+        .map(|ps| ps.iter().map(param_text).collect())
         .unwrap_or_default();
     if params.is_empty() {
         Some(key.to_owned())
     } else {
         Some(format!("{key}: {}", params.join(", ")))
+    }
+}
+
+/// A raw-format message parameter as text. Since 1.35 parameters are
+/// MessageValue objects (`{"plaintext": "token"}`, `{"num": 1}`,
+/// `{"list": [...], "type": "comma"}`): their value is the text.
+fn param_text(v: &Value) -> String {
+    match v {
+        Value::Object(o) => {
+            if let Some(list) = o.get("list") {
+                let items: Vec<String> = match list {
+                    Value::Array(a) => a.iter().map(param_text).collect(),
+                    Value::Object(m) => m.values().map(param_text).collect(),
+                    other => vec![param_text(other)],
+                };
+                return items.join(", ");
+            }
+            match o.values().next() {
+                Some(inner) if o.len() == 1 => param_text(inner),
+                _ => value_text(v),
+            }
+        }
+        other => value_text(other),
     }
 }
 
