@@ -24,12 +24,12 @@ __all__ = [
     "__version__",
 ]
 
-_ParamValue = Union[None, bool, int, float, str, "Token", "Password", Iterable[Union[bool, int, float, str]]]
-"""An API parameter value: ``None``/``False`` leave it out, ``True`` is ``"1"``,
-iterables are joined with ``|``; a ``Token`` or ``Password`` goes last in a
-POST body."""
-
-_Params = Union[Mapping[str, _ParamValue], Iterable[tuple[str, _ParamValue]]]
+# API parameter values: None/False leave the parameter out, True is "1",
+# str/int/float as text, iterables joined with "|" (or U+001F when a value
+# holds "|"), and a Token or Password is a secret sent last in a POST body.
+# Values are checked at run time (InvalidInputError): a precise value type
+# would reject ordinary dict literals that mix lists and scalars.
+_Params = Union[Mapping[str, Any], Iterable[tuple[str, Any]]]
 _StrPath = Union[str, "os.PathLike[str]"]
 _Headers = Union[Mapping[str, str], Mapping[bytes, bytes], Iterable[tuple[Union[str, bytes], Union[str, bytes]]]]
 
@@ -385,7 +385,9 @@ class Session:
         exc_type: Optional[type[BaseException]] = None,
         _exc_value: Optional[BaseException] = None,
         _traceback: Optional[TracebackType] = None,
-    ) -> bool: ...
+    ) -> None:
+        """Logs out if logged in (a failed logout is raised unless an
+        exception is already on its way out)."""
 
 @final
 class ForeignWiki:

@@ -1,0 +1,91 @@
+"""``repr()``/``str()`` never show a token or a password: not of the values,
+not of exceptions, not of sessions or requests."""
+
+from __future__ import annotations
+
+import pickle
+import traceback
+from typing import Any
+
+import pytest
+
+import mwauth
+from conftest import UA, Wiki, sansio_driver
+
+SECRET = "0123456789abcdef0123456789abcdef6543210f+\\"
+PASSWORD = "correct-horse-battery-staple-0123456789"
+
+
+def shown(obj: Any) -> str:
+    return repr(obj) + str(obj) + format(obj) + f"{obj!r}{obj!s}"
+
+
+def test_token_and_password() -> None:
+    t = mwauth.Token(SECRET)
+    p = mwauth.Password(PASSWORD)
+    assert repr(t) == str(t) == "<Token redacted>"
+    assert repr(p) == str(p) == "<Password redacted>"
+    for obj in (t, p, [t, p], {"t": t}, (p,)):
+        assert SECRET not in shown(obj) and PASSWORD not in shown(obj)
+    assert t.secret() == SECRET and p.secret() == PASSWORD
+    assert t.timestamp == 0x6543210F and not t.is_anonymous and not t.is_mangled
+    assert mwauth.Token("+\\").is_anonymous
+    assert t == mwauth.Token(SECRET) and t != SECRET and hash(t) == hash(mwauth.Token(SECRET))
+    with pytest.raises(TypeError):
+        pickle.dumps(t)
+    with pytest.raises(TypeError):
+        pickle.dumps(p)
+
+
+def test_real_secrets_never_shown(wiki: Wiki) -> None:
+    with mwauth.Session(wiki.api_url, user_agent=UA) as s:
+        user = s.login(wiki.bot_user, mwauth.Password(wiki.bot_password))
+        token = s.token("csrf")
+        secret = token.secret()
+        response = s.call("query", {"meta": "tokens", "type": "csrf|watch"})
+        assert response["query"]["tokens"]["csrftoken"] == secret  # reachable on purpose
+        check = s.check_token("csrf", token)
+        for obj in (s, user, token, response, check, s.foreign(wiki.api_url)):
+            text = shown(obj)
+            assert secret not in text and wiki.bot_password not in text, text
+        s.logout()
+        with pytest.raises(mwauth.BadTokenError) as info:
+            s.post("logout", {"token": token})
+    _assert_exception_clean(info.value, [secret, wiki.bot_password])
+
+
+def test_login_errors_do_not_echo_the_password(wiki: Wiki) -> None:
+    with mwauth.Session(wiki.api_url, user_agent=UA) as s:
+        with pytest.raises(mwauth.LoginError) as info:
+            s.login(wiki.bot_user, PASSWORD)
+    _assert_exception_clean(info.value, [PASSWORD])
+    s2, driver = sansio_driver(wiki.api_url)
+    with pytest.raises(mwauth.LoginError) as info2:
+        driver.run(s2.login(wiki.bot_user, PASSWORD))
+    _assert_exception_clean(info2.value, [PASSWORD])
+
+
+def _assert_exception_clean(e: BaseException, secrets: list) -> None:
+    text = repr(e) + str(e) + repr(e.args) + repr(vars(e)) + "".join(traceback.format_exception_only(type(e), e))
+    for s in secrets:
+        assert s not in text, text
+
+
+def test_sansio_objects_never_show_secrets(wiki: Wiki) -> None:
+    s, driver = sansio_driver(wiki.api_url)
+    s.login(wiki.bot_user, PASSWORD)
+    first = s.poll_transmit()
+    assert first is not None
+    s.handle_response(first.id, *driver.send(first))
+    login_post = s.poll_transmit()
+    assert login_post is not None
+    assert PASSWORD.encode() in login_post.body  # the body must carry it ...
+    assert PASSWORD not in shown(login_post)  # ... but repr does not show it
+    assert "lgtoken" not in repr(login_post)
+    s.handle_response(login_post.id, *driver.send(login_post))
+    event = s.poll_event()
+    assert event is not None and not event.ok
+    assert PASSWORD not in shown(event) + shown(s)
+    driver.run(s.login(wiki.bot_user, wiki.bot_password))
+    token = driver.run(s.get_token("csrf"))
+    assert token.secret() not in shown(s)
