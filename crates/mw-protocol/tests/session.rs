@@ -667,6 +667,7 @@ fn wiki_losing_the_session() -> (impl FnMut(&Sent) -> Reply, Rc<Cell<u32>>) {
                 assert_eq!(r.param("assert"), Some("user"));
                 ok_edit()
             }
+            "logout" => json("{}"),
             other => panic!("{other}"),
         }
     };
@@ -1290,6 +1291,25 @@ fn logout_of_an_anonymous_session_reports_not_logged_in() {
         d.finish(op),
         Ok(Output::LoggedOut(LogoutOutcome::NotLoggedIn))
     );
+}
+
+/// Logging out of a session the wiki has already lost (its csrf token is
+/// `+\`) just forgets it: logging in again only to log out would create a
+/// new server session (and a login) for nothing.
+#[test]
+fn logout_of_a_lost_session_does_not_log_in_again() {
+    let (server, logins) = wiki_losing_the_session();
+    let mut d = logged_in_driver(session(), server);
+    let before = d.count();
+    let op = d.session.logout();
+    assert_eq!(
+        d.finish(op),
+        Ok(Output::LoggedOut(LogoutOutcome::NotLoggedIn))
+    );
+    assert_eq!(d.actions_since(before), ["query+tokens(csrf)"]);
+    assert_eq!(logins.get(), 1, "no second login");
+    assert!(d.session.user().is_none());
+    assert!(d.session.cached_token(&TokenType::CSRF).is_none());
 }
 
 #[test]

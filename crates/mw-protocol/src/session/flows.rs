@@ -44,6 +44,12 @@ pub(crate) trait Flow: Send {
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step;
 
+    /// Whether a lost session should be restored by logging in again
+    /// before this flow goes on (when the credentials are known).
+    fn relogin_when_lost(&self) -> bool {
+        true
+    }
+
     /// The session is lost and cannot be restored by logging in again.
     fn on_session_lost(&mut self, cx: &mut Ctx) -> Step {
         cx.lost();
@@ -459,6 +465,11 @@ impl Flow for Logout {
             cx.logged_out();
         }
         done(outcome, Output::LoggedOut)
+    }
+
+    /// Logging in again only to log out would be pointless.
+    fn relogin_when_lost(&self) -> bool {
+        false
     }
 
     /// A lost session is already logged out: forget it.

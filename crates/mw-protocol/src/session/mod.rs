@@ -612,7 +612,7 @@ impl Session {
                     }
                 },
                 Step::NeedRelogin => {
-                    if self.cx.can_relogin() && !op.relogged {
+                    if op.flow.relogin_when_lost() && self.cx.can_relogin() && !op.relogged {
                         op.relogged = true;
                         op.state = OpState::WaitingLogin;
                         self.start_relogin();
