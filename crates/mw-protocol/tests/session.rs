@@ -367,6 +367,77 @@ fn badtoken_refreshes_the_token_and_retries_once() {
 }
 
 #[test]
+fn concurrent_badtokens_share_one_refresh() {
+    let mut s = session();
+    let t0 = Instant::now();
+    // A cached token, then two calls sent with it.
+    let get = s.get_token(TokenType::CSRF);
+    let fetch = s.poll_transmit().expect("fetch");
+    let Reply::Response(r) = tokens_body("csrftoken", CSRF) else {
+        unreachable!()
+    };
+    s.handle_response(fetch.id, r, t0);
+    assert!(matches!(s.poll_event(), Some(Event::Completed { op, .. }) if op == get));
+    let a = s.call(edit_call());
+    let b = s.call(edit_call());
+    let ta = s.poll_transmit().expect("call a");
+    let tb = s.poll_transmit().expect("call b");
+    for t in [ta, tb] {
+        let Reply::Response(r) = api_error("badtoken", "Invalid CSRF token.") else {
+            unreachable!()
+        };
+        s.handle_response(t.id, r, t0);
+    }
+    // One refresh for both, then both retried with the new token.
+    let refresh = s.poll_transmit().expect("refresh");
+    assert!(Sent::new(&refresh.request).is_meta_tokens());
+    assert!(s.poll_transmit().is_none(), "a single refresh");
+    let Reply::Response(r) = tokens_body("csrftoken", CSRF2) else {
+        unreachable!()
+    };
+    s.handle_response(refresh.id, r, t0);
+    let mut retried = 0;
+    while let Some(t) = s.poll_transmit() {
+        let sent = Sent::new(&t.request);
+        assert_eq!(sent.action(), "edit");
+        assert_eq!(sent.param("token"), Some(CSRF2));
+        retried += 1;
+        let Reply::Response(r) = ok_edit() else {
+            unreachable!()
+        };
+        s.handle_response(t.id, r, t0);
+    }
+    assert_eq!(retried, 2);
+    let mut done = Vec::new();
+    while let Some(Event::Completed { op, result, .. }) = s.poll_event() {
+        assert!(result.is_ok(), "{result:?}");
+        done.push(op);
+    }
+    done.sort();
+    assert_eq!(done, [a, b]);
+}
+
+#[test]
+fn duplicate_and_unknown_responses_are_ignored() {
+    let mut s = session();
+    let t0 = Instant::now();
+    let op = s.call(ActionCall::new(ActionRequest::get("query")));
+    let t = s.poll_transmit().expect("request");
+    let id = t.id;
+    let Reply::Response(r) = json(r#"{"batchcomplete":true}"#) else {
+        unreachable!()
+    };
+    s.handle_response(id, r.clone(), t0);
+    s.handle_response(id, r, t0);
+    s.handle_transport_error(id, "late", t0);
+    assert!(
+        matches!(s.poll_event(), Some(Event::Completed { op: done, result: Ok(_), .. }) if done == op)
+    );
+    assert!(s.poll_event().is_none(), "one event only");
+    assert!(s.is_idle());
+}
+
+#[test]
 fn a_second_badtoken_ends_in_the_error() {
     let mut d = logged_in_driver(
         session(),
