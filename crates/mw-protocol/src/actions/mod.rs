@@ -1,7 +1,7 @@
 //! One module per API module: request builders and typed parsers.
 //!
 //! Builders return an [`ActionRequest`](crate::ActionRequest); parsers take
-//! the [`Envelope`](crate::Envelope) that
+//! the [`Envelope`] that
 //! [`parse_envelope`](crate::response::parse_envelope) made of the response.
 
 pub mod centralauth;

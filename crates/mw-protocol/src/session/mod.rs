@@ -248,8 +248,18 @@ enum Internal {
     Relogin,
 }
 
-/// The sans-IO session. See the [module documentation](self) for the
-/// order of calls, and the crate documentation for a complete example.
+/// The sans-IO session.
+///
+/// Its methods come in four families, used in this order by a driver:
+/// **commands** ([`login`](Self::login), [`get_token`](Self::get_token),
+/// [`call`](Self::call), …) start an operation and return its [`OpId`];
+/// [`poll_transmit`](Self::poll_transmit) gives the requests to send;
+/// **inputs** ([`handle_response`](Self::handle_response),
+/// [`handle_transport_error`](Self::handle_transport_error),
+/// [`handle_timeout`](Self::handle_timeout) once
+/// [`poll_timeout`](Self::poll_timeout) has passed) feed back what
+/// happened; [`poll_event`](Self::poll_event) gives each finished
+/// operation's result. The crate documentation has a complete example.
 pub struct Session {
     cx: Ctx,
     ops: BTreeMap<OpId, Op>,
