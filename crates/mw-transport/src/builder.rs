@@ -145,7 +145,8 @@ impl ClientBuilder {
     /// Builds the client. Fails with [`Error::InvalidConfig`] without a
     /// descriptive user agent, with an endpoint that is not an http(s)
     /// URL, a zero timeout or body cap, or a TLS set-up error. Needs no
-    /// runtime; the client's methods need a Tokio one.
+    /// runtime; the client's methods need a Tokio runtime with its time
+    /// driver (`#[tokio::main]`, or `Builder::enable_all`).
     pub fn build(self) -> Result<Client> {
         let parts = self.validate()?;
         let session = Session::new(parts.endpoint.as_str(), parts.config.clone())?;
@@ -211,7 +212,6 @@ const GENERIC_AGENTS: &[&str] = &[
     "libwww-perl",
     "node-fetch",
     "axios",
-    "mozilla",
 ];
 
 fn check_user_agent(ua: &str) -> Result<()> {
@@ -233,7 +233,7 @@ fn check_user_agent(ua: &str) -> Result<()> {
         .unwrap_or_default()
         .to_ascii_lowercase();
     let only_product = !ua.contains(' ');
-    if only_product && GENERIC_AGENTS.contains(&product.as_str()) || product == "mozilla" {
+    if (only_product && GENERIC_AGENTS.contains(&product.as_str())) || product == "mozilla" {
         return Err(Error::InvalidConfig(format!(
             "the user agent {ua:?} is a generic one; name the client and a way to \
              contact its operator, such as \"MyBot/1.0 (https://example.org/mybot; mybot@example.org)\""

@@ -35,7 +35,9 @@ use crate::{Error, Result};
 ///
 /// It drives an [`mw_protocol::Session`] over HTTP/1.1 with keep-alive
 /// (hyper-util's pooling client, rustls for HTTPS). Its methods need a
-/// Tokio runtime.
+/// Tokio runtime with its time driver (`#[tokio::main]`, or
+/// `Builder::enable_all`); outside any runtime they fail with
+/// [`Error::NoRuntime`].
 ///
 /// ```no_run
 /// use mw_transport::{ActionCall, ActionRequest, Client, Password, TokenType};
