@@ -4,7 +4,8 @@
 #   2. starts three throw-away MediaWiki 1.39 wikis on free loopback ports
 #      (a normal one, a read-only one, one with 20-second sessions);
 #   3. runs formatting and lint checks, the Rust unit, doc, snapshot
-#      (insta, in check mode) and integration tests against those wikis;
+#      (insta, in check mode) and integration tests against those wikis,
+#      then the Python wheel's tests (scripts/test-python.sh);
 #   4. stops the wikis, whatever happened.
 # Usage: scripts/test.sh            (no arguments)
 set -euo pipefail
@@ -67,6 +68,9 @@ INSTA_UPDATE=no cargo test --workspace --doc
 
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "Python tests"
+scripts/test-python.sh
 
 echo
 echo "all tests passed"

@@ -1,13 +1,20 @@
 //! `mwauth._native`: the Python bindings of the MediaWiki token and session
-//! client.
+//! client (the `mwauth` wheel; see `docs/python.md`).
 //!
-//! * [`sansio`]: `SansIOSession`, the sans-IO core for callers who bring
-//!   their own HTTP library.
-//! * [`values`]: the typed values (`Token`, `Password`, `User`,
+//! Modules (private; the Python API is the product):
+//!
+//! * `sansio`: `SansIOSession`, the sans-IO core for callers who bring
+//!   their own HTTP library, and `Transmit`.
+//! * `client`: `Session` (sync, GIL released) and `AsyncSessionCore` (the
+//!   native half of `mwauth.AsyncSession`) over `mw-transport`, on one
+//!   shared Tokio runtime.
+//! * `completed`: `Completed`, a finished operation whose `result()`
+//!   emits the server's warnings and returns the value or raises.
+//! * `values`: the typed values (`Token`, `Password`, `User`,
 //!   `TokenCheck`, `Response`, `ResponseWarning`, …).
-//! * [`errors`]: the one mapping from Rust errors to the exception
+//! * `errors`: the one mapping from Rust errors to the exception
 //!   hierarchy of `mwauth.errors`, and warning delivery.
-//! * [`params`]: Python arguments to API parameters.
+//! * `params`: Python arguments to API parameters.
 //!
 //! The Python package (`python/mwauth`) re-exports everything; the stubs
 //! are `python/mwauth/_native.pyi`.
