@@ -1,0 +1,80 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Log in to a MediaWiki wiki, get and check tokens, call the API, log out.
+///
+/// Credentials are read from MW_USERNAME and MW_PASSWORD (a bot password
+/// "User@App" and its password), or asked for on the terminal; never from
+/// arguments. The session (cookies and tokens) is kept in --session.
+#[derive(Debug, Parser)]
+#[command(name = "mw", version, about, long_about = None)]
+pub struct Args {
+    /// The wiki's api.php URL.
+    #[arg(long, env = "MW_API_URL")]
+    pub api: String,
+
+    /// The session file (created with mode 0600).
+    #[arg(long, env = "MW_SESSION_FILE", default_value = ".mw-session.json")]
+    pub session: PathBuf,
+
+    /// The User-Agent: name/version (contact), as Wikimedia's policy asks.
+    #[arg(long, env = "MW_USER_AGENT", default_value = concat!("mw-cli/", env!("CARGO_PKG_VERSION"), " (https://github.com/mw-auth/mw-auth)"))]
+    pub user_agent: String,
+
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log requests and warnings to stderr (-v: info, -vv: debug). Never
+    /// shows tokens or passwords.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in with action=login and save the session.
+    Login,
+    /// Print tokens (default: csrf). Types: csrf, watch, patrol, rollback,
+    /// userrights, login, createaccount, or any type an extension adds.
+    Token {
+        /// Token types.
+        #[arg(default_value = "csrf")]
+        types: Vec<String>,
+    },
+    /// Check a token read from standard input with action=checktoken.
+    CheckToken {
+        /// The token's type.
+        #[arg(default_value = "csrf")]
+        r#type: String,
+        /// Maximum age in seconds (older tokens are "expired").
+        #[arg(long)]
+        max_age: Option<u64>,
+    },
+    /// Call any API module and print the response.
+    Call {
+        /// The module (action=...).
+        action: String,
+        /// Parameters as name=value.
+        params: Vec<String>,
+        /// Send a POST (implied by --token).
+        #[arg(long)]
+        post: bool,
+        /// Inject a token of this type (refreshed and retried once on badtoken).
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// Log out (POST with a csrf token) and delete the session file.
+    Logout,
+    /// Run the whole token flow and print each step: login, tokens,
+    /// checktoken, logout, and a check that the old token is rejected.
+    Flow,
+}

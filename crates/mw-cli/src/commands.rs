@@ -1,0 +1,342 @@
+//! The subcommands.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use mw_transport::{
+    ActionCall, ActionRequest, Client, ClientBuilder, LogoutOutcome, Password, TokenType,
+    TokenValidity,
+};
+use serde_json::json;
+
+use crate::cli::{Args, Command};
+use crate::exit::CliError;
+use crate::output;
+
+/// Runs one command.
+pub async fn run(args: Args) -> Result<(), CliError> {
+    match &args.command {
+        Command::Login => login(&args).await,
+        Command::Token { types } => tokens(&args, types).await,
+        Command::CheckToken { r#type, max_age } => check_token(&args, r#type, *max_age).await,
+        Command::Call {
+            action,
+            params,
+            post,
+            token,
+        } => call(&args, action, params, *post, token.as_deref()).await,
+        Command::Logout => logout(&args).await,
+        Command::Flow => flow(&args).await,
+    }
+}
+
+fn builder(args: &Args) -> ClientBuilder {
+    let mut b = Client::builder(args.api.as_str()).user_agent(args.user_agent.as_str());
+    if let (Ok(user), Ok(pass)) = (std::env::var("MW_USERNAME"), std::env::var("MW_PASSWORD")) {
+        b = b.credentials(user, Password::new(pass));
+    }
+    b
+}
+
+/// Resumes the session file if there is one, else a fresh client.
+fn open(args: &Args) -> Result<Client, CliError> {
+    if args.session.exists() {
+        Ok(Client::resume(&args.session, builder(args))?)
+    } else {
+        Ok(builder(args).build()?)
+    }
+}
+
+/// The user name and password: from MW_USERNAME / MW_PASSWORD, or asked
+/// for on the terminal (the password without echo).
+fn credentials() -> Result<(String, Password), CliError> {
+    let user = match std::env::var("MW_USERNAME") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            if !std::io::stdin().is_terminal() {
+                return Err(CliError::Usage(
+                    "set MW_USERNAME and MW_PASSWORD (no terminal to ask on)".into(),
+                ));
+            }
+            eprint!("username (User@BotApp): ");
+            std::io::stderr().flush()?;
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim().to_owned()
+        }
+    };
+    let pass = match std::env::var("MW_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            if !std::io::stdin().is_terminal() {
+                return Err(CliError::Usage(
+                    "set MW_PASSWORD (no terminal to ask on)".into(),
+                ));
+            }
+            rpassword::prompt_password("password: ")?
+        }
+    };
+    if user.is_empty() {
+        return Err(CliError::Usage("empty user name".into()));
+    }
+    Ok((user, Password::new(pass)))
+}
+
+fn token_type(name: &str) -> Result<TokenType, CliError> {
+    TokenType::new(name).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+async fn save(client: &Client, path: &Path) -> Result<(), CliError> {
+    Ok(client.save_session(path).await?)
+}
+
+async fn login(args: &Args) -> Result<(), CliError> {
+    let (user, pass) = credentials()?;
+    let client = builder(args).build()?;
+    let logged_in = client.login(&user, pass).await?;
+    output::warnings(&logged_in.warnings);
+    save(&client, &args.session).await?;
+    if args.json {
+        println!(
+            "{}",
+            json!({"login": "Success", "username": logged_in.name, "userid": logged_in.id})
+        );
+    } else {
+        println!(
+            "logged in as {} (session saved to {})",
+            logged_in.name,
+            args.session.display()
+        );
+    }
+    Ok(())
+}
+
+async fn tokens(args: &Args, types: &[String]) -> Result<(), CliError> {
+    let types = types
+        .iter()
+        .map(|t| token_type(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let client = open(args)?;
+    // Asked for together, so that missing ones share one request.
+    let fetched = futures_join(&client, &types).await;
+    let mut out = serde_json::Map::new();
+    for (ty, result) in types.iter().zip(fetched) {
+        let token = result?;
+        output::warnings(&token.warnings);
+        out.insert(ty.response_key(), json!(token.secret()));
+    }
+    if args.session.exists() || client.user().is_some() {
+        save(&client, &args.session).await?;
+    }
+    if args.json {
+        println!("{}", serde_json::Value::Object(out));
+    } else {
+        for v in out.values() {
+            println!("{}", v.as_str().unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+async fn futures_join(
+    client: &Client,
+    types: &[TokenType],
+) -> Vec<mw_transport::Result<mw_transport::WithWarnings<mw_transport::Token>>> {
+    let handles: Vec<_> = types
+        .iter()
+        .map(|ty| {
+            let client = client.clone();
+            let ty = ty.clone();
+            tokio::spawn(async move { client.token(ty).await })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.unwrap_or(Err(mw_transport::Error::NoRuntime)));
+    }
+    out
+}
+
+async fn check_token(args: &Args, ty: &str, max_age: Option<u64>) -> Result<(), CliError> {
+    let ty = token_type(ty)?;
+    if std::io::stdin().is_terminal() {
+        eprint!("token to check: ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let token = mw_transport::Token::new(line.trim_end_matches(['\r', '\n']));
+    let client = open(args)?;
+    let check = client.check_token(ty, &token, max_age).await?;
+    output::warnings(&check.warnings);
+    let result = match check.result {
+        TokenValidity::Valid => "valid",
+        TokenValidity::Invalid => "invalid",
+        TokenValidity::Expired => "expired",
+    };
+    if args.json {
+        println!(
+            "{}",
+            json!({"checktoken": {"result": result, "generated": check.generated}})
+        );
+    } else {
+        match &check.generated {
+            Some(g) => println!("{result} (generated {g})"),
+            None => println!("{result}"),
+        }
+    }
+    Ok(())
+}
+
+async fn call(
+    args: &Args,
+    action: &str,
+    params: &[String],
+    post: bool,
+    token: Option<&str>,
+) -> Result<(), CliError> {
+    let mut req = if post || token.is_some() {
+        ActionRequest::post(action)
+    } else {
+        ActionRequest::get(action)
+    };
+    for p in params {
+        let (name, value) = p
+            .split_once('=')
+            .ok_or_else(|| CliError::Usage(format!("parameter {p:?} is not name=value")))?;
+        req = req.param(name, value);
+    }
+    let mut call = ActionCall::new(req);
+    if let Some(t) = token {
+        call = call.with_token(token_type(t)?);
+    }
+    let client = open(args)?;
+    let response = client.call(call).await?;
+    output::warnings(&response.warnings);
+    if args.session.exists() || client.user().is_some() {
+        save(&client, &args.session).await?;
+    }
+    let body = response.body();
+    if args.json {
+        println!("{body}");
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(body).unwrap_or_else(|_| body.to_string())
+        );
+    }
+    Ok(())
+}
+
+async fn logout(args: &Args) -> Result<(), CliError> {
+    let client = open(args)?;
+    let outcome = client.logout().await?;
+    output::warnings(&outcome.warnings);
+    if args.session.exists() {
+        std::fs::remove_file(&args.session)?;
+    }
+    let text = match *outcome {
+        LogoutOutcome::NotLoggedIn => "was not logged in",
+        _ => "logged out",
+    };
+    if args.json {
+        println!("{}", json!({"logout": text}));
+    } else {
+        println!("{text}");
+    }
+    Ok(())
+}
+
+/// The seed flow, step by step, on a fresh session.
+async fn flow(args: &Args) -> Result<(), CliError> {
+    let (user, pass) = credentials()?;
+    let client = builder(args).record_requests(true).build()?;
+    let mut step = 0;
+    let mut say = |what: &str| {
+        step += 1;
+        println!("{step}. {what}");
+    };
+
+    say(&format!("login as {user} (login token, then action=login)"));
+    let logged_in = client.login(&user, pass).await?;
+    output::warnings(&logged_in.warnings);
+    println!(
+        "   logged in as {} (user id {})",
+        logged_in.name,
+        logged_in.id.map_or("?".into(), |i| i.to_string())
+    );
+
+    let types = [
+        TokenType::CSRF,
+        TokenType::WATCH,
+        TokenType::PATROL,
+        TokenType::ROLLBACK,
+        TokenType::USER_RIGHTS,
+        TokenType::CREATE_ACCOUNT,
+    ];
+    say(
+        "tokens: csrf, watch, patrol, rollback, userrights, createaccount (one meta=tokens request)",
+    );
+    let fetched = futures_join(&client, &types).await;
+    let mut csrf = None;
+    for (ty, result) in types.iter().zip(fetched) {
+        let token = result?;
+        output::warnings(&token.warnings);
+        println!("   {:<14} {}", ty.as_str(), output::token_shape(&token));
+        if *ty == TokenType::CSRF {
+            csrf = Some(token.into_value());
+        }
+    }
+    let csrf = csrf.ok_or_else(|| CliError::Usage("no csrf token".into()))?;
+
+    say("checktoken: our csrf token");
+    let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
+    println!(
+        "   {:?} (generated {})",
+        check.result,
+        check.generated.as_deref().unwrap_or("?")
+    );
+    expect(check.result, TokenValidity::Valid)?;
+
+    say("checktoken: \"123ABC\" (the checktoken seed's example)");
+    let check = client
+        .check_token(TokenType::CSRF, &mw_transport::Token::new("123ABC"), None)
+        .await?;
+    println!("   {:?}", check.result);
+    expect(check.result, TokenValidity::Invalid)?;
+
+    say("logout (POST with the csrf token)");
+    let out = client.logout().await?;
+    output::warnings(&out.warnings);
+    println!("   {:?}", out.value);
+
+    say("checktoken: the old csrf token, after logout");
+    let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
+    println!("   {:?}", check.result);
+    expect(check.result, TokenValidity::Invalid)?;
+
+    let log = client.request_log();
+    println!("done: {} requests", log.len());
+    for r in &log {
+        println!(
+            "   {} action={}{}",
+            r.method,
+            r.action,
+            r.meta
+                .as_ref()
+                .map(|m| format!(" meta={m}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+fn expect(got: TokenValidity, want: TokenValidity) -> Result<(), CliError> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "expected the token to be {want:?}, the wiki says {got:?}"
+        )))
+    }
+}

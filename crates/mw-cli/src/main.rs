@@ -1,0 +1,35 @@
+//! `mw`: the MediaWiki token and session client on the command line.
+//!
+//! See `mw --help`. Credentials come from `MW_USERNAME` / `MW_PASSWORD` or
+//! a prompt, never from the command line; a token to check is read from
+//! standard input.
+
+mod cli;
+mod commands;
+mod exit;
+mod output;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let args = cli::Args::parse();
+    output::init_tracing(args.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mw: cannot start the async runtime: {e}");
+            return exit::Code::Other.into();
+        }
+    };
+    match runtime.block_on(commands::run(args)) {
+        Ok(()) => exit::Code::Ok.into(),
+        Err(e) => {
+            eprintln!("mw: {e}");
+            exit::classify(&e).into()
+        }
+    }
+}
