@@ -66,7 +66,7 @@ pub struct ActionRequest {
     method: Method,
     params: Vec<(String, String)>,
     secrets: Vec<(String, Secret)>,
-    url_params: Vec<(String, String)>,
+    url_params: Vec<(String, Secret)>,
 }
 
 impl ActionRequest {
@@ -144,7 +144,7 @@ impl ActionRequest {
     pub fn centralauthtoken(mut self, token: &Token) -> Self {
         self.url_params.retain(|(n, _)| n != "centralauthtoken");
         self.url_params
-            .push(("centralauthtoken".into(), token.secret().into()));
+            .push(("centralauthtoken".into(), Secret::Token(token.clone())));
         self
     }
 
@@ -187,7 +187,9 @@ impl ActionRequest {
             if self.method == Method::Get {
                 query.extend_pairs(&self.params);
             }
-            query.extend_pairs(&self.url_params);
+            for (name, secret) in &self.url_params {
+                query.append_pair(name, secret.value());
+            }
             drop(query);
             if url.query() == Some("") {
                 url.set_query(None);
@@ -239,4 +241,24 @@ pub fn parse_endpoint(url: &str) -> Result<Url, Error> {
         ));
     }
     Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets_even_the_centralauthtoken() {
+        let req = ActionRequest::post("edit")
+            .password("lgpassword", Password::new("pw-secret-1"))
+            .token("token", Token::new("tok-secret-2+\\"))
+            .centralauthtoken(&Token::new("ca-secret-3"));
+        let shown = format!("{req:?}");
+        for secret in ["pw-secret-1", "tok-secret-2", "ca-secret-3"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        let url = "https://w.example/w/api.php".parse().expect("url");
+        let http = req.to_http(&url, "ua").expect("request");
+        assert_eq!(http.uri().query(), Some("centralauthtoken=ca-secret-3"));
+    }
 }

@@ -26,7 +26,7 @@ use serde_json::Value;
 struct Rendered<T> {
     http_status: u16,
     result: Result<T, ErrorView>,
-    /// The envelope's warnings (none when the envelope is an error).
+    /// The response's warnings (also those that came with an API error).
     warnings: Vec<WarningView>,
 }
 
@@ -254,6 +254,7 @@ fn render<T, U: Serialize>(
     let env = parse_envelope(&fixture.response);
     let warnings = match &env {
         Ok(env) => env.warnings.iter().map(WarningView::from).collect(),
+        Err(Error::Api(e)) => e.warnings.iter().map(WarningView::from).collect(),
         Err(_) => Vec::new(),
     };
     let result = env
@@ -1034,4 +1035,17 @@ fn every_fixture_group_has_fixtures_and_every_fixture_loads() {
             );
         }
     }
+}
+
+#[test]
+fn warnings_that_come_with_an_error_are_kept() {
+    let res = http::Response::new(
+        br#"{"warnings":{"main":{"*":"Unrecognized parameter: foo."}},"error":{"code":"badtoken","info":"Invalid CSRF token."}}"#.to_vec(),
+    );
+    let err = parse_envelope(&res).unwrap_err();
+    let api = err.api().expect("an API error");
+    assert_eq!(api.code, "badtoken");
+    assert_eq!(api.warnings.len(), 1);
+    assert_eq!(api.warnings[0].module, "main");
+    assert_eq!(api.warnings[0].text, "Unrecognized parameter: foo.");
 }

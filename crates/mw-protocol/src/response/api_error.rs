@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::Warning;
+
 /// An API error (`{"error": {...}}` or `{"errors": [...]}`).
 ///
 /// ```
@@ -36,6 +38,9 @@ pub struct ApiError {
     pub http_status: u16,
     /// The wait the server asked for in `Retry-After` (maxlag).
     pub retry_after: Option<Duration>,
+    /// The warnings the response carried beside the error (MediaWiki
+    /// keeps the warnings added before the module failed).
+    pub warnings: Vec<Warning>,
 }
 
 impl ApiError {
@@ -51,6 +56,7 @@ impl ApiError {
             requestid: None,
             http_status: 200,
             retry_after: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -77,6 +77,7 @@ pub fn parse_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope, Er
         err.requestid = requestid;
         err.http_status = status.as_u16();
         err.retry_after = retry_after;
+        err.warnings = warnings;
         return Err(err.into());
     }
     if !status.is_success() {

@@ -550,8 +550,10 @@ impl Session {
         let Some(op) = self.ops.get_mut(&id) else {
             return;
         };
-        if let Ok(env) = &result {
-            op.warnings.extend(env.warnings.iter().cloned());
+        match &result {
+            Ok(env) => op.warnings.extend(env.warnings.iter().cloned()),
+            Err(Error::Api(e)) => op.warnings.extend(e.warnings.iter().cloned()),
+            Err(_) => {}
         }
         let step = match &result {
             Err(e) => {
