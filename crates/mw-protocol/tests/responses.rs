@@ -1042,7 +1042,7 @@ fn warnings_that_come_with_an_error_are_kept() {
     let res = http::Response::new(
         br#"{"warnings":{"main":{"*":"Unrecognized parameter: foo."}},"error":{"code":"badtoken","info":"Invalid CSRF token."}}"#.to_vec(),
     );
-    let err = parse_envelope(&res).unwrap_err();
+    let err = parse_envelope(&res).expect_err("an error response");
     let api = err.api().expect("an API error");
     assert_eq!(api.code, "badtoken");
     assert_eq!(api.warnings.len(), 1);
