@@ -123,17 +123,58 @@ fn no_mustpost_err(e: &Error) {
     assert_ne!(e.code(), Some("mustpostparams"), "{e}");
 }
 
-fn tmp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "mw-transport-{name}-{}-{:?}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// How long the wiki keeps an idle session: its `$wgObjectCacheSessionExpiry`
+/// (the last one in its LocalSettings.php), plus a margin.
+fn session_expiry_wait(w: &Wiki) -> Duration {
+    let settings = std::fs::read_to_string(w.dir.join("LocalSettings.php"))
+        .expect("the wiki's LocalSettings.php");
+    let secs = settings
+        .lines()
+        .rev()
+        .filter_map(|l| l.trim().strip_prefix("$wgObjectCacheSessionExpiry"))
+        .filter_map(|rest| {
+            rest.trim_start_matches([' ', '='])
+                .trim_end_matches([';', ' '])
+                .parse::<u64>()
+                .ok()
+        })
+        .next()
+        .unwrap_or_else(|| {
+            panic!(
+                "the MW_TEST_ENV_SHORTSESSION wiki sets no $wgObjectCacheSessionExpiry; \
+                 start it with crates/mw-transport/tests/wiki/shortsession.php"
+            )
+        });
+    assert!(secs <= 60, "sessions of {secs} s are too long for a test");
+    Duration::from_secs(secs + 2)
+}
+
+/// A temporary directory, deleted when dropped (also when a test fails).
+struct TmpDir(PathBuf);
+
+impl TmpDir {
+    fn new(name: &str) -> TmpDir {
+        let dir = std::env::temp_dir().join(format!(
+            "mw-transport-{name}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TmpDir(dir)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TmpDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A page that exists on a fresh wiki: bot passwords with the `editpage`
@@ -334,7 +375,7 @@ async fn badtoken_after_a_server_side_session_reset_is_cured_once() {
 
     // B shares A's session cookie through a session file, and logs in on
     // that session: MediaWiki gives it a new id and drops the old one.
-    let dir = tmp_dir("reset");
+    let dir = TmpDir::new("reset");
     let file = dir.join("a.json");
     a.save_session(&file).await.expect("save");
     let b = Client::resume(&file, builder(&w)).expect("resume");
@@ -365,7 +406,6 @@ async fn badtoken_after_a_server_side_session_reset_is_cured_once() {
     );
     let csrf = a.token(TokenType::CSRF).await.expect("csrf");
     assert!(!csrf.is_anonymous());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
@@ -380,7 +420,7 @@ async fn an_expired_session_is_logged_in_again() {
     assert_eq!(edit_result(&first), Some("Success"));
     let before = client.request_log().len();
 
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(session_expiry_wait(&w)).await;
     let second = client
         .call(edit(PAGE, "\ntwo"))
         .await
@@ -403,7 +443,7 @@ async fn an_expired_session_is_logged_in_again() {
 #[tokio::test]
 async fn a_resumed_session_with_credentials_logs_in_again_when_expired() {
     let w = wiki!("MW_TEST_ENV_SHORTSESSION");
-    let dir = tmp_dir("expired-resume");
+    let dir = TmpDir::new("expired-resume");
     let file = dir.join("session.json");
     {
         let client = client(&w);
@@ -414,7 +454,7 @@ async fn a_resumed_session_with_credentials_logs_in_again_when_expired() {
         client.token(TokenType::CSRF).await.expect("csrf");
         client.save_session(&file).await.expect("save");
     }
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(session_expiry_wait(&w)).await;
 
     // Without credentials: the lost session is an error, not an anonymous edit.
     let bare = Client::resume(&file, builder(&w)).expect("resume");
@@ -447,13 +487,12 @@ async fn a_resumed_session_with_credentials_logs_in_again_when_expired() {
             "POST edit",
         ]
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
 async fn a_saved_session_resumes_without_logging_in() {
     let w = wiki!("MW_TEST_ENV");
-    let dir = tmp_dir("persist");
+    let dir = TmpDir::new("persist");
     let file = dir.join("session.json");
     let first = client(&w);
     first
@@ -479,7 +518,7 @@ async fn a_saved_session_resumes_without_logging_in() {
     assert!(text.contains("wiki_session") || text.contains("wiki_BPsession"));
     // Saving again replaces the file atomically and leaves no temporary file.
     first.save_session(&file).await.expect("save again");
-    let names: Vec<_> = std::fs::read_dir(&dir)
+    let names: Vec<_> = std::fs::read_dir(&dir.0)
         .expect("dir")
         .filter_map(|e| e.ok().map(|e| e.file_name()))
         .collect();
@@ -567,12 +606,18 @@ async fn a_saved_session_resumes_without_logging_in() {
             ..
         }
     ));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
 async fn a_read_only_wiki_gives_readonly_errors() {
     let w = wiki!("MW_TEST_ENV_READONLY");
+    let settings = std::fs::read_to_string(w.dir.join("LocalSettings.php")).expect("settings");
+    assert!(
+        settings.contains("writable.flag"),
+        "the MW_TEST_ENV_READONLY wiki must be started with \
+         crates/mw-transport/tests/wiki/readonly.php: this test logs in while \
+         DIR/writable.flag exists, then meets the read-only wiki"
+    );
     let flag = w.dir.join("writable.flag");
     let _ = std::fs::remove_file(&flag);
     let client = client(&w);
@@ -591,6 +636,12 @@ async fn a_read_only_wiki_gives_readonly_errors() {
         Some("mw-transport tests: read-only mode")
     );
     assert!(client.user().is_none());
+    // An anonymous edit is refused the same way.
+    let err = client
+        .call(edit(PAGE, "\nx"))
+        .await
+        .expect_err("anonymous edit on a read-only wiki");
+    assert_eq!(err.code(), Some("readonly"), "{err}");
 
     // Log in while the wiki is writable, then it goes read-only.
     std::fs::write(&flag, b"").expect("flag");

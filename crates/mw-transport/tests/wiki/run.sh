@@ -3,20 +3,28 @@
 #   MW_TEST_ENV               a plain wiki
 #   MW_TEST_ENV_READONLY      one with tests/wiki/readonly.php
 #   MW_TEST_ENV_SHORTSESSION  one with tests/wiki/shortsession.php
-# started with scripts/test-wiki.sh in WORK_DIR (default: a temporary
-# directory), and stopped afterwards. Extra arguments go to `cargo test`.
+# started with scripts/test-wiki.sh in $MW_TRANSPORT_WIKI_DIR (kept, stopped,
+# afterwards) or a temporary directory (deleted afterwards). Extra arguments
+# go to `cargo test`.
 #
 #   crates/mw-transport/tests/wiki/run.sh [-- cargo test args...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../../.." && pwd)"
-work="${MW_TRANSPORT_WIKI_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mw-transport-wikis.XXXXXX")}"
 wiki="$repo/scripts/test-wiki.sh"
+if [ -n "${MW_TRANSPORT_WIKI_DIR:-}" ]; then
+	work="$MW_TRANSPORT_WIKI_DIR" # kept (stopped) for inspection
+	done_cmd=stop
+else
+	work="$(mktemp -d "${TMPDIR:-/tmp}/mw-transport-wikis.XXXXXX")"
+	done_cmd=clean
+fi
 
 stop_all() {
 	for d in plain readonly shortsession; do
-		"$wiki" stop "$work/$d" >/dev/null 2>&1 || true
+		"$wiki" "$done_cmd" "$work/$d" >/dev/null 2>&1 || true
 	done
+	[ "$done_cmd" = clean ] && rmdir "$work" 2>/dev/null || true
 }
 trap stop_all EXIT
 
