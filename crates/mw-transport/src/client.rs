@@ -311,6 +311,43 @@ impl Client {
         })
     }
 
+    /// Gets tokens of several types at once: those not cached come from a
+    /// single `meta=tokens` request (`type=a|b|…`). The result is in the
+    /// order asked; warnings are merged without duplicates.
+    ///
+    /// ```no_run
+    /// use mw_transport::TokenType;
+    /// # async fn demo(client: mw_transport::Client) -> mw_transport::Result<()> {
+    /// let tokens = client.tokens(&[TokenType::CSRF, TokenType::WATCH]).await?;
+    /// for (ty, token) in tokens.iter() {
+    ///     println!("{ty}: {token}"); // Display is redacted
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn tokens(
+        &self,
+        types: &[TokenType],
+    ) -> Result<WithWarnings<Vec<(TokenType, Token)>>> {
+        let done = self
+            .run_many(|s| Ok(types.iter().map(|ty| s.get_token(ty.clone())).collect()))
+            .await?;
+        let mut tokens = Vec::with_capacity(types.len());
+        let mut warnings: Vec<Warning> = Vec::new();
+        for (ty, completion) in types.iter().zip(done) {
+            let token = expect(completion, |out| match out {
+                Output::Token(token) => Ok(token),
+                other => Err(unexpected(&other)),
+            })?;
+            for w in token.warnings {
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+            tokens.push((ty.clone(), token.value));
+        }
+        Ok(WithWarnings::new(tokens, warnings))
+    }
+
     /// Checks a token with `action=checktoken` (optionally no older than
     /// `max_age_secs`).
     ///
@@ -403,38 +440,59 @@ impl Client {
         &self,
         start: impl FnOnce(&mut Session) -> std::result::Result<OpId, mw_protocol::Error>,
     ) -> Result<Completion> {
+        let mut done = self.run_many(|s| start(s).map(|op| vec![op])).await?;
+        done.pop().ok_or(Error::NoRuntime)
+    }
+
+    /// Starts several operations under one lock before pumping, so that the
+    /// token fetches they need are batched into one request.
+    async fn run_many(
+        &self,
+        start: impl FnOnce(&mut Session) -> std::result::Result<Vec<OpId>, mw_protocol::Error>,
+    ) -> Result<Vec<Completion>> {
         let handle = Handle::try_current().map_err(|_| Error::NoRuntime)?;
-        let (tx, rx) = oneshot::channel();
-        let op = {
+        let (ops, receivers) = {
             let mut state = self.shared.lock();
-            let op = start(&mut state.session)?;
-            state.waiters.insert(op, tx);
-            op
+            let ops = start(&mut state.session)?;
+            let mut receivers = Vec::with_capacity(ops.len());
+            for op in &ops {
+                let (tx, rx) = oneshot::channel();
+                state.waiters.insert(*op, tx);
+                receivers.push(rx);
+            }
+            (ops, receivers)
         };
         let mut guard = AbandonOnDrop {
             shared: &self.shared,
-            op: Some(op),
+            ops,
         };
         self.shared.pump(&handle);
-        let completion = rx.await.map_err(|_| Error::NoRuntime);
-        guard.op = None;
-        completion
+        let mut done = Vec::with_capacity(receivers.len());
+        for rx in receivers {
+            done.push(rx.await.map_err(|_| Error::NoRuntime)?);
+        }
+        guard.ops.clear();
+        Ok(done)
     }
 }
 
 /// Abandons an operation whose caller went away.
 struct AbandonOnDrop<'a> {
     shared: &'a Arc<Shared>,
-    op: Option<OpId>,
+    ops: Vec<OpId>,
 }
 
 impl Drop for AbandonOnDrop<'_> {
     fn drop(&mut self) {
-        if let Some(op) = self.op.take() {
-            let mut state = self.shared.lock();
-            state.waiters.remove(&op);
-            state.session.abandon(op);
-            tracing::debug!(?op, "operation abandoned by its caller");
+        if self.ops.is_empty() {
+            return;
+        }
+        let mut state = self.shared.lock();
+        for op in self.ops.drain(..) {
+            if state.waiters.remove(&op).is_some() {
+                state.session.abandon(op);
+                tracing::debug!(?op, "operation abandoned by its caller");
+            }
         }
     }
 }
