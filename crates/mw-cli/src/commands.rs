@@ -118,11 +118,10 @@ async fn tokens(args: &Args, types: &[String]) -> Result<(), CliError> {
         .collect::<Result<Vec<_>, _>>()?;
     let client = open(args)?;
     // Asked for together, so that missing ones share one request.
-    let fetched = futures_join(&client, &types).await;
+    let fetched = client.tokens(&types).await?;
+    output::warnings(&fetched.warnings);
     let mut out = serde_json::Map::new();
-    for (ty, result) in types.iter().zip(fetched) {
-        let token = result?;
-        output::warnings(&token.warnings);
+    for (ty, token) in fetched.iter() {
         out.insert(ty.response_key(), json!(token.secret()));
     }
     if args.session.exists() || client.user().is_some() {
@@ -136,25 +135,6 @@ async fn tokens(args: &Args, types: &[String]) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-async fn futures_join(
-    client: &Client,
-    types: &[TokenType],
-) -> Vec<mw_transport::Result<mw_transport::WithWarnings<mw_transport::Token>>> {
-    let handles: Vec<_> = types
-        .iter()
-        .map(|ty| {
-            let client = client.clone();
-            let ty = ty.clone();
-            tokio::spawn(async move { client.token(ty).await })
-        })
-        .collect();
-    let mut out = Vec::with_capacity(handles.len());
-    for h in handles {
-        out.push(h.await.unwrap_or(Err(mw_transport::Error::NoRuntime)));
-    }
-    out
 }
 
 async fn check_token(args: &Args, ty: &str, max_age: Option<u64>) -> Result<(), CliError> {
@@ -277,14 +257,13 @@ async fn flow(args: &Args) -> Result<(), CliError> {
     say(
         "tokens: csrf, watch, patrol, rollback, userrights, createaccount (one meta=tokens request)",
     );
-    let fetched = futures_join(&client, &types).await;
+    let fetched = client.tokens(&types).await?;
+    output::warnings(&fetched.warnings);
     let mut csrf = None;
-    for (ty, result) in types.iter().zip(fetched) {
-        let token = result?;
-        output::warnings(&token.warnings);
-        println!("   {:<14} {}", ty.as_str(), output::token_shape(&token));
+    for (ty, token) in fetched.iter() {
+        println!("   {:<14} {}", ty.as_str(), output::token_shape(token));
         if *ty == TokenType::CSRF {
-            csrf = Some(token.into_value());
+            csrf = Some(token.clone());
         }
     }
     let csrf = csrf.ok_or_else(|| CliError::Usage("no csrf token".into()))?;
