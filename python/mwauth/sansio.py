@@ -111,7 +111,8 @@ class Driver:
     def run(self, op: int) -> Any:
         """Drives the session until ``op`` finished; returns its result or
         raises its :class:`~mwauth.MWError`."""
-        return self.completed(op).result()
+        # Warnings point at the caller of run(), not at this line.
+        return self.completed(op).result(stacklevel=2)
 
 
 def requests_sender(session: Any, *, timeout: float = 30.0) -> Sender:

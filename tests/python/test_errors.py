@@ -126,6 +126,16 @@ def test_main_account_login_warns_deprecation(wiki: Wiki) -> None:
     assert wiki.main_password not in str(message)
 
 
+def test_sansio_driver_attributes_warnings_to_its_caller(wiki: Wiki) -> None:
+    s, driver = sansio_driver(wiki.api_url)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        driver.run(s.login(wiki.main_user, wiki.main_password))
+    assert any(issubclass(w.category, mwauth.MWDeprecationWarning) for w in caught)
+    assert {w.filename for w in caught} == {__file__}
+    driver.run(s.logout())
+
+
 def test_warnings_can_be_errors(wiki: Wiki) -> None:
     with mwauth.Session(wiki.api_url, user_agent=UA) as s:
         with warnings.catch_warnings():

@@ -89,3 +89,21 @@ def test_sansio_objects_never_show_secrets(wiki: Wiki) -> None:
     driver.run(s.login(wiki.bot_user, wiki.bot_password))
     token = driver.run(s.get_token("csrf"))
     assert token.secret() not in shown(s)
+
+
+def test_transport_messages_are_scrubbed(wiki: Wiki) -> None:
+    # requests quotes the URL in its exceptions; a foreign request's URL
+    # holds a centralauthtoken.
+    s = mwauth.SansIOSession(wiki.api_url, user_agent=UA)
+    s.call("query")
+    t = s.poll_transmit()
+    assert t is not None
+    s.handle_transport_error(
+        t.id, "Max retries exceeded with url: /w/api.php?action=query&centralauthtoken=c0ffee42&x=1"
+    )
+    event = s.poll_event()
+    assert event is not None
+    with pytest.raises(mwauth.TransportError) as info:
+        event.result()
+    assert "c0ffee42" not in str(info.value)
+    assert "centralauthtoken=<redacted>&x=1" in str(info.value)
