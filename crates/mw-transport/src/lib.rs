@@ -166,3 +166,9 @@ pub use mw_protocol::{
 /// The redirects followed for one request, at most (same host only; a
 /// 301/302/303 answer to a POST is never followed).
 pub const MAX_REDIRECTS: usize = http::MAX_REDIRECTS;
+
+/// The examples of `docs/rust.md`, compiled as doctests so that the guide
+/// stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/rust.md")]
+mod rust_guide {}
