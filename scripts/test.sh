@@ -2,7 +2,7 @@
 # Runs every test of the workspace on a fresh Debian machine:
 #   1. installs what is missing (MediaWiki's Debian packages, curl);
 #   2. starts three throw-away MediaWiki 1.39 wikis on free loopback ports
-#      (a normal one, a read-only one, one with 20-second sessions);
+#      (a normal one, a read-only one, one whose sessions expire in seconds);
 #   3. runs formatting and lint checks, the Rust unit, doc, snapshot
 #      (insta, in check mode) and integration tests against those wikis,
 #      then the Python wheel's tests (scripts/test-python.sh);
@@ -10,7 +10,6 @@
 # Usage: scripts/test.sh            (no arguments)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root="$(pwd)"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -27,21 +26,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/readonly.php" <<'PHP'
-<?php
-$wgReadOnly = 'This test wiki is read-only.';
-PHP
-cat >"$work/shortsession.php" <<'PHP'
-<?php
-$wgObjectCacheSessionExpiry = 20;
-PHP
-
+# The variants' settings live beside the tests that need them.
+settings=crates/mw-transport/tests/wiki
 step "starting test wikis in $work"
 scripts/test-wiki.sh start "$work/main" >"$work/main.log" 2>&1 &
 p1=$!
-scripts/test-wiki.sh start "$work/readonly" "$work/readonly.php" >"$work/readonly.log" 2>&1 &
+scripts/test-wiki.sh start "$work/readonly" "$settings/readonly.php" >"$work/readonly.log" 2>&1 &
 p2=$!
-scripts/test-wiki.sh start "$work/shortsession" "$work/shortsession.php" >"$work/shortsession.log" 2>&1 &
+scripts/test-wiki.sh start "$work/shortsession" "$settings/shortsession.php" >"$work/shortsession.log" 2>&1 &
 p3=$!
 for p in $p1 $p2 $p3; do
 	if ! wait "$p"; then
