@@ -732,7 +732,13 @@ async fn a_retry_after_longer_than_the_policy_allows_is_returned() {
 
 #[tokio::test]
 async fn maxlag_retries_are_bounded() {
-    let maxlag = fixture("envelope/mw143-maxlag-bc-fv2.http").header("retry-after", "0");
+    // The bc fv2 example of mediawiki-protocol.md §6, with its headers.
+    let maxlag = Reply::json(
+        r#"{"error":{"code":"maxlag","info":"Waiting for db1: 7 seconds lagged.","host":"db1","lag":7,"type":"db","docref":"See https://w.example/w/api.php for API usage."},"servedby":"mw1234"}"#,
+    )
+    .header("mediawiki-api-error", "maxlag")
+    .header("retry-after", "0")
+    .header("x-database-lag", "7");
     let double = flaky_edits(usize::MAX, maxlag).await;
     let client = builder(&double.api())
         .config(fast_retries(
@@ -744,6 +750,9 @@ async fn maxlag_retries_are_bounded() {
         .expect("client");
     let err = client.call(edit()).await.expect_err("maxlag");
     assert_eq!(err.code(), Some("maxlag"));
+    let api = err.protocol().and_then(|e| e.api()).expect("api error");
+    assert_eq!(api.lag(), Some(7.0));
+    assert_eq!(api.servedby.as_deref(), Some("mw1234"));
     assert_eq!(
         double.summary(),
         ["GET query tokens", "POST edit", "POST edit", "POST edit"]
