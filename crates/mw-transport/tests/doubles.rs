@@ -576,6 +576,35 @@ async fn concurrent_callers_share_one_token_fetch() {
 }
 
 #[tokio::test]
+async fn several_token_types_come_from_one_request() {
+    let (wiki, _) = mini_wiki("127.0.0.1").await;
+    let client = client(&wiki.api());
+    client
+        .login(BOT, Password::new(BOT_PASSWORD))
+        .await
+        .expect("login");
+    let types = [TokenType::CSRF, TokenType::WATCH, TokenType::PATROL];
+    let tokens = client.tokens(&types).await.expect("tokens");
+    assert_eq!(
+        tokens.iter().map(|(ty, _)| ty.clone()).collect::<Vec<_>>(),
+        types
+    );
+    assert!(tokens.iter().all(|(_, t)| !t.is_anonymous()));
+    let seen = wiki.seen();
+    assert_eq!(seen.len(), 3, "{:?}", wiki.summary());
+    let mut asked: Vec<&str> = seen[2]
+        .param("type")
+        .unwrap_or_default()
+        .split('|')
+        .collect();
+    asked.sort_unstable();
+    assert_eq!(asked, ["csrf", "patrol", "watch"]);
+    // All cached now.
+    client.tokens(&types).await.expect("cached tokens");
+    assert_eq!(wiki.seen().len(), 3);
+}
+
+#[tokio::test]
 async fn badtoken_is_cured_by_exactly_one_refresh_and_one_retry() {
     let (wiki, state) = mini_wiki("127.0.0.1").await;
     let client = client(&wiki.api());
