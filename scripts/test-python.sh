@@ -23,9 +23,23 @@ fi
 
 venv="${MWAUTH_VENV:-$root/.venv-test}"
 python="${PYTHON:-python3}"
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))'; then
+	echo "test-python.sh: $python is older than Python 3.9" >&2
+	exit 1
+fi
 if [ ! -x "$venv/bin/python" ]; then
 	step "creating virtualenv $venv"
-	"$python" -m venv "$venv"
+	if ! "$python" -m venv "$venv"; then
+		# Debian splits venv/ensurepip off the interpreter.
+		rm -rf "$venv"
+		if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+			"$python" -m venv "$venv"
+		else
+			echo "test-python.sh: cannot create a virtualenv (install python3-venv)" >&2
+			exit 1
+		fi
+	fi
 fi
 py="$venv/bin/python"
 
