@@ -51,14 +51,17 @@ impl Jar {
     }
 
     /// The `Cookie` header for a request to `url`, if any cookie matches.
+    /// Cookies are sorted by name, so that the header does not depend on
+    /// the store's hash order (MediaWiki does not care about the order).
     pub fn header_for(&self, url: &Url) -> Option<HeaderValue> {
         let store = self.lock();
-        let value = store
+        let mut pairs: Vec<String> = store
             .get_request_values(url)
             .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("; ");
+            .collect();
         drop(store);
+        pairs.sort();
+        let value = pairs.join("; ");
         if value.is_empty() {
             return None;
         }
