@@ -1791,3 +1791,36 @@ fn errors_never_echo_the_body() {
     assert_no_secret("Error", &format!("{err:?} {err}"), PASSWORD);
     assert_no_secret("Error", &format!("{err:?} {err}"), CSRF);
 }
+
+// ---------------------------------------------------------------------------
+// Tokens mangled on the way (a proxy that decodes `+` as a space, or
+// strips the `+\` suffix): never used, never cached.
+// ---------------------------------------------------------------------------
+
+fn mangled_csrf_case(mangled: &'static str) {
+    let mut d = logged_in_driver(session(), wiki(move || mangled.into(), no_other));
+    let before = d.count();
+    let op = d.session.call(edit_call());
+    match d.finish(op) {
+        Err(Error::Decode(m)) => {
+            assert!(m.contains("csrf token"), "{m}");
+            assert!(!m.contains(mangled), "the message shows the token: {m}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    // The edit was never sent with the mangled token; nothing was cached.
+    assert_eq!(d.actions_since(before), ["query+tokens(csrf)"]);
+    assert_eq!(d.session.cached_token(&TokenType::CSRF), None);
+    let op = d.session.get_token(TokenType::CSRF);
+    assert!(matches!(d.finish(op), Err(Error::Decode(_))));
+}
+
+#[test]
+fn a_csrf_token_whose_plus_became_a_space_is_never_used() {
+    mangled_csrf_case("d41d8cd98f00b204e9800998ecf8427e6b021575 \\");
+}
+
+#[test]
+fn a_csrf_token_without_its_suffix_is_never_used() {
+    mangled_csrf_case("1cd7c5b5b2baf27ecca6cfd40ded34c667d946c0");
+}

@@ -32,6 +32,9 @@ pub(crate) struct Fetched {
     pub tokens: BTreeMap<TokenType, Token>,
     /// Types answered with `+\` although logged in: the session is lost.
     pub lost: Vec<TokenType>,
+    /// Types answered with a token that does not end in `+\` or whose `+`
+    /// became a space (a proxy altered it): never used, never cached.
+    pub mangled: Vec<TokenType>,
     pub error: Option<Error>,
 }
 
@@ -96,6 +99,7 @@ impl FetchTokens {
             return Step::Fetched(Fetched {
                 tokens: BTreeMap::new(),
                 lost: Vec::new(),
+                mangled: Vec::new(),
                 error: Some(Error::Unsupported(format!(
                     "no {} token on a wiki without meta=tokens",
                     names.join("|")
@@ -107,12 +111,26 @@ impl FetchTokens {
             Err(e) => Step::Fetched(Fetched {
                 tokens: BTreeMap::new(),
                 lost: Vec::new(),
+                mangled: Vec::new(),
                 error: Some(e),
             }),
         }
     }
 
     fn fetched(&self, cx: &Ctx, mut tokens: BTreeMap<TokenType, Token>) -> Step {
+        // Every token of meta=tokens and action=tokens ends in `+\` (the
+        // login tokens without it come from action=login's NeedToken of
+        // MediaWiki <=1.26, not from here). One that does not, or whose
+        // `+` became a space, was altered on the way and would be refused
+        // (or worse, match nothing silently): it is never used.
+        let mut mangled = Vec::new();
+        tokens.retain(|ty, token| {
+            let bad = token.is_mangled();
+            if bad {
+                mangled.push(ty.clone());
+            }
+            !bad
+        });
         let mut lost = Vec::new();
         if cx.user.is_some() {
             tokens.retain(|ty, token| {
@@ -126,6 +144,7 @@ impl FetchTokens {
         Step::Fetched(Fetched {
             tokens,
             lost,
+            mangled,
             error: None,
         })
     }
@@ -146,6 +165,7 @@ impl Flow for FetchTokens {
                 return Step::Fetched(Fetched {
                     tokens: BTreeMap::new(),
                     lost: Vec::new(),
+                    mangled: Vec::new(),
                     error: Some(e),
                 });
             }
@@ -169,6 +189,7 @@ impl Flow for FetchTokens {
             Err(e) => Step::Fetched(Fetched {
                 tokens: BTreeMap::new(),
                 lost: Vec::new(),
+                mangled: Vec::new(),
                 error: Some(e),
             }),
         }
@@ -188,6 +209,7 @@ impl FetchTokens {
         Step::Fetched(Fetched {
             tokens: BTreeMap::new(),
             lost: self.types.clone(),
+            mangled: Vec::new(),
             error: None,
         })
     }
@@ -586,6 +608,12 @@ impl Flow for Foreign {
                         Step::Done(Err(Error::SessionLost(
                             "the foreign wiki did not accept the centralauthtoken session".into(),
                         )))
+                    }
+                    Ok(Some(token)) if token.is_mangled() => {
+                        Step::Done(Err(Error::Decode(format!(
+                            "the foreign wiki sent a malformed {ty} token (it does not end \
+                             in `+\\`); a proxy may have altered it, so it is not used"
+                        ))))
                     }
                     Ok(Some(token)) => {
                         self.foreign_token = Some(token);

@@ -685,6 +685,7 @@ impl Session {
                 let failed = flows::Fetched {
                     tokens: BTreeMap::new(),
                     lost: Vec::new(),
+                    mangled: Vec::new(),
                     error: Some(err),
                 };
                 self.distribute(op, failed);
@@ -749,6 +750,11 @@ impl Session {
                 Step::NeedToken(ty)
             } else if let Some(err) = &fetched.error {
                 Step::Done(Err(err.clone()))
+            } else if fetched.mangled.contains(&ty) {
+                Step::Done(Err(Error::Decode(format!(
+                    "the server sent a malformed {ty} token (it does not end in `+\\`); \
+                     a proxy may have altered it, so it is not used"
+                ))))
             } else if fetched.lost.contains(&ty) {
                 Step::NeedRelogin
             } else if let Some(token) = fetched.tokens.get(&ty) {
