@@ -1,0 +1,92 @@
+//! Every response parser of mw-protocol on arbitrary bytes.
+//!
+//! The first byte chooses the parser (and, in its high bits, the HTTP
+//! status); the rest is the body, or for `parse_retry_after` the header
+//! values (`Retry-After`, then after a `\n` the `Date`). Only a panic, a
+//! hang or an out-of-memory counts as a finding: errors are expected.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mw_protocol::actions::{
+    centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
+};
+use mw_protocol::response::{parse_envelope, parse_retry_after};
+
+const STATUSES: [u16; 8] = [200, 200, 200, 429, 503, 502, 500, 404];
+
+fn response(status: u16, retry_after: bool, body: &[u8]) -> http::Response<Vec<u8>> {
+    let mut res = http::Response::new(body.to_vec());
+    if let Ok(s) = http::StatusCode::from_u16(status) {
+        *res.status_mut() = s;
+    }
+    if retry_after {
+        res.headers_mut()
+            .insert("retry-after", http::HeaderValue::from_static("5"));
+    }
+    res
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let status = STATUSES[usize::from(selector >> 5)];
+    let retry_after = selector & 0x10 != 0;
+    let which = selector & 0x0f;
+    if which == 0x0f {
+        // Header bytes: Retry-After, then (after a newline) Date.
+        let mut parts = rest.splitn(2, |&b| b == b'\n');
+        let mut headers = http::HeaderMap::new();
+        if let Some(Ok(v)) = parts.next().map(http::HeaderValue::from_bytes) {
+            headers.insert("retry-after", v);
+        }
+        if let Some(Ok(v)) = parts.next().map(http::HeaderValue::from_bytes) {
+            headers.insert("date", v);
+        }
+        let _ = parse_retry_after(&headers);
+        return;
+    }
+    let res = response(status, retry_after, rest);
+    let env = match parse_envelope(&res) {
+        Ok(env) => env,
+        Err(e) => {
+            let _ = (e.to_string(), format!("{e:?}"), e.code(), e.retry_after());
+            return;
+        }
+    };
+    for w in &env.warnings {
+        let _ = (w.is_deprecation(), w.deprecated_feature(), w.to_string());
+    }
+    let shown = match which {
+        0 => format!("{:?}", env),
+        1 => match tokens::parse(&env) {
+            Ok(set) => {
+                for t in set.tokens.values() {
+                    let _ = (t.timestamp(), t.is_mangled(), t.is_anonymous());
+                }
+                format!("{set:?}")
+            }
+            Err(e) => e.to_string(),
+        },
+        2 => format!("{:?}", legacy_tokens::parse(&env)),
+        3 => format!("{:?}", legacy_tokens::parse_module_tokens(&env)),
+        4 => format!("{:?}", checktoken::parse(&env)),
+        5 => format!("{:?}", login::parse(&env)),
+        6 => format!("{:?}", clientlogin::parse(&env)),
+        7 => format!("{:?}", logout::parse(&env)),
+        8 => format!("{:?}", centralauth::parse(&env)),
+        // The rest: all of them, as the session would try them in turn.
+        _ => format!(
+            "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+            tokens::parse(&env),
+            legacy_tokens::parse(&env),
+            legacy_tokens::parse_module_tokens(&env),
+            checktoken::parse(&env),
+            login::parse(&env),
+            clientlogin::parse(&env),
+            logout::parse(&env),
+            centralauth::parse(&env),
+        ),
+    };
+    std::hint::black_box(shown);
+});
