@@ -12,6 +12,16 @@ use cookie_store::{CookieStore, RawCookie};
 use http::{HeaderMap, HeaderValue};
 use url::{Host, Url};
 
+/// The largest cookie (name and value) kept: RFC 6265 §6.1 asks for at
+/// least 4096 bytes, and a larger one would only make every request's
+/// `Cookie` header too large for the server.
+const MAX_COOKIE_BYTES: usize = 4096;
+
+/// The most cookies a jar holds (one wiki needs a handful; CentralAuth a
+/// few more). Further new cookies are dropped; existing ones can still be
+/// updated or deleted.
+const MAX_COOKIES: usize = 50;
+
 pub(crate) struct Jar {
     store: Mutex<CookieStore>,
 }
@@ -84,6 +94,22 @@ impl Jar {
                 tracing::debug!("ignored an unparsable Set-Cookie header");
                 continue;
             };
+            if cookie.name().len() + cookie.value().len() > MAX_COOKIE_BYTES {
+                tracing::debug!(
+                    cookie = cookie.name(),
+                    "ignored a cookie larger than {MAX_COOKIE_BYTES} bytes"
+                );
+                continue;
+            }
+            if store.iter_any().count() >= MAX_COOKIES
+                && !store.iter_any().any(|c| c.name() == cookie.name())
+            {
+                tracing::debug!(
+                    cookie = cookie.name(),
+                    "ignored a cookie: the jar already holds {MAX_COOKIES}"
+                );
+                continue;
+            }
             if is_supercookie(&cookie, url) {
                 tracing::debug!(
                     cookie = cookie.name(),

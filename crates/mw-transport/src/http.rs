@@ -3,13 +3,13 @@
 //! the API: it sends what the session asked for and hands back what came.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as PoolClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -84,6 +84,30 @@ impl std::fmt::Debug for Http {
     }
 }
 
+/// TLS servers whose session tickets a client keeps (rustls' default is 32
+/// per client: about 8 KiB of empty cache each, reserved up front).
+const TLS_RESUMPTION_SERVERS: usize = 4;
+
+/// The default TLS settings: ring and the Mozilla roots. The root store and
+/// the crypto provider are built once per process and shared (they are
+/// immutable; about 16 KiB per client otherwise); each client gets its own
+/// small TLS session cache, as before.
+fn default_tls_config() -> Result<rustls::ClientConfig, String> {
+    static DEFAULT: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
+    let shared = DEFAULT.get_or_init(|| {
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map(|b| b.with_webpki_roots().with_no_client_auth())
+        .map_err(|e| format!("cannot set up TLS: {e}"))
+    });
+    let mut config = shared.clone()?;
+    // rustls keeps up to 8 TLS 1.3 tickets per server.
+    config.resumption = rustls::client::Resumption::in_memory_sessions(TLS_RESUMPTION_SERVERS * 8);
+    Ok(config)
+}
+
 impl Http {
     pub fn new(settings: HttpSettings, jar: Arc<Jar>) -> Result<Http, String> {
         let mut tcp = HttpConnector::new();
@@ -92,9 +116,7 @@ impl Http {
         tcp.set_connect_timeout(Some(settings.connect_timeout));
         let tls = match settings.tls {
             Some(config) => HttpsConnectorBuilder::new().with_tls_config(config),
-            None => HttpsConnectorBuilder::new()
-                .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
-                .map_err(|e| format!("cannot set up TLS: {e}"))?,
+            None => HttpsConnectorBuilder::new().with_tls_config(default_tls_config()?),
         };
         let connector = tls.https_or_http().enable_http1().wrap_connector(tcp);
         let client = PoolClient::builder(TokioExecutor::new())
@@ -232,6 +254,15 @@ impl Http {
         response: hyper::Response<Incoming>,
     ) -> Result<http::Response<Vec<u8>>, Failure> {
         let (mut parts, body) = response.into_parts();
+        // A Content-Length past the cap fails at once, instead of reading
+        // (or waiting for) a body that will be refused anyway.
+        let announced = hyper::body::Body::size_hint(&body).lower();
+        if announced > u64::try_from(self.max_body).unwrap_or(u64::MAX) {
+            return Err(transport(format!(
+                "the response body is larger than {} bytes (Content-Length {announced})",
+                self.max_body
+            )));
+        }
         let wire = Limited::new(body, self.max_body)
             .collect()
             .await
