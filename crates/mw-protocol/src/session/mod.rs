@@ -427,13 +427,42 @@ impl Session {
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.start_fetch();
-        self.transmits.pop_front()
+        let next = self.transmits.pop_front();
+        if next.is_none() {
+            self.release_if_idle();
+        }
+        next
     }
 
     /// The next finished operation.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let next = self.events.pop_front();
+        if next.is_none() {
+            self.release_if_idle();
+        }
+        next
+    }
+
+    /// Gives back the memory of emptied containers once nothing is under
+    /// way: an emptied `BTreeMap` keeps its root node (about 3 KiB of `Op`
+    /// slots) and a `VecDeque` its capacity, about 5 KiB per idle session
+    /// in all, which a process holding thousands of sessions multiplies
+    /// (see docs/performance.md).
+    fn release_if_idle(&mut self) {
+        if !self.ops.is_empty() {
+            return;
+        }
+        self.ops = BTreeMap::new();
+        if self.transmits.is_empty() {
+            self.transmits = VecDeque::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        if self.requests.is_empty() {
+            self.requests = HashMap::new();
+        }
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must next be called
