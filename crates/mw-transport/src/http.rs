@@ -457,3 +457,32 @@ mod tests {
         assert!(!bearer.applies_to(&url("https://other.example/w/api.php")));
     }
 }
+
+#[cfg(test)]
+mod tls_tests {
+    use super::*;
+
+    #[test]
+    fn the_default_tls_settings_are_built_once_and_shared() {
+        let a = default_tls_config().expect("tls");
+        let b = default_tls_config().expect("tls");
+        // The provider (and with it the root store's verifier) is shared...
+        assert!(Arc::ptr_eq(a.crypto_provider(), b.crypto_provider()));
+        // ...and the settings are rustls' defaults: TLS 1.2 and 1.3.
+        assert!(a.alpn_protocols.is_empty());
+        assert!(
+            Http::new(
+                HttpSettings {
+                    timeout: Duration::from_secs(1),
+                    connect_timeout: Duration::from_secs(1),
+                    max_body_bytes: 1,
+                    bearer: None,
+                    endpoint: Url::parse("https://w.example/w/api.php").expect("url"),
+                    tls: None,
+                },
+                Arc::new(Jar::new()),
+            )
+            .is_ok()
+        );
+    }
+}
