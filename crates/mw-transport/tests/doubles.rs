@@ -7,6 +7,8 @@
 //! it receives, so the tests assert exact request counts. Response bodies
 //! come from `crates/mw-protocol/tests/fixtures/` where one fits.
 
+mod capture;
+
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -1122,6 +1124,95 @@ async fn centralauth_uses_a_fresh_token_per_foreign_request() {
             .iter()
             .all(|s| s.cookie("foreign_session").is_none())
     );
+}
+
+/// Every CentralAuth flow (a refused central token and the restart, a
+/// foreign edit and read, a foreign wiki that refuses every token) with a
+/// TRACE subscriber keeping every event and span field: no password and
+/// no token appears in a log line, a `Debug`/`Display` or an error, and a
+/// `centralauthtoken` appears only in the URL of the one foreign request
+/// it was issued for.
+#[tokio::test]
+async fn centralauth_leaks_nothing_at_trace_level() {
+    let trace = capture::Capture::default();
+    let _guard = tracing::subscriber::set_default(trace.clone());
+    let (home, state) = mini_wiki("127.0.0.1").await;
+    let foreign = foreign_wiki(Arc::clone(&state), true).await;
+    let client = client(&home.api());
+    let mut shown = Vec::new();
+    client
+        .login(BOT, Password::new(BOT_PASSWORD))
+        .await
+        .expect("login");
+    let meta = client.foreign(&foreign.api()).expect("foreign");
+    shown.push(format!("{meta:?}"));
+    let edited = meta.call(edit()).await.expect("foreign edit");
+    shown.push(format!("{edited:?}"));
+    let info = meta.call(get_query()).await.expect("foreign query");
+    shown.push(format!("{info:?}"));
+    let refusing = Double::start("127.0.0.2", |_| {
+        fixture("centralauthtoken/ca-mw143-foreign-wiki-badtoken.http")
+    })
+    .await;
+    let err = client
+        .foreign(&refusing.api())
+        .expect("foreign")
+        .call(get_query())
+        .await
+        .expect_err("refused");
+    shown.push(format!("{err} {err:?}"));
+    let csrf = client.token(TokenType::CSRF).await.expect("csrf");
+    shown.push(format!("{client:?} {csrf:?} {}", *csrf));
+    client.logout().await.expect("logout");
+
+    let central = lock(&state).central_issued.clone();
+    assert!(central.len() >= 5, "{central:?}");
+    let mut secrets: Vec<(&str, String)> = vec![
+        ("the password", BOT_PASSWORD.to_owned()),
+        ("the home csrf token", csrf.secret().to_owned()),
+        (
+            "the foreign csrf token",
+            "3fca07db0591eb010febfd8d7172f07667d946c0+\\".to_owned(),
+        ),
+    ];
+    for t in &central {
+        secrets.push(("a centralauthtoken", t.clone()));
+    }
+    let lines = trace.lines();
+    assert!(lines.len() > 10, "{lines:#?}");
+    for line in &lines {
+        capture::assert_clean("a log line", line, &secrets);
+    }
+    for text in &shown {
+        capture::assert_clean("a Debug/Display/error", text, &secrets);
+    }
+    for s in home.seen() {
+        capture::assert_clean(
+            "a home URL",
+            &format!("{} {}", s.path, s.raw_query),
+            &secrets,
+        );
+    }
+    for s in foreign.seen().into_iter().chain(refusing.seen()) {
+        let own = s.query_param("centralauthtoken").map(str::to_owned);
+        assert!(
+            own.is_some(),
+            "a foreign request without its centralauthtoken"
+        );
+        let rest: Vec<String> = s
+            .query
+            .iter()
+            .filter(|(k, _)| k != "centralauthtoken")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        capture::assert_clean("a foreign URL", &rest.join("&"), &secrets);
+        let others: Vec<(&str, String)> = central
+            .iter()
+            .filter(|t| Some(*t) != own.as_ref())
+            .map(|t| ("another request's centralauthtoken", t.clone()))
+            .collect();
+        capture::assert_clean("a foreign URL", &s.raw_query, &others);
+    }
 }
 
 #[tokio::test]
