@@ -608,6 +608,186 @@ async fn a_saved_session_resumes_without_logging_in() {
     ));
 }
 
+/// The problem of a refused session file.
+fn file_problem(err: &Error) -> &SessionFileProblem {
+    match err {
+        Error::SessionFile { problem, .. } => problem,
+        other => panic!("expected a session file error, got {other:?}"),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, bytes: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, bytes).expect("write");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+}
+
+/// Hostile session files: another version, damaged content, a huge file,
+/// symlinks, a directory. A refused file gives no client at all (there is
+/// no half-restored client to misuse), is never modified, and a good file
+/// still resumes afterwards; a failed save leaves nothing behind.
+#[cfg(unix)]
+#[tokio::test]
+async fn hostile_session_files_are_refused_whole() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = wiki!("MW_TEST_ENV");
+    let dir = TmpDir::new("hostile-files");
+    let good = dir.join("good.json");
+    let first = client(&w);
+    first
+        .login(&w.bot_user, Password::new(w.bot_password.clone()))
+        .await
+        .expect("login");
+    let csrf = first
+        .token(TokenType::CSRF)
+        .await
+        .expect("csrf")
+        .into_value();
+    first.save_session(&good).await.expect("save");
+    let bytes = std::fs::read(&good).expect("read");
+    let value: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    let secrets = [csrf.secret().to_owned(), w.bot_password.clone()];
+    let refused = |name: &str, content: &[u8]| -> Error {
+        let path = dir.join(name);
+        write_private(&path, content);
+        let err = Client::resume(&path, builder(&w)).expect_err(name);
+        for s in &secrets {
+            assert!(!err.to_string().contains(s.as_str()), "{name}: {err}");
+            assert!(!format!("{err:?}").contains(s.as_str()), "{name}: {err:?}");
+        }
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            content,
+            "{name} modified"
+        );
+        err
+    };
+
+    // Another version, or a version that is not a number.
+    let mut v2 = value.clone();
+    v2["version"] = serde_json::json!(2);
+    let err = refused("v2.json", &serde_json::to_vec(&v2).expect("json"));
+    assert!(
+        matches!(
+            file_problem(&err),
+            SessionFileProblem::UnsupportedVersion(2)
+        ),
+        "{err}"
+    );
+    let mut vs = value.clone();
+    vs["version"] = serde_json::json!("1");
+    let err = refused("vs.json", &serde_json::to_vec(&vs).expect("json"));
+    assert!(
+        matches!(file_problem(&err), SessionFileProblem::Corrupt(_)),
+        "{err}"
+    );
+    // The right header, damaged content: the session, a cookie, a field
+    // too many, a token cache of the wrong type.
+    for (name, path, replacement) in [
+        ("session.json", "session", serde_json::json!({"x": 1})),
+        (
+            "cookies.json",
+            "cookies",
+            serde_json::json!([{"raw_cookie": 5}]),
+        ),
+        ("extra.json", "extra", serde_json::json!(true)),
+        ("format.json", "format", serde_json::json!("something-else")),
+    ] {
+        let mut damaged = value.clone();
+        damaged[path] = replacement;
+        let err = refused(name, &serde_json::to_vec(&damaged).expect("json"));
+        assert!(
+            matches!(file_problem(&err), SessionFileProblem::Corrupt(_)),
+            "{name}: {err}"
+        );
+    }
+    // Truncated at every tenth byte, and binary junk.
+    for cut in (0..bytes.len()).step_by(bytes.len() / 10 + 1) {
+        let err = refused("cut.json", &bytes[..cut]);
+        assert!(
+            matches!(file_problem(&err), SessionFileProblem::Corrupt(_)),
+            "{cut}: {err}"
+        );
+    }
+    let err = refused("junk.json", b"\xff\xfe\x00garbage");
+    assert!(matches!(file_problem(&err), SessionFileProblem::Corrupt(_)));
+    // A huge file is not read whole.
+    let mut huge = bytes.clone();
+    huge.extend(std::iter::repeat_n(b' ', 5 << 20));
+    let err = refused("huge.json", &huge);
+    assert!(err.to_string().contains("larger than"), "{err}");
+
+    // A directory.
+    let err = Client::resume(&dir.0, builder(&w)).expect_err("a directory");
+    assert!(
+        matches!(file_problem(&err), SessionFileProblem::Unreadable(_)),
+        "{err}"
+    );
+    // A symlink is followed, and its target's permissions are checked.
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&good, &link).expect("symlink");
+    Client::resume(&link, builder(&w)).expect("a symlink to a private file");
+    let open = dir.join("open.json");
+    std::fs::write(&open, &bytes).expect("write");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let open_link = dir.join("open-link.json");
+    std::os::unix::fs::symlink(&open, &open_link).expect("symlink");
+    let err = Client::resume(&open_link, builder(&w)).expect_err("0644 target");
+    assert!(
+        matches!(
+            file_problem(&err),
+            SessionFileProblem::Permissions { mode: 0o644 }
+        ),
+        "{err}"
+    );
+    // Saving over a symlink replaces the link, never writes its target.
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, b"not yours").expect("write");
+    let trap = dir.join("trap.json");
+    std::os::unix::fs::symlink(&victim, &trap).expect("symlink");
+    first
+        .save_session(&trap)
+        .await
+        .expect("save over a symlink");
+    assert_eq!(std::fs::read(&victim).expect("read"), b"not yours");
+    let meta = std::fs::symlink_metadata(&trap).expect("metadata");
+    assert!(meta.file_type().is_file());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+
+    // A failed save (no such directory) leaves nothing behind.
+    let before: Vec<_> = std::fs::read_dir(&dir.0)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    let err = first
+        .save_session(dir.join("missing/session.json"))
+        .await
+        .expect_err("no directory");
+    assert!(
+        matches!(file_problem(&err), SessionFileProblem::Unwritable(_)),
+        "{err}"
+    );
+    let after: Vec<_> = std::fs::read_dir(&dir.0)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(before.len(), after.len());
+
+    // After all that, the good file is unchanged and still resumes, with
+    // its user and token, without a request.
+    assert_eq!(std::fs::read(&good).expect("read"), bytes);
+    let resumed = Client::resume(&good, builder(&w)).expect("resume");
+    assert_eq!(resumed.user().map(|u| u.name), Some(w.main_user.clone()));
+    assert_eq!(
+        resumed.token(TokenType::CSRF).await.expect("csrf").value,
+        csrf
+    );
+    assert!(resumed.request_log().is_empty());
+}
+
 #[tokio::test]
 async fn a_read_only_wiki_gives_readonly_errors() {
     let w = wiki!("MW_TEST_ENV_READONLY");
