@@ -61,6 +61,9 @@ INSTA_UPDATE=no cargo test --workspace --doc
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
+step "cargo package (every publishable crate, verified together)"
+cargo package --quiet -p mw-protocol -p mw-transport -p mw-cli --allow-dirty
+
 step "Python tests"
 scripts/test-python.sh
 
