@@ -28,10 +28,15 @@ const MAX_COMMANDS: usize = 64;
 fn fixtures() -> &'static [http::Response<Vec<u8>>] {
     static POOL: OnceLock<Vec<http::Response<Vec<u8>>>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/mw-protocol/tests/fixtures");
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/mw-protocol/tests/fixtures");
         let mut paths = Vec::new();
         for group in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            for file in std::fs::read_dir(group.path()).into_iter().flatten().flatten() {
+            for file in std::fs::read_dir(group.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 paths.push(file.path());
             }
         }
@@ -91,7 +96,11 @@ fn command(session: &mut Session, b: u8) -> Option<OpId> {
     ];
     let call = |token: bool| {
         let call = ActionCall::new(ActionRequest::post("edit").param("title", "Sandbox"));
-        if token { call.with_token(TokenType::CSRF) } else { call }
+        if token {
+            call.with_token(TokenType::CSRF)
+        } else {
+            call
+        }
     };
     Some(match b % 12 {
         0 => session.login("Example@bot", Password::new(PASSWORD)),
@@ -105,7 +114,9 @@ fn command(session: &mut Session, b: u8) -> Option<OpId> {
         ),
         5 => session.call(call(true)),
         6 => session.call(call(false)),
-        7 => session.call(ActionCall::new(ActionRequest::get("query").param("meta", "userinfo"))),
+        7 => session.call(ActionCall::new(
+            ActionRequest::get("query").param("meta", "userinfo"),
+        )),
         8 => session.logout(),
         9 => session.foreign_call(FOREIGN, call(true)).ok()?,
         10 => session.foreign_call(FOREIGN, call(false)).ok()?,
@@ -181,7 +192,11 @@ fuzz_target!(|data: &[u8]| {
                 let i = usize::from(input.byte().unwrap_or(0)) % pending.len();
                 let t = pending.swap_remove(i);
                 if b & 8 != 0 {
-                    session.handle_transport_failure(t.id, mw_protocol::Error::Timeout("t".into()), now);
+                    session.handle_transport_failure(
+                        t.id,
+                        mw_protocol::Error::Timeout("t".into()),
+                        now,
+                    );
                 } else {
                     session.handle_transport_error(t.id, "reset", now);
                 }
