@@ -1,0 +1,345 @@
+//! Micro-benchmarks of mw-protocol: every request builder (built and
+//! rendered to an `http::Request`), every typed parser on a recorded
+//! MediaWiki response next to `serde_json::from_slice::<Value>` of the same
+//! bytes (the baseline: the typed parse must be no slower), and the seed
+//! flow through a `Session` in memory.
+//!
+//! `cargo bench -p mw-protocol` (or `scripts/bench.sh`); under `cargo test`
+//! each benchmark runs once. Results: docs/performance.md.
+
+// `criterion_group!` makes an undocumented `pub fn`.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use mw_protocol::actions::{
+    centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
+};
+use mw_protocol::response::parse_envelope;
+use mw_protocol::{ActionCall, ActionRequest, Config, Event, Password, Session, Token, TokenType};
+use url::Url;
+
+const UA: &str = "mw-bench/0.0 (https://github.com/mw-auth/mw-auth; bench@example.org)";
+const API: &str = "https://en.wikipedia.org/w/api.php";
+
+/// A recorded response: `# comment` lines, status line, headers, blank
+/// line, body.
+struct Recorded {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Recorded {
+    fn load(rel: &str) -> Recorded {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+        let mut rest = text.as_str();
+        while rest.starts_with('#') {
+            rest = rest.split_once('\n').map_or("", |(_, r)| r);
+        }
+        let (head, body) = rest.split_once("\n\n").expect("a blank line");
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        Recorded {
+            status,
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn response(&self) -> http::Response<Vec<u8>> {
+        let mut b = http::Response::builder().status(self.status);
+        for (k, v) in &self.headers {
+            b = b.header(k, v);
+        }
+        b.body(self.body.clone()).expect("response")
+    }
+}
+
+type Builder<'a> = Box<dyn Fn() -> ActionRequest + 'a>;
+
+fn builders(c: &mut Criterion) {
+    let endpoint = Url::parse(API).expect("url");
+    let token = Token::new("5d171d86ced4f6c7422d7d11141b7d726b021572+\\");
+    let password = Password::new("0123456789abcdefghijklmnopqrstuv");
+    let fields = vec![("OATHToken".to_owned(), "123456".to_owned())];
+    let cases: Vec<(&str, Builder<'_>)> = vec![
+        (
+            "tokens/csrf",
+            Box::new(|| tokens::request(&[TokenType::CSRF])),
+        ),
+        (
+            "tokens/csrf|watch|patrol",
+            Box::new(|| tokens::request(&[TokenType::CSRF, TokenType::WATCH, TokenType::PATROL])),
+        ),
+        (
+            "tokens/login",
+            Box::new(|| tokens::request(&[TokenType::LOGIN])),
+        ),
+        (
+            "login",
+            Box::new(|| login::request("TestBot@client", &password, Some(&token))),
+        ),
+        (
+            "checktoken",
+            Box::new(|| checktoken::request(&TokenType::CSRF, &token, Some(3600))),
+        ),
+        ("logout", Box::new(|| logout::request(Some(&token)))),
+        (
+            "clientlogin/start",
+            Box::new(|| {
+                clientlogin::start_request("Alice", &password, "https://example.org/", &token)
+            }),
+        ),
+        (
+            "clientlogin/continue",
+            Box::new(|| clientlogin::continue_request(&fields, &token)),
+        ),
+        (
+            "legacy_tokens/action=tokens",
+            Box::new(|| legacy_tokens::request(&[TokenType::CSRF]).expect("request")),
+        ),
+        (
+            "legacy_tokens/intoken",
+            Box::new(|| legacy_tokens::intoken_request("Main Page", &["edit", "watch"])),
+        ),
+        ("centralauthtoken", Box::new(centralauth::request)),
+        (
+            "centralauth/foreign",
+            Box::new(|| {
+                centralauth::foreign_request(
+                    ActionRequest::post("watch").param("titles", "File:Example.jpg"),
+                    &token,
+                )
+            }),
+        ),
+        (
+            "any module (edit)",
+            Box::new(|| {
+                ActionRequest::post("edit")
+                    .param("title", "Sandbox")
+                    .param("appendtext", "hello")
+                    .token("token", token.clone())
+            }),
+        ),
+    ];
+    let mut group = c.benchmark_group("build+to_http");
+    for (name, build) in &cases {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                black_box(build())
+                    .to_http(black_box(&endpoint), UA)
+                    .expect("http")
+            })
+        });
+    }
+    group.finish();
+}
+
+type Parser = fn(&http::Response<Vec<u8>>) -> bool;
+
+fn parsers(c: &mut Criterion) {
+    // (parser, fixture, typed parse: the envelope and then the module's
+    // parser, as the session runs them).
+    let cases: &[(&str, &str, Parser)] = &[
+        (
+            "envelope (error)",
+            "envelope/mw139-badtoken-bc-fv2.http",
+            |r| parse_envelope(r).is_err(),
+        ),
+        (
+            "envelope (warnings)",
+            "envelope/mw124-128-warnings-joined-one-module.http",
+            |r| parse_envelope(r).is_ok(),
+        ),
+        (
+            "tokens (csrf)",
+            "tokens/mw139-bot-csrf-post-fv2.http",
+            |r| parse_envelope(r).and_then(|e| tokens::parse(&e)).is_ok(),
+        ),
+        ("tokens (all types)", "tokens/mw139-bot-all-fv2.http", |r| {
+            parse_envelope(r).and_then(|e| tokens::parse(&e)).is_ok()
+        }),
+        ("login", "login/mw139-botpw-success-fv2.http", |r| {
+            parse_envelope(r).and_then(|e| login::parse(&e)).is_ok()
+        }),
+        ("checktoken", "checktoken/mw139-valid-fv2.http", |r| {
+            parse_envelope(r)
+                .and_then(|e| checktoken::parse(&e))
+                .is_ok()
+        }),
+        ("logout", "logout/mw139-botpw-success-fv2.http", |r| {
+            parse_envelope(r).and_then(|e| logout::parse(&e)).is_ok()
+        }),
+        (
+            "clientlogin (PASS)",
+            "clientlogin/mw139-pass-fv2.http",
+            |r| {
+                parse_envelope(r)
+                    .and_then(|e| clientlogin::parse(&e))
+                    .is_ok()
+            },
+        ),
+        (
+            "clientlogin (UI)",
+            "clientlogin/mw143-clientlogin-ui-oathauth-fv2.http",
+            |r| {
+                parse_envelope(r)
+                    .and_then(|e| clientlogin::parse(&e))
+                    .is_ok()
+            },
+        ),
+        (
+            "legacy action=tokens",
+            "legacy_tokens/mw123-action-tokens-edit-watch-patrol.http",
+            |r| {
+                parse_envelope(r)
+                    .and_then(|e| legacy_tokens::parse(&e))
+                    .is_ok()
+            },
+        ),
+        (
+            "legacy module tokens (intoken)",
+            "legacy_tokens/mw123-prop-info-intoken-edit.http",
+            |r| {
+                parse_envelope(r)
+                    .and_then(|e| legacy_tokens::parse_module_tokens(&e))
+                    .is_ok()
+            },
+        ),
+        (
+            "centralauthtoken",
+            "centralauthtoken/ca-mw143-centralauthtoken-success.http",
+            |r| {
+                parse_envelope(r)
+                    .and_then(|e| centralauth::parse(&e))
+                    .is_ok()
+            },
+        ),
+    ];
+    for (name, rel, typed) in cases {
+        let response = Recorded::load(rel).response();
+        assert!(typed(&response), "{name}: the typed parser fails on {rel}");
+        let mut group = c.benchmark_group(format!("parse/{name}"));
+        group.bench_function("typed", |b| b.iter(|| typed(black_box(&response))));
+        group.bench_function("serde_json::Value", |b| {
+            b.iter(|| {
+                serde_json::from_slice::<serde_json::Value>(black_box(response.body()))
+                    .expect("json")
+            })
+        });
+        group.finish();
+    }
+}
+
+fn session(c: &mut Criterion) {
+    let replies = [
+        Recorded::load("tokens/mw139-anon-login-fv2.http"),
+        Recorded::load("login/mw139-botpw-success-fv2.http"),
+        Recorded::load("tokens/mw139-bot-csrf-post-fv2.http"),
+        Recorded::load("checktoken/mw139-valid-fv2.http"),
+        Recorded::load("logout/mw139-botpw-success-fv2.http"),
+    ];
+    let reply = |req: &http::Request<Vec<u8>>| -> http::Response<Vec<u8>> {
+        let body = req.body();
+        let all = format!(
+            "{}&{}",
+            req.uri().query().unwrap_or_default(),
+            String::from_utf8_lossy(body)
+        );
+        let i = if all.contains("action=login") {
+            1
+        } else if all.contains("action=checktoken") {
+            3
+        } else if all.contains("action=logout") {
+            4
+        } else if all.contains("type=login") {
+            0
+        } else {
+            2
+        };
+        replies[i].response()
+    };
+    let run = |s: &mut Session, op| {
+        let now = Instant::now();
+        loop {
+            while let Some(t) = s.poll_transmit() {
+                let res = reply(&t.request);
+                s.handle_response(t.id, res, now);
+            }
+            if let Some(Event::Completed {
+                op: done, result, ..
+            }) = s.poll_event()
+            {
+                assert_eq!(done, op);
+                return result.expect("the flow succeeds");
+            }
+        }
+    };
+    c.bench_function("session/seed flow in memory (5 requests)", |b| {
+        let mut s = Session::new(API, Config::new(UA)).expect("session");
+        b.iter(|| {
+            let op = s.login(
+                "TestBot@client",
+                Password::new("0123456789abcdefghijklmnopqrstuv"),
+            );
+            run(&mut s, op);
+            let op = s.get_token(TokenType::CSRF);
+            let csrf = match run(&mut s, op) {
+                mw_protocol::Output::Token(t) => t,
+                other => panic!("{other:?}"),
+            };
+            let op = s.check_token(TokenType::CSRF, csrf, None);
+            run(&mut s, op);
+            let op = s.logout();
+            run(&mut s, op);
+        })
+    });
+    c.bench_function("session/cached-token call (1 request)", |b| {
+        let mut s = Session::new(API, Config::new(UA)).expect("session");
+        let op = s.login(
+            "TestBot@client",
+            Password::new("0123456789abcdefghijklmnopqrstuv"),
+        );
+        run(&mut s, op);
+        let op = s.get_token(TokenType::CSRF);
+        run(&mut s, op);
+        b.iter(|| {
+            // Answered with the checktoken reply: only the round trip counts.
+            let op = s.call(
+                ActionCall::new(ActionRequest::post("checktoken").param("type", "csrf"))
+                    .with_token(TokenType::CSRF),
+            );
+            run(&mut s, op);
+        })
+    });
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(50)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = builders, parsers, session
+}
+criterion_main!(benches);
