@@ -1,0 +1,574 @@
+//! `mw-bench`: client overhead, scale and concurrency of mw-transport
+//! against a fast loopback server of recorded MediaWiki 1.39 responses.
+//! `scripts/bench.sh` runs it all; see `docs/performance.md`.
+//!
+//! ```text
+//! mw-bench serve [--port P] [--close]                    the fast server (prints its URL)
+//! mw-bench flows [--url U] [--secs S] [--rounds R] [--only-client]
+//! mw-bench scale-protocol [--max N]
+//! mw-bench scale-client [--url U] [--max N] [--close] [--built-only]
+//! mw-bench concurrency [--url U] [--levels 1,10,100,1000] [--secs S]
+//! mw-bench quick                                   everything, tiny (CI)
+//! ```
+//!
+//! Without `--url` a command starts `mw-bench serve` as a child process, so
+//! that the server's memory and CPU are never counted as the client's.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client as PoolClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use mw_bench::{BOT, BOT_PASSWORD, SeedReplies, UA, cpu_time, median, rss_bytes};
+use mw_protocol::{Config, Event, Output, Password, Session, TokenType};
+use mw_transport::{Client, LogoutOutcome, TokenValidity};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type Res<T> = Result<T, BoxError>;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args) {
+        eprintln!("mw-bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+struct Args<'a>(&'a [String]);
+
+impl Args<'_> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .position(|a| a == name)
+            .and_then(|i| self.0.get(i + 1))
+            .map(String::as_str)
+    }
+    fn flag(&self, name: &str) -> bool {
+        self.0.iter().any(|a| a == name)
+    }
+    fn num<T: std::str::FromStr>(&self, name: &str, default: T) -> Res<T> {
+        match self.value(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| format!("bad {name}: {v}").into()),
+        }
+    }
+}
+
+fn run(argv: &[String]) -> Res<()> {
+    let cmd = argv.first().map(String::as_str).unwrap_or("help");
+    let args = Args(argv.get(1..).unwrap_or_default());
+    match cmd {
+        "serve" => serve(args.num("--port", 0)?, args.flag("--close")),
+        "flows" => flows(
+            args.value("--url"),
+            args.num("--secs", 3.0)?,
+            args.num("--rounds", 5)?,
+            args.flag("--only-client"),
+        ),
+        "scale-protocol" => scale_protocol(args.num("--max", 10_000)?),
+        "scale-client" => scale_client(
+            args.value("--url"),
+            args.num("--max", 10_000)?,
+            args.flag("--built-only"),
+            args.flag("--close"),
+        ),
+        "concurrency" => concurrency(
+            args.value("--url"),
+            &args
+                .value("--levels")
+                .unwrap_or("1,10,100,1000")
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<usize>, _>>()?,
+            args.num("--secs", 3.0)?,
+        ),
+        "quick" => {
+            flows(None, 0.1, 1, false)?;
+            scale_protocol(200)?;
+            scale_client(None, 50, false, false)?;
+            scale_client(None, 50, false, true)?;
+            concurrency(None, &[1, 10], 0.1)
+        }
+        _ => {
+            eprintln!(
+                "usage: mw-bench serve|flows|scale-protocol|scale-client|concurrency|quick [options]; see docs/performance.md"
+            );
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The server, in this process (`serve`) or as a child.
+
+fn serve(port: u16, close: bool) -> Res<()> {
+    let replies = Arc::new(SeedReplies::load()?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let (listener, addr) = mw_bench::bind(port).await?;
+        println!("url http://{addr}/w/api.php");
+        std::io::stdout().flush()?;
+        mw_bench::serve(listener, replies, close).await;
+        Ok(())
+    })
+}
+
+/// A `mw-bench serve` child, killed on drop.
+struct ServerChild {
+    child: Child,
+    url: String,
+}
+
+impl ServerChild {
+    fn start(close: bool) -> Res<ServerChild> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg("serve")
+            .args(close.then_some("--close"))
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let url = line
+            .trim()
+            .strip_prefix("url ")
+            .ok_or_else(|| format!("the server said {line:?}"))?
+            .to_owned();
+        Ok(ServerChild { child, url })
+    }
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ServerChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The given URL, or a child server's.
+fn server(url: Option<&str>) -> Res<(String, Option<ServerChild>)> {
+    server_with(url, false)
+}
+
+fn server_with(url: Option<&str>, close: bool) -> Res<(String, Option<ServerChild>)> {
+    match url {
+        Some(u) => Ok((u.to_owned(), None)),
+        None => {
+            let child = ServerChild::start(close)?;
+            Ok((child.url.clone(), Some(child)))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The seed flow: login token, login, csrf token, checktoken, logout.
+
+fn client(url: &str, record: bool) -> Res<Client> {
+    Ok(Client::builder(url)
+        .user_agent(UA)
+        .record_requests(record)
+        .build()?)
+}
+
+async fn client_flow(client: &Client) -> Res<()> {
+    client.login(BOT, Password::new(BOT_PASSWORD)).await?;
+    let csrf = client.token(TokenType::CSRF).await?;
+    let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
+    if check.result != TokenValidity::Valid {
+        return Err(format!("checktoken: {:?}", check.result).into());
+    }
+    if client.logout().await?.value != LogoutOutcome::LoggedOut {
+        return Err("logout".into());
+    }
+    Ok(())
+}
+
+/// The floor: hyper-util's pooling client, hand-built requests, the two
+/// tokens picked out of the JSON with `serde_json::Value`; no cookies, no
+/// checks beyond what the next request needs.
+struct Floor {
+    http: PoolClient<HttpConnector, Full<Bytes>>,
+    url: String,
+}
+
+impl Floor {
+    fn new(url: &str) -> Floor {
+        let mut tcp = HttpConnector::new();
+        tcp.set_nodelay(true);
+        Floor {
+            http: PoolClient::builder(TokioExecutor::new()).build(tcp),
+            url: url.to_owned(),
+        }
+    }
+
+    async fn send(&self, query: Option<&str>, form: Option<String>) -> Res<serde_json::Value> {
+        let builder = http::Request::builder()
+            .header(http::header::USER_AGENT, UA)
+            .header(http::header::ACCEPT, "application/json");
+        let request = match (query, form) {
+            (Some(q), _) => builder
+                .method(http::Method::GET)
+                .uri(format!("{}?{q}", self.url))
+                .body(Full::new(Bytes::new()))?,
+            (None, Some(body)) => builder
+                .method(http::Method::POST)
+                .uri(&self.url)
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(Full::new(Bytes::from(body)))?,
+            (None, None) => return Err("nothing to send".into()),
+        };
+        let response = self.http.request(request).await?;
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    async fn flow(&self) -> Res<()> {
+        const F: &str = "format=json&formatversion=2";
+        let token = |v: &serde_json::Value, name: &str| -> Res<String> {
+            let t = v["query"]["tokens"][name].as_str().ok_or("no token")?;
+            Ok(t.replace('+', "%2B").replace('\\', "%5C"))
+        };
+        let v = self
+            .send(
+                Some(&format!("action=query&meta=tokens&type=login&{F}")),
+                None,
+            )
+            .await?;
+        let login_token = token(&v, "logintoken")?;
+        self.send(
+            None,
+            Some(format!(
+                "action=login&{F}&lgname={}&lgpassword={BOT_PASSWORD}&lgtoken={login_token}",
+                BOT.replace('@', "%40")
+            )),
+        )
+        .await?;
+        let v = self
+            .send(
+                Some(&format!("action=query&meta=tokens&type=csrf&{F}")),
+                None,
+            )
+            .await?;
+        let csrf = token(&v, "csrftoken")?;
+        self.send(
+            None,
+            Some(format!("action=checktoken&type=csrf&{F}&token={csrf}")),
+        )
+        .await?;
+        self.send(None, Some(format!("action=logout&{F}&token={csrf}")))
+            .await?;
+        Ok(())
+    }
+}
+
+/// Flows per second of `flow` run back to back for `secs`.
+async fn rate<F, Fut>(secs: f64, mut flow: F) -> Res<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Res<()>>,
+{
+    // Warm up the connection and the allocator.
+    for _ in 0..20 {
+        flow().await?;
+    }
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(secs);
+    let mut n = 0u64;
+    while n == 0 || Instant::now() < deadline {
+        flow().await?;
+        n += 1;
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+fn flows(url: Option<&str>, secs: f64, rounds: usize, only_client: bool) -> Res<()> {
+    let (url, _child) = server(url)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        // The flow is the seed's five requests and nothing else.
+        let check = client(&url, true)?;
+        client_flow(&check).await?;
+        client_flow(&check).await?;
+        let log: Vec<String> = check
+            .request_log()
+            .iter()
+            .map(|r| format!("{} {} {}", r.method, r.action, r.meta.as_deref().unwrap_or("")))
+            .collect();
+        if log.len() != 10 {
+            return Err(format!("the seed flow sent {} requests: {log:?}", log.len()).into());
+        }
+
+        let client = client(&url, false)?;
+        let floor = Floor::new(&url);
+        let (mut c, mut f, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let fr = if only_client {
+                f64::NAN
+            } else {
+                rate(secs, || floor.flow()).await?
+            };
+            let cr = rate(secs, || client_flow(&client)).await?;
+            if !only_client {
+                eprintln!(
+                    "round {round}: floor {fr:.0} flows/s, mw-transport {cr:.0} flows/s, ratio {:.3}",
+                    cr / fr
+                );
+            }
+            c.push(cr);
+            f.push(fr);
+            ratios.push(cr / fr);
+        }
+        let (cm, fm) = (median(&mut c), median(&mut f));
+        if only_client {
+            println!("RESULT rust_client_flows_per_s={cm:.1}");
+        } else {
+            let rm = median(&mut ratios);
+            println!(
+                "flows (5 requests each, sequential, one keep-alive connection, current-thread runtime; {rounds} rounds of {secs}s, medians):"
+            );
+            println!("  hyper-util floor      {fm:>9.0} flows/s  {:>7.1} µs/flow", 1e6 / fm);
+            println!("  mw-transport Client   {cm:>9.0} flows/s  {:>7.1} µs/flow", 1e6 / cm);
+            println!(
+                "  ratio client/floor    {rm:.3} (median of per-round ratios; target >= 0.8: {})",
+                if rm >= 0.8 { "PASS" } else { "FAIL" }
+            );
+            println!("RESULT floor_flows_per_s={fm:.1} client_flows_per_s={cm:.1} ratio={rm:.3}");
+        }
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Scale: memory per logged-in session.
+
+const CHECKPOINTS: [usize; 7] = [100, 500, 1_000, 2_000, 5_000, 7_500, 10_000];
+
+fn checkpoints(max: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = CHECKPOINTS.iter().copied().filter(|&n| n < max).collect();
+    v.push(max);
+    v
+}
+
+fn report_rss(what: &str, base: u64, points: &[(usize, u64)]) {
+    let title = match what {
+        "session" => "mw-protocol Session (logged in, csrf cached)",
+        "client" => "mw-transport Client (logged in, csrf cached, its keep-alive connection open)",
+        "client_closed" => {
+            "mw-transport Client (logged in, csrf cached, the server closed the connection)"
+        }
+        _ => "mw-transport Client (built, never used)",
+    };
+    println!(
+        "{title}: RSS growth over the base process ({} KiB)",
+        base / 1024
+    );
+    println!(
+        "  {:>7}  {:>10}  {:>14}",
+        "held", "growth KiB", "KiB/session"
+    );
+    for &(n, rss) in points {
+        let growth = rss.saturating_sub(base);
+        println!(
+            "  {n:>7}  {:>10}  {:>14.2}",
+            growth / 1024,
+            growth as f64 / 1024.0 / n as f64
+        );
+    }
+    if let Some(&(n, rss)) = points.last() {
+        let per = rss.saturating_sub(base) as f64 / 1024.0 / n as f64;
+        println!(
+            "RESULT {what}_sessions={n} kib_per_session={per:.2} target<=16: {}",
+            if per <= 16.0 { "PASS" } else { "FAIL" }
+        );
+    }
+}
+
+/// Drives one operation of a session to its end with the recorded replies.
+fn drive(session: &mut Session, replies: &SeedReplies) -> Res<Output> {
+    let now = Instant::now();
+    loop {
+        while let Some(t) = session.poll_transmit() {
+            let query = t.request.uri().query().unwrap_or_default().as_bytes();
+            let reply = replies.route(query, t.request.body());
+            session.handle_response(t.id, reply.to_http(), now);
+        }
+        if let Some(Event::Completed { result, .. }) = session.poll_event() {
+            return Ok(result?);
+        }
+    }
+}
+
+fn scale_protocol(max: usize) -> Res<()> {
+    let replies = SeedReplies::load()?;
+    let url = "https://w.example/w/api.php";
+    let base = rss_bytes().ok_or("no /proc/self/statm")?;
+    let mut sessions = Vec::with_capacity(max);
+    let mut points = Vec::new();
+    for stop in checkpoints(max) {
+        while sessions.len() < stop {
+            let mut s = Session::new(url, Config::new(UA))?;
+            let op = s.login(BOT, Password::new(BOT_PASSWORD));
+            let _ = op;
+            drive(&mut s, &replies)?;
+            s.get_token(TokenType::CSRF);
+            drive(&mut s, &replies)?;
+            if s.user().is_none() {
+                return Err("not logged in".into());
+            }
+            sessions.push(s);
+        }
+        points.push((stop, rss_bytes().unwrap_or(0)));
+    }
+    report_rss("session", base, &points);
+    drop(sessions);
+    Ok(())
+}
+
+fn scale_client(url: Option<&str>, max: usize, built_only: bool, close: bool) -> Res<()> {
+    let (url, _child) = server_with(url, close)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        // One client first, so that the runtime, TLS provider and the first
+        // connection are in the base.
+        let first = client(&url, false)?;
+        first.login(BOT, Password::new(BOT_PASSWORD)).await?;
+        first.token(TokenType::CSRF).await?;
+        let base = rss_bytes().ok_or("no /proc/self/statm")?;
+        let mut clients: Vec<Client> = Vec::with_capacity(max);
+        let mut points = Vec::new();
+        for stop in checkpoints(max) {
+            while clients.len() < stop {
+                let batch = (stop - clients.len()).min(100);
+                let mut tasks = Vec::with_capacity(batch);
+                for _ in 0..batch {
+                    let c = client(&url, false)?;
+                    tasks.push(tokio::spawn(async move {
+                        if built_only {
+                            return Ok(c);
+                        }
+                        c.login(BOT, Password::new(BOT_PASSWORD)).await?;
+                        c.token(TokenType::CSRF).await?;
+                        Ok::<_, mw_transport::Error>(c)
+                    }));
+                }
+                for t in tasks {
+                    clients.push(t.await??);
+                }
+            }
+            points.push((stop, rss_bytes().unwrap_or(0)));
+        }
+        report_rss(
+            match (built_only, close) {
+                (true, _) => "client_built",
+                (false, false) => "client",
+                (false, true) => "client_closed",
+            },
+            base,
+            &points,
+        );
+        drop(clients);
+        Ok(())
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Throughput with concurrent sessions.
+
+fn concurrency(url: Option<&str>, levels: &[usize], secs: f64) -> Res<()> {
+    let (url, child) = server(url)?;
+    let server_pid = child.as_ref().map(ServerChild::pid);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    println!(
+        "concurrency: N sessions (one Client each) running the seed flow back to back, {secs}s each; client runtime 2 workers, server {}",
+        if server_pid.is_some() {
+            "a child process (multi-thread runtime, 2 workers)"
+        } else {
+            "given by --url (its CPU not measured)"
+        }
+    );
+    println!(
+        "  {:>6}  {:>10}  {:>10}  {:>12}  {:>12}  {:>12}",
+        "N", "flows/s", "requests/s", "p50 flow ms", "client CPU", "server CPU"
+    );
+    rt.block_on(async {
+        for &n in levels {
+            let clients: Vec<Client> = (0..n).map(|_| client(&url, false)).collect::<Res<_>>()?;
+            // Warm up: every client connects and runs one flow.
+            let warm: Vec<_> = clients
+                .iter()
+                .cloned()
+                .map(|c| {
+                    tokio::spawn(async move { client_flow(&c).await.map_err(|e| e.to_string()) })
+                })
+                .collect();
+            for w in warm {
+                w.await??;
+            }
+            let done = Arc::new(AtomicU64::new(0));
+            let cpu0 = (cpu_time(None), server_pid.and_then(|p| cpu_time(Some(p))));
+            let start = Instant::now();
+            let deadline = start + Duration::from_secs_f64(secs);
+            let tasks: Vec<_> = clients
+                .iter()
+                .cloned()
+                .map(|c| {
+                    let done = Arc::clone(&done);
+                    tokio::spawn(async move {
+                        let mut latencies = Vec::new();
+                        while Instant::now() < deadline {
+                            let t = Instant::now();
+                            client_flow(&c).await.map_err(|e| e.to_string())?;
+                            latencies.push(t.elapsed().as_secs_f64() * 1e3);
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok::<_, String>(latencies)
+                    })
+                })
+                .collect();
+            let mut latencies = Vec::new();
+            for t in tasks {
+                latencies.extend(t.await??);
+            }
+            let elapsed = start.elapsed().as_secs_f64();
+            let cpu1 = (cpu_time(None), server_pid.and_then(|p| cpu_time(Some(p))));
+            let flows = done.load(Ordering::Relaxed) as f64 / elapsed;
+            let share = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+                (Some(a), Some(b)) => format!("{:.2} cores", (b - a).as_secs_f64() / elapsed),
+                _ => "-".into(),
+            };
+            println!(
+                "  {n:>6}  {flows:>10.0}  {:>10.0}  {:>12.2}  {:>12}  {:>12}",
+                flows * 5.0,
+                median(&mut latencies),
+                share(cpu0.0, cpu1.0),
+                share(cpu0.1, cpu1.1),
+            );
+            println!("RESULT concurrency n={n} flows_per_s={flows:.1}");
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The benchmark suite (docs/performance.md), in one command:
+#   1. the machine (nproc, memory, CPU, load);
+#   2. criterion micro-benchmarks of mw-protocol: every request builder,
+#      every typed parser next to serde_json::Value of the same bytes, the
+#      seed flow through a Session in memory;
+#   3. client overhead against a fast loopback server of recorded MediaWiki
+#      1.39 responses (`mw-bench serve`): mw-transport vs a bare hyper-util
+#      client (the floor), then Python requests running the seed code vs
+#      mwauth vs the Rust client (bench/python_flows.py);
+#   4. scale: RSS per logged-in Session / Client up to 10,000 held at once;
+#      throughput with 1, 10, 100 and 1,000 concurrent sessions.
+# Every comparison is measured in turns within one run, so the machine's
+# load cancels out of the ratios. The whole output is also written to
+# target/bench/results-<UTC time>.txt.
+#
+# Usage: scripts/bench.sh           the full suite (about 10 minutes)
+#        scripts/bench.sh --quick   build everything and run each benchmark
+#                                   once on a tiny input (CI; scripts/test.sh)
+# The Python part uses the virtualenv of scripts/test-python.sh ($MWAUTH_VENV,
+# default .venv-test), creating it and installing the wheel (pip install .)
+# when needed; without Python 3.9+ it is skipped with a message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+quick=0
+case "${1:-}" in
+--quick) quick=1 ;;
+"") ;;
+*)
+	echo "usage: scripts/bench.sh [--quick]" >&2
+	exit 2
+	;;
+esac
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ "$quick" -eq 1 ]; then
+	step "criterion benchmarks of mw-protocol, once each (test mode)"
+	cargo test --quiet -p mw-protocol --bench protocol
+	step "mw-bench quick (debug build, tiny inputs: the figures and PASS/FAIL mean nothing here)"
+	cargo run --quiet -p mw-bench -- quick
+	venv="${MWAUTH_VENV:-$root/.venv-test}"
+	if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import mwauth, requests' 2>/dev/null; then
+		step "Python seed flows (requests, mwauth, Rust), tiny"
+		url_file="$(mktemp)"
+		target/debug/mw-bench serve >"$url_file" &
+		server=$!
+		trap 'kill "$server" 2>/dev/null || true; rm -f "$url_file"' EXIT
+		for _ in $(seq 50); do grep -q '^url ' "$url_file" && break; sleep 0.1; done
+		url="$(awk '/^url /{print $2}' "$url_file")"
+		"$venv/bin/python" bench/python_flows.py --url "$url" --mw-bench target/debug/mw-bench --secs 0.1 --rounds 1
+	else
+		echo "no virtualenv with mwauth at $venv (scripts/test-python.sh makes it): Python benchmark not run"
+	fi
+	echo
+	echo "benchmarks build and run"
+	exit 0
+fi
+
+mkdir -p target/bench
+results="target/bench/results-$(date -u +%Y%m%dT%H%M%SZ).txt"
+exec > >(tee "$results") 2>&1
+
+step "machine"
+date -u
+echo "nproc: $(nproc)"
+free -h
+grep -m1 'model name' /proc/cpuinfo || true
+uptime
+echo "top CPU users now:"
+ps -eo pid,ni,pcpu,comm --sort=-pcpu | head -6
+rustc --version
+
+step "building (release)"
+cargo build --quiet --release -p mw-bench
+bench=target/release/mw-bench
+
+step "criterion: mw-protocol builders, parsers, session"
+cargo bench --quiet -p mw-protocol --bench protocol >target/bench/criterion.log 2>&1 || {
+	cat target/bench/criterion.log
+	exit 1
+}
+python3 bench/criterion_summary.py target/criterion
+
+step "fast server"
+url_file="$(mktemp)"
+$bench serve >"$url_file" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; rm -f "$url_file"' EXIT
+for _ in $(seq 50); do grep -q '^url ' "$url_file" && break; sleep 0.1; done
+url="$(awk '/^url /{print $2}' "$url_file")"
+echo "$url (pid $server)"
+
+step "client overhead: mw-transport vs the hyper-util floor"
+$bench flows --url "$url" --secs 3 --rounds 5
+
+step "Python: requests (seed code) vs mwauth vs Rust"
+venv="${MWAUTH_VENV:-$root/.venv-test}"
+python="${PYTHON:-python3}"
+if "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; then
+	if [ ! -x "$venv/bin/python" ]; then
+		"$python" -m venv "$venv"
+	fi
+	py="$venv/bin/python"
+	if ! "$py" -c 'import requests, maturin' >/dev/null 2>&1; then
+		"$py" -m pip install --quiet requests "maturin>=1.9.4,<2"
+	fi
+	# The wheel of this tree (release build, as users get it).
+	"$py" -m pip install --quiet --no-build-isolation --force-reinstall --no-deps "$root"
+	"$py" -c 'import mwauth, requests; print("mwauth", mwauth.__version__, "requests", requests.__version__)'
+	"$py" bench/python_flows.py --url "$url" --mw-bench "$bench" --secs 3 --rounds 5
+else
+	echo "no Python 3.9+: skipped"
+fi
+kill "$server" 2>/dev/null || true
+
+step "scale: memory per logged-in session, 100 to 10,000 held at once"
+$bench scale-protocol --max 10000
+$bench scale-client --max 10000 --built-only
+$bench scale-client --max 10000 --close
+$bench scale-client --max 10000
+
+step "scale: throughput with concurrent sessions"
+$bench concurrency --levels 1,10,100,1000 --secs 3
+
+step "load at the end"
+uptime
+echo
+echo "results: $results"
