@@ -5,7 +5,8 @@
 #      (a normal one, a read-only one, one whose sessions expire in seconds);
 #   3. runs formatting and lint checks, the Rust unit, doc, snapshot
 #      (insta, in check mode) and integration tests against those wikis,
-#      then the Python wheel's tests (scripts/test-python.sh);
+#      then the Python wheel's tests (scripts/test-python.sh), then the
+#      benchmarks once each on a tiny input (scripts/bench.sh --quick);
 #   4. stops the wikis, whatever happened.
 # Usage: scripts/test.sh            (no arguments)
 set -euo pipefail
@@ -66,6 +67,10 @@ cargo package --quiet -p mw-protocol -p mw-transport -p mw-cli --allow-dirty
 
 step "Python tests"
 scripts/test-python.sh
+
+step "benchmarks: build, and run each once on a tiny input"
+# Not timed: scripts/bench.sh (no arguments) measures; docs/performance.md.
+scripts/bench.sh --quick
 
 echo
 echo "all tests passed"
