@@ -192,7 +192,10 @@ async fn main() {
     };
     println!("soak: sessions          {sessions}");
     println!("soak: duration          {elapsed:.1} s");
-    println!("soak: flows completed   {flows} ({:.1}/s)", flows as f64 / elapsed);
+    println!(
+        "soak: flows completed   {flows} ({:.1}/s)",
+        flows as f64 / elapsed
+    );
     println!(
         "soak: requests          {} ({:.1}/s; 5 per flow)",
         flows * 5,

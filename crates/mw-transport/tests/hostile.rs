@@ -513,7 +513,7 @@ async fn a_body_past_the_cap_without_content_length_is_cut() {
         .expect_err("cap");
     assert_eq!(kind(&err), "Transport");
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_millis(1500),
         "not read to the end"
     );
 }
@@ -569,7 +569,7 @@ async fn a_server_that_accepts_and_never_answers_times_out() {
     let started = Instant::now();
     let err = client.call(edit()).await.expect_err("timeout");
     assert_eq!(kind(&err), "Timeout");
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(server.seen().len(), 1);
     // A listener that never even accepts (the backlog takes the
     // connection): the same timeout.
