@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! mw-bench serve [--port P] [--close]                    the fast server (prints its URL)
-//! mw-bench flows [--url U] [--secs S] [--rounds R] [--only-client]
+//! mw-bench flows [--url U] [--secs S] [--rounds R] [--only-client | --only-floor]
 //! mw-bench scale-protocol [--max N]
 //! mw-bench scale-client [--url U] [--max N] [--close] [--built-only]
 //! mw-bench concurrency [--url U] [--levels 1,10,100,1000] [--secs S]
@@ -71,6 +71,7 @@ fn run(argv: &[String]) -> Res<()> {
             args.num("--secs", 3.0)?,
             args.num("--rounds", 5)?,
             args.flag("--only-client"),
+            args.flag("--only-floor"),
         ),
         "scale-protocol" => scale_protocol(args.num("--max", 10_000)?),
         "scale-client" => scale_client(
@@ -90,7 +91,7 @@ fn run(argv: &[String]) -> Res<()> {
             args.num("--secs", 3.0)?,
         ),
         "quick" => {
-            flows(None, 0.1, 1, false)?;
+            flows(None, 0.1, 1, false, false)?;
             scale_protocol(200)?;
             scale_client(None, 50, false, false)?;
             scale_client(None, 50, false, true)?;
@@ -277,8 +278,9 @@ impl Floor {
     }
 }
 
-/// Flows per second of `flow` run back to back for `secs`.
-async fn rate<F, Fut>(secs: f64, mut flow: F) -> Res<f64>
+/// Flows per second of `flow` run back to back for `secs`, and this
+/// process's CPU time per flow in µs.
+async fn rate<F, Fut>(secs: f64, mut flow: F) -> Res<(f64, f64)>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Res<()>>,
@@ -287,6 +289,7 @@ where
     for _ in 0..20 {
         flow().await?;
     }
+    let cpu0 = cpu_time(None);
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(secs);
     let mut n = 0u64;
@@ -294,10 +297,21 @@ where
         flow().await?;
         n += 1;
     }
-    Ok(n as f64 / start.elapsed().as_secs_f64())
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = match (cpu0, cpu_time(None)) {
+        (Some(a), Some(b)) => (b - a).as_secs_f64() * 1e6 / n as f64,
+        _ => f64::NAN,
+    };
+    Ok((n as f64 / elapsed, cpu))
 }
 
-fn flows(url: Option<&str>, secs: f64, rounds: usize, only_client: bool) -> Res<()> {
+fn flows(
+    url: Option<&str>,
+    secs: f64,
+    rounds: usize,
+    only_client: bool,
+    only_floor: bool,
+) -> Res<()> {
     let (url, _child) = server(url)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -318,25 +332,35 @@ fn flows(url: Option<&str>, secs: f64, rounds: usize, only_client: bool) -> Res<
 
         let client = client(&url, false)?;
         let floor = Floor::new(&url);
+        if only_floor {
+            // For profiles (callgrind): the floor alone, `secs` once.
+            let (fr, fc) = rate(secs, || floor.flow()).await?;
+            println!("RESULT floor_flows_per_s={fr:.1} cpu_us_per_flow={fc:.1}");
+            return Ok(());
+        }
         let (mut c, mut f, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ccpu, mut fcpu) = (Vec::new(), Vec::new());
         for round in 0..rounds {
-            let fr = if only_client {
-                f64::NAN
+            let (fr, fc) = if only_client {
+                (f64::NAN, f64::NAN)
             } else {
                 rate(secs, || floor.flow()).await?
             };
-            let cr = rate(secs, || client_flow(&client)).await?;
+            let (cr, cc) = rate(secs, || client_flow(&client)).await?;
             if !only_client {
-                eprintln!(
-                    "round {round}: floor {fr:.0} flows/s, mw-transport {cr:.0} flows/s, ratio {:.3}",
+                println!(
+                    "  round {round}: floor {fr:.0} flows/s ({fc:.0} µs CPU/flow), mw-transport {cr:.0} flows/s ({cc:.0} µs CPU/flow), ratio {:.3}",
                     cr / fr
                 );
             }
             c.push(cr);
             f.push(fr);
+            ccpu.push(cc);
+            fcpu.push(fc);
             ratios.push(cr / fr);
         }
         let (cm, fm) = (median(&mut c), median(&mut f));
+        let (ccm, fcm) = (median(&mut ccpu), median(&mut fcpu));
         if only_client {
             println!("RESULT rust_client_flows_per_s={cm:.1}");
         } else {
@@ -344,8 +368,14 @@ fn flows(url: Option<&str>, secs: f64, rounds: usize, only_client: bool) -> Res<
             println!(
                 "flows (5 requests each, sequential, one keep-alive connection, current-thread runtime; {rounds} rounds of {secs}s, medians):"
             );
-            println!("  hyper-util floor      {fm:>9.0} flows/s  {:>7.1} µs/flow", 1e6 / fm);
-            println!("  mw-transport Client   {cm:>9.0} flows/s  {:>7.1} µs/flow", 1e6 / cm);
+            println!(
+                "  hyper-util floor      {fm:>9.0} flows/s  {:>7.1} µs/flow  {fcm:>6.1} µs client CPU/flow",
+                1e6 / fm
+            );
+            println!(
+                "  mw-transport Client   {cm:>9.0} flows/s  {:>7.1} µs/flow  {ccm:>6.1} µs client CPU/flow",
+                1e6 / cm
+            );
             println!(
                 "  ratio client/floor    {rm:.3} (median of per-round ratios; target >= 0.8: {})",
                 if rm >= 0.8 { "PASS" } else { "FAIL" }
