@@ -1824,3 +1824,34 @@ fn a_csrf_token_whose_plus_became_a_space_is_never_used() {
 fn a_csrf_token_without_its_suffix_is_never_used() {
     mangled_csrf_case("1cd7c5b5b2baf27ecca6cfd40ded34c667d946c0");
 }
+
+#[test]
+fn a_foreign_csrf_token_mangled_on_the_way_is_never_used() {
+    let server = |r: &Sent| {
+        if !r.is_foreign() {
+            return json_value(
+                json!({"centralauthtoken": {"centralauthtoken": "0123456789abcdef0123456789abcdef2a"}}),
+            );
+        }
+        if r.is_meta_tokens() {
+            return tokens_body("csrftoken", "0cc175b9c0f1b6a831c399e269772661ffb02157 \\");
+        }
+        panic!("the foreign edit must not be sent: {}", r.rendered)
+    };
+    let mut d = Driver::new(session(), server);
+    let op = d
+        .session
+        .foreign_call(FOREIGN, edit_call())
+        .expect("valid foreign URL");
+    match d.finish(op) {
+        Err(Error::Decode(m)) => {
+            assert!(m.contains("malformed csrf token"), "{m}");
+            assert!(!m.contains("0cc175b9"), "{m}");
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+    assert_eq!(
+        d.actions_since(0),
+        ["centralauthtoken", "query+tokens(csrf)"]
+    );
+}
