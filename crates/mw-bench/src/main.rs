@@ -362,7 +362,7 @@ fn flows(
         let (cm, fm) = (median(&mut c), median(&mut f));
         let (ccm, fcm) = (median(&mut ccpu), median(&mut fcpu));
         if only_client {
-            println!("RESULT rust_client_flows_per_s={cm:.1}");
+            println!("RESULT rust_client_flows_per_s={cm:.1} cpu_us_per_flow={ccm:.1}");
         } else {
             let rm = median(&mut ratios);
             println!(
