@@ -592,12 +592,20 @@ impl Session {
                     return;
                 }
                 let code = e.code();
-                if code == Some("badtoken") && !op.badtoken_retried && op.used_token.is_some() {
-                    op.badtoken_retried = true;
-                    let (ty, used) = op.used_token.take().unwrap_or_else(|| unreachable!());
-                    if self.cx.cache.get(&ty) == Some(&used) {
-                        self.cx.cache.remove(&ty);
+                // A token the server rejected never stays cached, whether
+                // or not this operation may still retry.
+                let rejected = match (code, &op.used_token) {
+                    (Some("badtoken"), Some((ty, used))) => {
+                        if self.cx.cache.get(ty) == Some(used) {
+                            self.cx.cache.remove(ty);
+                        }
+                        Some(ty.clone())
                     }
+                    _ => None,
+                };
+                if let (Some(ty), false) = (rejected, op.badtoken_retried) {
+                    op.badtoken_retried = true;
+                    op.used_token = None;
                     Step::NeedToken(ty)
                 } else if code == Some("assertuserfailed") && logged_in {
                     if relogin_possible && !op.relogged {
