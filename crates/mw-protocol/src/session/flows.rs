@@ -38,6 +38,37 @@ pub(crate) struct Fetched {
     pub error: Option<Error>,
 }
 
+impl Fetched {
+    /// A fetch that failed as a whole: every waiter gets `error`.
+    pub fn failed(error: Error) -> Self {
+        Fetched {
+            tokens: BTreeMap::new(),
+            lost: Vec::new(),
+            mangled: Vec::new(),
+            error: Some(error),
+        }
+    }
+
+    /// A fetch that found the session lost for all its types.
+    fn lost(types: Vec<TokenType>) -> Self {
+        Fetched {
+            tokens: BTreeMap::new(),
+            lost: types,
+            mangled: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+/// The error for a token that does not end in `+\` or whose `+` became a
+/// space: it was altered on the way (a proxy), so it is never used.
+pub(crate) fn mangled_token(who: &str, ty: &TokenType) -> Error {
+    Error::Decode(format!(
+        "{who} sent a malformed {ty} token (it does not end in `+\\`); \
+         a proxy may have altered it, so it is not used"
+    ))
+}
+
 pub(crate) trait Flow: Send {
     fn start(&mut self, cx: &mut Ctx) -> Step;
 
@@ -96,24 +127,14 @@ impl FetchTokens {
             .collect();
         if mappable.is_empty() {
             let names: Vec<&str> = self.types.iter().map(TokenType::as_str).collect();
-            return Step::Fetched(Fetched {
-                tokens: BTreeMap::new(),
-                lost: Vec::new(),
-                mangled: Vec::new(),
-                error: Some(Error::Unsupported(format!(
-                    "no {} token on a wiki without meta=tokens",
-                    names.join("|")
-                ))),
-            });
+            return Step::Fetched(Fetched::failed(Error::Unsupported(format!(
+                "no {} token on a wiki without meta=tokens",
+                names.join("|")
+            ))));
         }
         match legacy_tokens::request(&mappable) {
             Ok(req) => Step::Send(Target::Home, cx.with_maxlag(req)),
-            Err(e) => Step::Fetched(Fetched {
-                tokens: BTreeMap::new(),
-                lost: Vec::new(),
-                mangled: Vec::new(),
-                error: Some(e),
-            }),
+            Err(e) => Step::Fetched(Fetched::failed(e)),
         }
     }
 
@@ -124,23 +145,19 @@ impl FetchTokens {
         // `+` became a space, was altered on the way and would be refused
         // (or worse, match nothing silently): it is never used.
         let mut mangled = Vec::new();
-        tokens.retain(|ty, token| {
-            let bad = token.is_mangled();
-            if bad {
-                mangled.push(ty.clone());
-            }
-            !bad
-        });
         let mut lost = Vec::new();
-        if cx.user.is_some() {
-            tokens.retain(|ty, token| {
-                let anonymous = ty.is_user_bound() && token.is_anonymous();
-                if anonymous {
-                    lost.push(ty.clone());
-                }
-                !anonymous
-            });
-        }
+        let logged_in = cx.user.is_some();
+        tokens.retain(|ty, token| {
+            if token.is_mangled() {
+                mangled.push(ty.clone());
+                false
+            } else if logged_in && ty.is_user_bound() && token.is_anonymous() {
+                lost.push(ty.clone());
+                false
+            } else {
+                true
+            }
+        });
         Step::Fetched(Fetched {
             tokens,
             lost,
@@ -162,12 +179,7 @@ impl Flow for FetchTokens {
         let env = match res {
             Ok(env) => env,
             Err(e) => {
-                return Step::Fetched(Fetched {
-                    tokens: BTreeMap::new(),
-                    lost: Vec::new(),
-                    mangled: Vec::new(),
-                    error: Some(e),
-                });
+                return Step::Fetched(Fetched::failed(e));
             }
         };
         let parsed = if cx.token_api == TokenApi::ActionTokens {
@@ -186,32 +198,16 @@ impl Flow for FetchTokens {
                 }
                 self.fetched(cx, set.tokens)
             }
-            Err(e) => Step::Fetched(Fetched {
-                tokens: BTreeMap::new(),
-                lost: Vec::new(),
-                mangled: Vec::new(),
-                error: Some(e),
-            }),
+            Err(e) => Step::Fetched(Fetched::failed(e)),
         }
     }
 
     fn on_session_lost(&mut self, _cx: &mut Ctx) -> Step {
-        self.fetched_lost()
+        Step::Fetched(Fetched::lost(self.types.clone()))
     }
 
     fn fetch_types(&self) -> Vec<TokenType> {
         self.types.clone()
-    }
-}
-
-impl FetchTokens {
-    fn fetched_lost(&self) -> Step {
-        Step::Fetched(Fetched {
-            tokens: BTreeMap::new(),
-            lost: self.types.clone(),
-            mangled: Vec::new(),
-            error: None,
-        })
     }
 }
 
@@ -530,6 +526,15 @@ impl Foreign {
         }
     }
 
+    /// The type of the token the foreign call needs (csrf if it needs none,
+    /// which only the token stages ask for).
+    fn token_type(&self) -> TokenType {
+        self.call
+            .token
+            .as_ref()
+            .map_or(TokenType::CSRF, |(t, _)| t.clone())
+    }
+
     fn central_token(&mut self, stage: ForeignStage) -> Step {
         self.stage = stage;
         Step::Send(Target::Home, centralauth::request())
@@ -539,12 +544,7 @@ impl Foreign {
         match self.stage {
             ForeignStage::CentralTokenForTokens => {
                 self.stage = ForeignStage::ForeignTokens;
-                let ty = self
-                    .call
-                    .token
-                    .as_ref()
-                    .map(|(t, _)| t.clone())
-                    .unwrap_or(TokenType::CSRF);
+                let ty = self.token_type();
                 let req = centralauth::foreign_request(tokens::request(&[ty]), central);
                 Step::Send(Target::Foreign(self.url.clone()), cx.with_maxlag(req))
             }
@@ -597,12 +597,7 @@ impl Flow for Foreign {
                 }
             }
             ForeignStage::ForeignTokens => {
-                let ty = self
-                    .call
-                    .token
-                    .as_ref()
-                    .map(|(t, _)| t.clone())
-                    .unwrap_or(TokenType::CSRF);
+                let ty = self.token_type();
                 match tokens::parse(&env).map(|set| set.get(&ty).cloned()) {
                     Ok(Some(token)) if ty.is_user_bound() && token.is_anonymous() => {
                         Step::Done(Err(Error::SessionLost(
@@ -610,10 +605,7 @@ impl Flow for Foreign {
                         )))
                     }
                     Ok(Some(token)) if token.is_mangled() => {
-                        Step::Done(Err(Error::Decode(format!(
-                            "the foreign wiki sent a malformed {ty} token (it does not end \
-                             in `+\\`); a proxy may have altered it, so it is not used"
-                        ))))
+                        Step::Done(Err(mangled_token("the foreign wiki", &ty)))
                     }
                     Ok(Some(token)) => {
                         self.foreign_token = Some(token);

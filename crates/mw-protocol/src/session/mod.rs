@@ -719,13 +719,7 @@ impl Session {
                     Err(e) => e,
                     Ok(_) => Error::Decode("token fetch gave no tokens".into()),
                 };
-                let failed = flows::Fetched {
-                    tokens: BTreeMap::new(),
-                    lost: Vec::new(),
-                    mangled: Vec::new(),
-                    error: Some(err),
-                };
-                self.distribute(op, failed);
+                self.distribute(op, flows::Fetched::failed(err));
             }
         }
     }
@@ -788,10 +782,7 @@ impl Session {
             } else if let Some(err) = &fetched.error {
                 Step::Done(Err(err.clone()))
             } else if fetched.mangled.contains(&ty) {
-                Step::Done(Err(Error::Decode(format!(
-                    "the server sent a malformed {ty} token (it does not end in `+\\`); \
-                     a proxy may have altered it, so it is not used"
-                ))))
+                Step::Done(Err(flows::mangled_token("the server", &ty)))
             } else if fetched.lost.contains(&ty) {
                 Step::NeedRelogin
             } else if let Some(token) = fetched.tokens.get(&ty) {
