@@ -90,6 +90,16 @@ async fn save(client: &Client, path: &Path) -> Result<(), CliError> {
     Ok(client.save_session(path).await?)
 }
 
+/// Writes back the session (its cookies and token cache) when there is a
+/// session file to keep up to date or a logged-in user to keep; an
+/// anonymous command without one leaves no file behind.
+async fn keep_session(client: &Client, args: &Args) -> Result<(), CliError> {
+    if args.session.exists() || client.user().is_some() {
+        save(client, &args.session).await?;
+    }
+    Ok(())
+}
+
 async fn login(args: &Args) -> Result<(), CliError> {
     let (user, pass) = credentials()?;
     let client = builder(args).build()?;
@@ -124,9 +134,7 @@ async fn tokens(args: &Args, types: &[String]) -> Result<(), CliError> {
     for (ty, token) in fetched.iter() {
         out.insert(ty.response_key(), json!(token.secret()));
     }
-    if args.session.exists() || client.user().is_some() {
-        save(&client, &args.session).await?;
-    }
+    keep_session(&client, args).await?;
     if args.json {
         println!("{}", serde_json::Value::Object(out));
     } else {
@@ -193,9 +201,7 @@ async fn call(
     let client = open(args)?;
     let response = client.call(call).await?;
     output::warnings(&response.warnings);
-    if args.session.exists() || client.user().is_some() {
-        save(&client, &args.session).await?;
-    }
+    keep_session(&client, args).await?;
     let body = response.body();
     if args.json {
         println!("{body}");
