@@ -15,14 +15,49 @@ pub enum Error {
     #[error("api error: {0}")]
     Api(Box<ApiError>),
     /// The server answered with an HTTP error status and no API error body
-    /// (a 429 or 503 from a cache, a 502 from a proxy).
-    #[error("http status {status}{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    /// (a 429 or 503 from a cache, a 502 from a proxy, a 404 for a URL that
+    /// is not `api.php`).
+    #[error("http status {status}{}{}{}",
+        url.as_ref().map(|u| format!(" from {u}")).unwrap_or_default(),
+        retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default(),
+        if *status == 404 { "; is this the wiki's api.php?" } else { "" })]
     Http {
         /// The HTTP status code.
         status: u16,
         /// The server's `Retry-After`, when it sent a valid one.
         retry_after: Option<Duration>,
+        /// The URL that answered (without its query string), when known:
+        /// the session fills it in.
+        url: Option<String>,
     },
+    /// A POST was answered with an HTTP error status and no API error
+    /// (a 502 or 504 from a proxy that may have forwarded it, a 500): the
+    /// write may or may not have been applied, so it was not retried.
+    /// Check the wiki (the page history, the log) before sending it again.
+    #[error("http status {status} after a POST to {url}: the write may or may not have been applied, so it was not retried; check the wiki before sending it again")]
+    MaybeApplied {
+        /// The HTTP status code.
+        status: u16,
+        /// The URL that answered (without its query string).
+        url: String,
+    },
+    /// The answer is a page, not an API response (an HTML page with a
+    /// success status: the URL is probably not the wiki's `api.php`).
+    #[error("the answer from {url} is not an API response ({detail}); is this the wiki's api.php?")]
+    NotApi {
+        /// The URL that answered (without its query string).
+        url: String,
+        /// What came instead, without echoing it.
+        detail: String,
+    },
+    /// A write that needs a user-bound token (csrf, watch, patrol, …) on a
+    /// session with no logged-in user. Nothing was sent: MediaWiki would
+    /// accept it with the anonymous token `+\` and record the machine's IP
+    /// address as its author. Log in first, or opt in to anonymous writes
+    /// ([`ActionCall::allow_anonymous`](crate::ActionCall::allow_anonymous),
+    /// [`Config::allow_anonymous`](crate::Config::allow_anonymous)).
+    #[error("not logged in: {0}")]
+    NotLoggedIn(String),
     /// The body is not a MediaWiki API response: not JSON, truncated, an
     /// HTML page, or JSON of the wrong shape.
     #[error("invalid response: {0}")]

@@ -127,6 +127,7 @@ impl From<&Error> for ErrorView {
             Error::Http {
                 status,
                 retry_after,
+                ..
             } => ErrorView::Http {
                 status: *status,
                 retry_after_secs: retry_after.map(|d| d.as_secs()),
@@ -743,7 +744,8 @@ fn http_errors_without_an_api_error_are_http_errors() {
         parse_envelope(&res).expect_err("503"),
         Error::Http {
             status: 503,
-            retry_after: Some(Duration::from_secs(30))
+            retry_after: Some(Duration::from_secs(30)),
+            url: None,
         }
     );
     let res = response(

@@ -1251,6 +1251,7 @@ fn http_429_with_a_date_but_no_date_header_falls_back_to_backoff() {
         Err(Error::Http {
             status: 429,
             retry_after: None,
+            ..
         }) => {}
         other => panic!("{other:?}"),
     }

@@ -136,6 +136,7 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
         Error::Http {
             status,
             retry_after,
+            ..
         } => Class::HTTPStatusError.err(py, &message, |kw| {
             kw.set_item("status", status)?;
             kw.set_item("retry_after", secs(*retry_after))

@@ -864,6 +864,7 @@ async fn http_503_with_retry_after_as_a_date() {
         Error::Protocol(mw_protocol::Error::Http {
             status,
             retry_after,
+            ..
         }) => {
             assert_eq!(status, 503);
             assert_eq!(retry_after, Some(Duration::from_secs(120)));

@@ -61,6 +61,7 @@ pub fn parse_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope, Er
                 return Err(Error::Http {
                     status: status.as_u16(),
                     retry_after,
+                    url: None,
                 });
             }
             return Err(Error::Decode(describe_bad_body(response, other.err())));
@@ -84,6 +85,7 @@ pub fn parse_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope, Er
         return Err(Error::Http {
             status: status.as_u16(),
             retry_after,
+            url: None,
         });
     }
     Ok(Envelope {
