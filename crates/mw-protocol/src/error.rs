@@ -34,7 +34,9 @@ pub enum Error {
     /// (a 502 or 504 from a proxy that may have forwarded it, a 500): the
     /// write may or may not have been applied, so it was not retried.
     /// Check the wiki (the page history, the log) before sending it again.
-    #[error("http status {status} after a POST to {url}: the write may or may not have been applied, so it was not retried; check the wiki before sending it again")]
+    #[error(
+        "http status {status} after a POST to {url}: the write may or may not have been applied, so it was not retried; check the wiki before sending it again"
+    )]
     MaybeApplied {
         /// The HTTP status code.
         status: u16,
@@ -116,6 +118,35 @@ impl Error {
             Error::Api(e) => e.retry_after,
             Error::Http { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// Replaces the given secrets in every text the server supplied.
+    pub(crate) fn redact(&mut self, secrets: &[&str]) {
+        use crate::secret::redact_in_place;
+        match self {
+            Error::Api(e) => e.redact(secrets),
+            Error::Login { result, reason, .. } => {
+                redact_in_place(result, secrets);
+                if let Some(r) = reason {
+                    redact_in_place(r, secrets);
+                }
+            }
+            Error::Decode(m)
+            | Error::SessionLost(m)
+            | Error::Unsupported(m)
+            | Error::InvalidInput(m)
+            | Error::Transport(m)
+            | Error::Timeout(m)
+            | Error::NotLoggedIn(m) => {
+                redact_in_place(m, secrets);
+            }
+            Error::NotApi { detail, .. } => {
+                redact_in_place(detail, secrets);
+            }
+            Error::Http { .. } | Error::MaybeApplied { .. } => {}
         }
     }
 }

@@ -68,14 +68,16 @@ mod retry;
 mod secret;
 mod session;
 mod token_type;
+mod user_agent;
 
 pub use error::Error;
 pub use request::ActionRequest;
 pub use response::{ApiError, Envelope, Warning};
 pub use retry::RetryPolicy;
-pub use secret::{Password, TOKEN_SUFFIX, Token};
+pub use secret::{Password, TOKEN_SUFFIX, Token, redact};
 pub use session::{
     ActionCall, Assert, Config, Event, OpId, Output, RequestId, Session, SessionSnapshot, TokenApi,
-    Transmit, User,
+    Transmit, User, Wait,
 };
 pub use token_type::TokenType;
+pub use user_agent::check_user_agent;

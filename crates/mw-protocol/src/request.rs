@@ -166,6 +166,19 @@ impl ActionRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Removes a (non-secret) parameter.
+    pub(crate) fn remove_param(&mut self, name: &str) {
+        self.params.retain(|(n, _)| n != name);
+    }
+
+    /// The values of every secret parameter (body and URL), for redaction.
+    pub(crate) fn secret_values(&self) -> impl Iterator<Item = &str> {
+        self.secrets
+            .iter()
+            .chain(self.url_params.iter())
+            .map(|(_, s)| s.value())
+    }
+
     /// Renders the request for an `api.php` URL, with a `User-Agent`.
     ///
     /// Fails with [`Error::InvalidInput`] when the URL is not http(s) or the

@@ -1,9 +1,12 @@
 //! When to retry: `maxlag`, `ratelimited`, and HTTP 429/502/503/504, with
-//! bounded attempts, the server's `Retry-After` and exponential backoff.
+//! bounded attempts, the server's `Retry-After`, exponential backoff and a
+//! bound on the total wait. A POST is retried only when the server said it
+//! did not act on it.
 
 use std::time::Duration;
 
 use crate::Error;
+use crate::request::Method;
 
 /// The retry decisions of a [`Session`](crate::Session).
 ///
@@ -17,6 +20,12 @@ use crate::Error;
 /// assert_eq!(policy.delay(&lag, 0), Some(Duration::from_secs(7)));
 /// assert_eq!(policy.delay(&lag, policy.max_retries), None);
 /// assert_eq!(policy.delay(&Error::from(ApiError::new("badtoken", "")), 0), None);
+///
+/// // A proxy's 502 to a POST may mean the write was applied: never retried.
+/// let gateway = Error::Http { status: 502, retry_after: None, url: None };
+/// assert!(policy.delay(&gateway, 0).is_some());
+/// assert_eq!(policy.delay_for(&gateway, 0, Method::Post), None);
+/// # use mw_protocol::request::Method;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -30,6 +39,11 @@ pub struct RetryPolicy {
     /// `Retry-After` ends the retries with the error (which carries it).
     /// Default 120 s.
     pub max_delay: Duration,
+    /// The longest total time one operation may spend waiting before
+    /// retries: a wait that would pass it ends the retries with the error.
+    /// Default 300 s (with the other defaults, at most 3 waits of at most
+    /// 120 s each would otherwise be 360 s).
+    pub max_total_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -38,6 +52,7 @@ impl Default for RetryPolicy {
             max_retries: 3,
             base_delay: Duration::from_secs(5),
             max_delay: Duration::from_secs(120),
+            max_total_wait: Duration::from_secs(300),
         }
     }
 }
@@ -51,10 +66,19 @@ impl RetryPolicy {
         }
     }
 
-    /// How long to wait before retrying after `error`, the `retries_done`-th
-    /// retry so far; `None` when it must not be retried.
+    /// How long to wait before retrying a GET after `error`, the
+    /// `retries_done`-th retry so far; `None` when it must not be retried.
+    /// The same as [`delay_for`](Self::delay_for) with [`Method::Get`].
     pub fn delay(&self, error: &Error, retries_done: u32) -> Option<Duration> {
-        if retries_done >= self.max_retries || !is_retryable(error) {
+        self.delay_for(error, retries_done, Method::Get)
+    }
+
+    /// How long to wait before retrying a request of `method` after
+    /// `error`; `None` when it must not be retried. Not counted here: the
+    /// total wait so far, which the session bounds with
+    /// [`max_total_wait`](Self::max_total_wait).
+    pub fn delay_for(&self, error: &Error, retries_done: u32, method: Method) -> Option<Duration> {
+        if retries_done >= self.max_retries || !is_retryable(error, method) {
             return None;
         }
         match error.retry_after() {
@@ -68,14 +92,24 @@ impl RetryPolicy {
     }
 }
 
-/// Errors that a wait can cure.
-fn is_retryable(error: &Error) -> bool {
-    match error {
-        Error::Api(e) => {
-            matches!(e.code.as_str(), "maxlag" | "ratelimited")
-                || matches!(e.http_status, 429 | 503)
-        }
-        Error::Http { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+/// Errors that a wait can cure. A GET may be sent again after any answer
+/// that says "later": `maxlag`, `ratelimited`, 429, and the 502/503/504 of
+/// a cache or proxy. A POST only when the server said it did not act on
+/// it: an API error `maxlag` or `ratelimited` (MediaWiki checks both before
+/// the module runs), or HTTP 429. A 502/503/504 without an API error may
+/// come from a proxy that forwarded the POST: see [`Error::MaybeApplied`].
+fn is_retryable(error: &Error, method: Method) -> bool {
+    match (error, method) {
+        (Error::Api(e), _) if matches!(e.code.as_str(), "maxlag" | "ratelimited") => true,
+        (Error::Api(e), Method::Get) => matches!(e.http_status, 429 | 503),
+        (Error::Http { status, .. }, Method::Get) => matches!(status, 429 | 502 | 503 | 504),
+        (Error::Http { status: 429, .. }, Method::Post) => true,
         _ => false,
     }
+}
+
+/// `true` when a POST's failure leaves it unknown whether the server acted
+/// on it: an HTTP 5xx status without an API error body.
+pub(crate) fn may_have_been_applied(error: &Error, method: Method) -> bool {
+    method == Method::Post && matches!(error, Error::Http { status, .. } if *status >= 500)
 }

@@ -195,72 +195,16 @@ impl ClientBuilder {
     }
 }
 
-/// Generic user agents of HTTP libraries and tools: they say nothing about
-/// who runs the client.
-const GENERIC_AGENTS: &[&str] = &[
-    "curl",
-    "wget",
-    "python-requests",
-    "python-urllib",
-    "python-httpx",
-    "aiohttp",
-    "go-http-client",
-    "java",
-    "okhttp",
-    "reqwest",
-    "hyper",
-    "libwww-perl",
-    "node-fetch",
-    "axios",
-];
-
 fn check_user_agent(ua: &str) -> Result<()> {
-    if ua.is_empty() {
-        return Err(Error::InvalidConfig(
-            "a descriptive user agent is required, such as \
-             \"MyBot/1.0 (https://example.org/mybot; mybot@example.org)\""
-                .into(),
-        ));
-    }
-    if http::HeaderValue::from_str(ua).is_err() {
-        return Err(Error::InvalidConfig(
-            "the user agent is not a valid header value".into(),
-        ));
-    }
-    let product = ua
-        .split(['/', ' '])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let only_product = !ua.contains(' ');
-    if (only_product && GENERIC_AGENTS.contains(&product.as_str())) || product == "mozilla" {
-        return Err(Error::InvalidConfig(format!(
-            "the user agent {ua:?} is a generic one; name the client and a way to \
-             contact its operator, such as \"MyBot/1.0 (https://example.org/mybot; mybot@example.org)\""
-        )));
-    }
-    Ok(())
+    mw_protocol::check_user_agent(ua).map_err(|e| match e {
+        mw_protocol::Error::InvalidInput(m) => Error::InvalidConfig(m),
+        other => Error::InvalidConfig(other.to_string()),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn user_agents() {
-        assert!(check_user_agent("MyBot/1.0 (https://example.org; me@example.org)").is_ok());
-        assert!(check_user_agent("mw-transport-tests/0.1").is_ok());
-        for bad in [
-            "",
-            "curl/8.5.0",
-            "python-requests/2.31.0",
-            "Mozilla/5.0 (X11; Linux x86_64)",
-            "Go-http-client/1.1",
-            "bad\nagent",
-        ] {
-            assert!(check_user_agent(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn build_needs_a_user_agent_and_a_good_url() {

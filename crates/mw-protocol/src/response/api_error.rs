@@ -85,6 +85,43 @@ impl ApiError {
         }
     }
 
+    /// `true` when the wiki has no module of the requested `action`:
+    /// `unknown_action` up to 1.34, `badvalue` for the `action` parameter
+    /// from 1.35 ("Unrecognized value for parameter "action": …").
+    pub fn is_unknown_action(&self) -> bool {
+        if self.code == "unknown_action" {
+            return true;
+        }
+        self.code == "badvalue"
+            && match self
+                .data
+                .as_ref()
+                .and_then(|d| d.get("param"))
+                .and_then(Value::as_str)
+            {
+                Some(param) => param == "action",
+                None => {
+                    self.text.contains("parameter \"action\"")
+                        || self.text.contains("parameter 'action'")
+                }
+            }
+    }
+
+    /// Replaces the given secrets in every text of the error (its text,
+    /// the other errors, its data, its warnings).
+    pub(crate) fn redact(&mut self, secrets: &[&str]) {
+        crate::secret::redact_in_place(&mut self.text, secrets);
+        for (_, text) in &mut self.others {
+            crate::secret::redact_in_place(text, secrets);
+        }
+        if let Some(data) = &mut self.data {
+            redact_value(data, secrets);
+        }
+        for w in &mut self.warnings {
+            w.redact(secrets);
+        }
+    }
+
     /// `true` for `badvalue` (1.35+) and the older `unknown_<param>` codes:
     /// a parameter value the wiki does not know.
     pub fn is_bad_value(&self) -> bool {
@@ -113,6 +150,18 @@ impl ApiError {
             .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
             .map_or(0, |(i, c)| i + c.len_utf8());
         head[start..].parse().ok()
+    }
+}
+
+/// Replaces the given secrets in every string of a JSON value.
+pub(crate) fn redact_value(value: &mut Value, secrets: &[&str]) {
+    match value {
+        Value::String(s) => {
+            crate::secret::redact_in_place(s, secrets);
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
+        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, secrets)),
+        _ => {}
     }
 }
 

@@ -53,6 +53,14 @@ impl Warning {
         }
     }
 
+    /// Replaces the given secrets in the warning's text and data.
+    pub(crate) fn redact(&mut self, secrets: &[&str]) {
+        crate::secret::redact_in_place(&mut self.text, secrets);
+        if let Some(data) = &mut self.data {
+            super::api_error::redact_value(data, secrets);
+        }
+    }
+
     /// The deprecated feature's name, when MediaWiki said it
     /// (`data.feature`, 1.29+ with a non-bc error format).
     pub fn deprecated_feature(&self) -> Option<&str> {

@@ -35,8 +35,26 @@ pub(crate) struct Fetched {
     /// Types answered with a token that does not end in `+\` or whose `+`
     /// became a space (a proxy altered it): never used, never cached.
     pub mangled: Vec<TokenType>,
+    /// Types answered with a token longer than [`MAX_TOKEN_LEN`]: never
+    /// used, never cached (nor saved in a session file).
+    pub too_long: Vec<TokenType>,
     pub error: Option<Error>,
 }
+
+/// The longest token accepted. MediaWiki's are 42 characters (32 hex of
+/// HMAC, 8 hex of time, `+\`); extension tokens are of the same kind.
+pub(crate) const MAX_TOKEN_LEN: usize = 1024;
+
+/// The core token types, for messages (extensions add more).
+const KNOWN_TYPES: &[&str] = &[
+    "csrf",
+    "watch",
+    "patrol",
+    "rollback",
+    "userrights",
+    "login",
+    "createaccount",
+];
 
 impl Fetched {
     /// A fetch that failed as a whole: every waiter gets `error`.
@@ -45,6 +63,7 @@ impl Fetched {
             tokens: BTreeMap::new(),
             lost: Vec::new(),
             mangled: Vec::new(),
+            too_long: Vec::new(),
             error: Some(error),
         }
     }
@@ -55,6 +74,7 @@ impl Fetched {
             tokens: BTreeMap::new(),
             lost: types,
             mangled: Vec::new(),
+            too_long: Vec::new(),
             error: None,
         }
     }
@@ -68,6 +88,54 @@ pub(crate) fn mangled_token(who: &str, ty: &TokenType) -> Error {
          a proxy may have altered it, so it is not used"
     ))
 }
+
+/// The error for a token longer than [`MAX_TOKEN_LEN`].
+pub(crate) fn too_long_token(ty: &TokenType) -> Error {
+    Error::Decode(format!(
+        "the server sent a {ty} token too long to be one (more than {MAX_TOKEN_LEN} bytes); \
+         it is not used"
+    ))
+}
+
+/// The error for a token type the wiki did not answer: a typo, or a type
+/// of an extension the wiki does not have. The server's own
+/// "Unrecognized value" warning goes with it.
+pub(crate) fn unknown_token_type(ty: &TokenType) -> Error {
+    let name = ty.as_str();
+    let hint = KNOWN_TYPES
+        .iter()
+        .filter(|k| edit_distance(k, name) <= 2)
+        .min_by_key(|k| edit_distance(k, name))
+        .map(|k| format!("; did you mean \"{k}\"?"))
+        .unwrap_or_default();
+    Error::Unsupported(format!(
+        "the wiki does not know the token type \"{name}\" (MediaWiki knows {}, and \
+         extensions add more){hint}",
+        KNOWN_TYPES.join(", ")
+    ))
+}
+
+/// The Levenshtein distance of two short ASCII names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (prev + cost).min(row[j] + 1).min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+/// The message of a lost session that cannot be restored here.
+pub(crate) const SESSION_LOST: &str = "the wiki no longer recognizes the logged-in session (it \
+    expired or was ended elsewhere); log in again, or give the session its credentials so that \
+    it logs in again by itself";
 
 pub(crate) trait Flow: Send {
     fn start(&mut self, cx: &mut Ctx) -> Step;
@@ -87,9 +155,7 @@ pub(crate) trait Flow: Send {
     /// The session is lost and cannot be restored by logging in again.
     fn on_session_lost(&mut self, cx: &mut Ctx) -> Step {
         cx.lost();
-        Step::Done(Err(Error::SessionLost(
-            "the wiki no longer recognizes the logged-in session".into(),
-        )))
+        Step::Done(Err(Error::SessionLost(SESSION_LOST.into())))
     }
 
     /// What to send after a backoff; `None` resends the last request.
@@ -100,6 +166,15 @@ pub(crate) trait Flow: Send {
     /// The token types a fetch asks for.
     fn fetch_types(&self) -> Vec<TokenType> {
         Vec::new()
+    }
+}
+
+/// An API error saying the wiki has no such module becomes
+/// [`Error::Unsupported`] with `what`.
+fn unsupported_if_unknown(res: Result<Envelope, Error>, what: &str) -> Result<Envelope, Error> {
+    match res {
+        Err(Error::Api(e)) if e.is_unknown_action() => Err(Error::Unsupported(what.into())),
+        other => other,
     }
 }
 
@@ -133,8 +208,18 @@ impl FetchTokens {
             ))));
         }
         match legacy_tokens::request(&mappable) {
-            Ok(req) => Step::Send(Target::Home, cx.with_maxlag(req)),
+            Ok(req) => Step::Send(Target::Home, self.decorate(cx, req)),
             Err(e) => Step::Fetched(Fetched::failed(e)),
+        }
+    }
+
+    /// `maxlag`, and `assert` unless the fetch is for a login (which must
+    /// work on a lost session).
+    fn decorate(&self, cx: &Ctx, req: ActionRequest) -> ActionRequest {
+        if self.types.iter().any(|t| !t.is_user_bound()) {
+            cx.with_maxlag(req)
+        } else {
+            cx.decorate(req)
         }
     }
 
@@ -146,9 +231,16 @@ impl FetchTokens {
         // (or worse, match nothing silently): it is never used.
         let mut mangled = Vec::new();
         let mut lost = Vec::new();
+        let mut too_long = Vec::new();
         let logged_in = cx.user.is_some();
         tokens.retain(|ty, token| {
-            if token.is_mangled() {
+            if !self.types.contains(ty) {
+                // Only what was asked for is cached (and saved).
+                false
+            } else if token.secret().len() > MAX_TOKEN_LEN {
+                too_long.push(ty.clone());
+                false
+            } else if token.is_mangled() {
                 mangled.push(ty.clone());
                 false
             } else if logged_in && ty.is_user_bound() && token.is_anonymous() {
@@ -162,6 +254,7 @@ impl FetchTokens {
             tokens,
             lost,
             mangled,
+            too_long,
             error: None,
         })
     }
@@ -171,7 +264,10 @@ impl Flow for FetchTokens {
     fn start(&mut self, cx: &mut Ctx) -> Step {
         match cx.token_api {
             TokenApi::ActionTokens => self.legacy_request(cx),
-            _ => Step::Send(Target::Home, cx.with_maxlag(tokens::request(&self.types))),
+            _ => Step::Send(
+                Target::Home,
+                self.decorate(cx, tokens::request(&self.types)),
+            ),
         }
     }
 
@@ -190,6 +286,7 @@ impl Flow for FetchTokens {
         match parsed {
             Ok(set) if cx.token_api != TokenApi::ActionTokens && !set.meta_tokens_available => {
                 cx.token_api = TokenApi::ActionTokens;
+                cx.found_old_wiki();
                 self.legacy_request(cx)
             }
             Ok(set) => {
@@ -204,6 +301,12 @@ impl Flow for FetchTokens {
 
     fn on_session_lost(&mut self, _cx: &mut Ctx) -> Step {
         Step::Fetched(Fetched::lost(self.types.clone()))
+    }
+
+    /// A lost session is for the waiters to restore (each logs in again
+    /// once), not for the fetch.
+    fn relogin_when_lost(&self) -> bool {
+        false
     }
 
     fn fetch_types(&self) -> Vec<TokenType> {
@@ -265,6 +368,7 @@ impl Flow for Login {
             LoginStage::FetchToken => match tokens::parse(&env) {
                 Ok(set) if !set.meta_tokens_available => {
                     cx.token_api = TokenApi::ActionTokens;
+                    cx.found_old_wiki();
                     self.post(None, false)
                 }
                 Ok(set) => {
@@ -420,10 +524,14 @@ pub(crate) struct CheckToken {
 impl Flow for CheckToken {
     fn start(&mut self, cx: &mut Ctx) -> Step {
         let req = checktoken::request(&self.ty, &self.token, self.max_age_secs);
-        Step::Send(Target::Home, cx.with_maxlag(req))
+        Step::Send(Target::Home, cx.decorate(req))
     }
 
     fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let res = unsupported_if_unknown(
+            res,
+            "action=checktoken needs MediaWiki 1.25 or later, and this wiki does not have it",
+        );
         done(
             res.and_then(|env| checktoken::parse(&env)),
             Output::TokenCheck,
@@ -444,6 +552,17 @@ impl Call {
 impl Flow for Call {
     fn start(&mut self, cx: &mut Ctx) -> Step {
         match &self.call.token {
+            Some((ty, _)) if ty.is_user_bound() && cx.user.is_none() => {
+                if self.call.anonymous || cx.config.allow_anonymous {
+                    Step::NeedToken(ty.clone())
+                } else if cx.can_relogin() {
+                    // Credentials without a user (a resumed session whose
+                    // file had none): log in first.
+                    Step::NeedRelogin
+                } else {
+                    Step::Done(Err(not_logged_in(&self.call.request, ty)))
+                }
+            }
             Some((ty, _)) => Step::NeedToken(ty.clone()),
             None => Step::Send(Target::Home, cx.decorate(self.call.request.clone())),
         }
@@ -464,17 +583,31 @@ impl Flow for Call {
     }
 }
 
+/// The error for a write with a user-bound token and no user.
+fn not_logged_in(req: &ActionRequest, ty: &TokenType) -> Error {
+    Error::NotLoggedIn(format!(
+        "action={} needs a {ty} token of a logged-in user, and this session has none (never \
+         logged in, or logged out); nothing was sent. Log in first; to write anonymously (as the \
+         machine's IP address), allow it with allow_anonymous",
+        req.action()
+    ))
+}
+
 // ---- logout ----
 
 pub(crate) struct Logout;
 
 impl Flow for Logout {
-    fn start(&mut self, _cx: &mut Ctx) -> Step {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        if cx.logout_without_token {
+            // Before 1.33 logout took no token ("Unrecognized parameter").
+            return Step::Send(Target::Home, cx.decorate(logout::request(None)));
+        }
         Step::NeedToken(TokenType::CSRF)
     }
 
-    fn on_token(&mut self, _cx: &mut Ctx, token: Token) -> Step {
-        Step::Send(Target::Home, logout::request(Some(&token)))
+    fn on_token(&mut self, cx: &mut Ctx, token: Token) -> Step {
+        Step::Send(Target::Home, cx.decorate(logout::request(Some(&token))))
     }
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
@@ -562,7 +695,14 @@ impl Foreign {
 }
 
 impl Flow for Foreign {
-    fn start(&mut self, _cx: &mut Ctx) -> Step {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        if cx.user.is_none() {
+            return Step::Done(Err(Error::NotLoggedIn(
+                "a call to another wiki with a centralauthtoken needs a logged-in user (a \
+                 main-account login); nothing was sent"
+                    .into(),
+            )));
+        }
         self.foreign_token = None;
         if self.call.token.is_some() {
             self.central_token(ForeignStage::CentralTokenForTokens)
@@ -572,6 +712,18 @@ impl Flow for Foreign {
     }
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let res = if matches!(
+            self.stage,
+            ForeignStage::CentralTokenForTokens | ForeignStage::CentralTokenForCall
+        ) {
+            unsupported_if_unknown(
+                res,
+                "action=centralauthtoken needs the CentralAuth extension, and this wiki does \
+                 not have it",
+            )
+        } else {
+            res
+        };
         let env = match res {
             Ok(env) => env,
             Err(e)

@@ -25,18 +25,19 @@
 //! sets.
 
 mod flows;
+mod results;
 mod snapshot;
 mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use url::Url;
 
 use crate::actions::checktoken::TokenCheck;
 use crate::actions::clientlogin::ClientLoginResponse;
 use crate::actions::logout::LogoutOutcome;
-use crate::response::{Envelope, parse_envelope};
+use crate::response::Envelope;
 use crate::{ActionRequest, Error, Password, RetryPolicy, Token, TokenType, Warning};
 
 use flows::{Flow, Step, Target};
@@ -81,6 +82,13 @@ pub struct Config {
     /// Log in again (once per operation) when a session is lost and the
     /// credentials of the last [`Session::login`] are known (default true).
     pub relogin: bool,
+    /// Let calls with a user-bound token (csrf, watch, patrol, …) go out
+    /// while no user is logged in (default false). MediaWiki accepts them
+    /// with the anonymous token `+\` and records the machine's IP address
+    /// as their author; without this, such a call fails with
+    /// [`Error::NotLoggedIn`] and sends nothing. Per call:
+    /// [`ActionCall::allow_anonymous`].
+    pub allow_anonymous: bool,
 }
 
 impl Config {
@@ -92,6 +100,7 @@ impl Config {
             maxlag: Some(5),
             retry: RetryPolicy::default(),
             relogin: true,
+            allow_anonymous: false,
         }
     }
 }
@@ -184,6 +193,24 @@ pub enum Event {
     },
 }
 
+/// An operation that waits before it retries, from
+/// [`Session::poll_wait`]: why, and for how long, for a log line (the
+/// driver learns when to wake up from [`Session::poll_timeout`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Wait {
+    /// The operation; it may be an internal token fetch shared by several.
+    pub op: OpId,
+    /// How long it waits.
+    pub delay: Duration,
+    /// The answer that made it wait (`maxlag`, `ratelimited`, 429, …).
+    pub reason: Error,
+}
+
+/// The waits kept for [`Session::poll_wait`] (older ones are dropped if
+/// the driver does not read them).
+const MAX_PENDING_WAITS: usize = 16;
+
 /// A generic API call: any module, with an optional token to inject.
 ///
 /// ```
@@ -195,6 +222,7 @@ pub enum Event {
 pub struct ActionCall {
     pub(crate) request: ActionRequest,
     pub(crate) token: Option<(TokenType, String)>,
+    pub(crate) anonymous: bool,
 }
 
 impl ActionCall {
@@ -203,7 +231,25 @@ impl ActionCall {
         ActionCall {
             request,
             token: None,
+            anonymous: false,
         }
+    }
+
+    /// Lets this call go out with a user-bound token while no user is
+    /// logged in (the anonymous token `+\`: MediaWiki records the
+    /// machine's IP address as the author of what it does). Without it, or
+    /// [`Config::allow_anonymous`], such a call fails with
+    /// [`Error::NotLoggedIn`] and sends nothing.
+    ///
+    /// ```
+    /// use mw_protocol::{ActionCall, ActionRequest, TokenType};
+    /// let call = ActionCall::new(ActionRequest::post("edit").param("title", "Sandbox"))
+    ///     .with_token(TokenType::CSRF)
+    ///     .allow_anonymous();
+    /// ```
+    pub fn allow_anonymous(mut self) -> Self {
+        self.anonymous = true;
+        self
     }
 
     /// Injects a token of this type as `token` (last in a POST body),
@@ -239,6 +285,11 @@ struct Op {
     used_token: Option<(TokenType, Token)>,
     last_sent: Option<(Target, ActionRequest)>,
     warnings: Vec<Warning>,
+    /// Every secret this operation sent (passwords, tokens), to redact
+    /// from what the server says back.
+    secrets: Vec<String>,
+    /// The total time waited before retries so far.
+    waited: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,6 +317,7 @@ pub struct Session {
     requests: HashMap<RequestId, OpId>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    waits: VecDeque<Wait>,
     wanted: BTreeSet<TokenType>,
     fetching: BTreeSet<TokenType>,
     next_id: u64,
@@ -285,7 +337,10 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// A new anonymous session for an `api.php` URL.
+    /// Fails with [`Error::InvalidInput`] for a URL that is not http(s) or
+    /// a user agent that breaks [`check_user_agent`](crate::check_user_agent).
     pub fn new(endpoint: &str, config: Config) -> Result<Session, Error> {
+        crate::check_user_agent(&config.user_agent)?;
         let endpoint = crate::request::parse_endpoint(endpoint)?;
         Ok(Self::with_ctx(Ctx::new(endpoint, config)))
     }
@@ -297,6 +352,7 @@ impl Session {
             requests: HashMap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            waits: VecDeque::new(),
             wanted: BTreeSet::new(),
             fetching: BTreeSet::new(),
             next_id: 0,
@@ -412,6 +468,7 @@ impl Session {
 
     /// Resumes a session from a snapshot, with a new configuration.
     pub fn restore(snapshot: SessionSnapshot, config: Config) -> Result<Session, Error> {
+        crate::check_user_agent(&config.user_agent)?;
         Ok(Self::with_ctx(snapshot.into_ctx(config)?))
     }
 
@@ -444,6 +501,21 @@ impl Session {
         next
     }
 
+    /// The next wait an operation began (a `maxlag`, `ratelimited` or 429
+    /// answer), for a log line. Optional: a driver that never calls it
+    /// loses nothing but the explanation (at most 16 are kept).
+    #[must_use]
+    pub fn poll_wait(&mut self) -> Option<Wait> {
+        self.waits.pop_front()
+    }
+
+    pub(super) fn push_wait(&mut self, wait: Wait) {
+        if self.waits.len() >= MAX_PENDING_WAITS {
+            self.waits.pop_front();
+        }
+        self.waits.push_back(wait);
+    }
+
     /// Gives back the memory of emptied containers once nothing is under
     /// way: an emptied `BTreeMap` keeps its root node (about 3 KiB of `Op`
     /// slots) and a `VecDeque` its capacity, about 5 KiB per idle session
@@ -459,6 +531,9 @@ impl Session {
         }
         if self.events.is_empty() {
             self.events = VecDeque::new();
+        }
+        if self.waits.is_empty() {
+            self.waits = VecDeque::new();
         }
         if self.requests.is_empty() {
             self.requests = HashMap::new();
@@ -479,44 +554,6 @@ impl Session {
     }
 
     // ---- inputs ----
-
-    /// Feeds the response to a request. `now` is only used to schedule a
-    /// retry. Unknown ids (an abandoned operation) are ignored.
-    pub fn handle_response(
-        &mut self,
-        id: RequestId,
-        response: http::Response<Vec<u8>>,
-        now: Instant,
-    ) {
-        let result = parse_envelope(&response);
-        self.handle_result(id, result, now);
-    }
-
-    /// Reports that a request could not be completed (connection refused,
-    /// reset, timeout, body too large). Not retried: a POST may have
-    /// reached the server.
-    pub fn handle_transport_error(
-        &mut self,
-        id: RequestId,
-        error: impl Into<String>,
-        now: Instant,
-    ) {
-        self.handle_result(id, Err(Error::Transport(error.into())), now);
-    }
-
-    /// Like [`handle_transport_error`](Self::handle_transport_error), with
-    /// a typed failure: [`Error::Timeout`] when the driver gave up waiting
-    /// (connect or response timeout), [`Error::Transport`] for everything
-    /// else. Any other variant is reported as [`Error::Transport`] with its
-    /// message, so that a driver cannot make the session take a transport
-    /// failure for a server's answer. Not retried either.
-    pub fn handle_transport_failure(&mut self, id: RequestId, error: Error, now: Instant) {
-        let error = match error {
-            e @ (Error::Timeout(_) | Error::Transport(_)) => e,
-            other => Error::Transport(other.to_string()),
-        };
-        self.handle_result(id, Err(error), now);
-    }
 
     /// Wakes operations whose backoff has passed.
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -562,64 +599,13 @@ impl Session {
             used_token: None,
             last_sent: None,
             warnings: Vec::new(),
+            secrets: Vec::new(),
+            waited: Duration::ZERO,
         };
         let step = op.flow.start(&mut self.cx);
         self.ops.insert(id, op);
         self.apply(id, step);
         id
-    }
-
-    fn handle_result(&mut self, rid: RequestId, result: Result<Envelope, Error>, now: Instant) {
-        let Some(id) = self.requests.remove(&rid) else {
-            return;
-        };
-        let logged_in = self.cx.user.is_some();
-        let policy = self.cx.config.retry.clone();
-        let relogin_possible = self.cx.can_relogin();
-        let Some(op) = self.ops.get_mut(&id) else {
-            return;
-        };
-        match &result {
-            Ok(env) => op.warnings.extend(env.warnings.iter().cloned()),
-            Err(Error::Api(e)) => op.warnings.extend(e.warnings.iter().cloned()),
-            Err(_) => {}
-        }
-        let step = match &result {
-            Err(e) => {
-                if let Some(delay) = policy.delay(e, op.retries) {
-                    op.retries += 1;
-                    op.state = OpState::Sleeping { until: now + delay };
-                    return;
-                }
-                let code = e.code();
-                // A token the server rejected never stays cached, whether
-                // or not this operation may still retry.
-                let rejected = match (code, &op.used_token) {
-                    (Some("badtoken"), Some((ty, used))) => {
-                        if self.cx.cache.get(ty) == Some(used) {
-                            self.cx.cache.remove(ty);
-                        }
-                        Some(ty.clone())
-                    }
-                    _ => None,
-                };
-                if let (Some(ty), false) = (rejected, op.badtoken_retried) {
-                    op.badtoken_retried = true;
-                    op.used_token = None;
-                    Step::NeedToken(ty)
-                } else if code == Some("assertuserfailed") && logged_in {
-                    if relogin_possible && !op.relogged {
-                        Step::NeedRelogin
-                    } else {
-                        op.flow.on_session_lost(&mut self.cx)
-                    }
-                } else {
-                    op.flow.on_response(&mut self.cx, result)
-                }
-            }
-            Ok(_) => op.flow.on_response(&mut self.cx, result),
-        };
-        self.apply(id, step);
     }
 
     /// Carries out steps until the operation waits or finishes.
@@ -629,11 +615,17 @@ impl Session {
                 return;
             };
             step = match step {
-                Step::Send(target, req) => {
+                Step::Send(target, mut req) => {
                     let url = match &target {
                         Target::Home => &self.cx.endpoint,
                         Target::Foreign(url) => url,
                     };
+                    self.cx.strip_unknown_params(&mut req);
+                    for secret in req.secret_values() {
+                        if !op.secrets.iter().any(|s| s == secret) {
+                            op.secrets.push(secret.to_owned());
+                        }
+                    }
                     match req.to_http(url, &self.cx.config.user_agent) {
                         Ok(request) => {
                             let rid = RequestId(self.next_id);
@@ -683,7 +675,8 @@ impl Session {
         }
     }
 
-    fn finish(&mut self, id: OpId, op: Op, result: Result<Output, Error>) {
+    fn finish(&mut self, id: OpId, mut op: Op, mut result: Result<Output, Error>) {
+        results::redact_outcome(&self.cx, &mut op, &mut result);
         match op.internal {
             Internal::No => self.events.push_back(Event::Completed {
                 op: id,
@@ -707,7 +700,7 @@ impl Session {
                     let step = match &result {
                         Ok(_) => w.flow.start(&mut self.cx),
                         Err(e) => Step::Done(Err(Error::SessionLost(format!(
-                            "logging in again failed: {e}"
+                            "logging in again failed: {e}; log in again with valid credentials"
                         )))),
                     };
                     self.apply(wid, step);
@@ -785,13 +778,13 @@ impl Session {
                 Step::Done(Err(flows::mangled_token("the server", &ty)))
             } else if fetched.lost.contains(&ty) {
                 Step::NeedRelogin
+            } else if fetched.too_long.contains(&ty) {
+                Step::Done(Err(flows::too_long_token(&ty)))
             } else if let Some(token) = fetched.tokens.get(&ty) {
                 w.used_token = Some((ty.clone(), token.clone()));
                 w.flow.on_token(&mut self.cx, token.clone())
             } else {
-                Step::Done(Err(Error::Unsupported(format!(
-                    "the wiki returned no {ty} token"
-                ))))
+                Step::Done(Err(flows::unknown_token_type(&ty)))
             };
             self.apply(wid, step);
         }

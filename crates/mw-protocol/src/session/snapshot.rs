@@ -64,6 +64,9 @@ impl SessionSnapshot {
         let mut cx = Ctx::new(endpoint, config);
         cx.user = self.user;
         cx.token_api = self.token_api;
+        if cx.token_api == TokenApi::ActionTokens {
+            cx.found_old_wiki();
+        }
         cx.cache = self.tokens;
         Ok(cx)
     }

@@ -1,11 +1,16 @@
 //! What a session knows between requests.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use url::Url;
 
 use super::{Assert, Config};
-use crate::{ActionRequest, Password, Token, TokenType};
+use crate::{ActionRequest, Password, Token, TokenType, Warning};
+
+/// The parameters the client adds to requests by itself. An old wiki that
+/// does not know one says so in a warning; the session then stops sending
+/// it and drops the warning (the caller did not cause it).
+const CLIENT_PARAMS: &[&str] = &["formatversion", "errorformat", "maxlag", "assert"];
 
 /// The logged-in user.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,6 +62,10 @@ pub(crate) struct Ctx {
     /// Bumped at every change of user, so that a token fetched for the
     /// previous user is never cached for the next.
     pub generation: u64,
+    /// Parameters of [`CLIENT_PARAMS`] the wiki said it does not know.
+    pub unknown_params: BTreeSet<&'static str>,
+    /// The wiki's logout takes no token (before MediaWiki 1.33; 1.32.2).
+    pub logout_without_token: bool,
 }
 
 impl Ctx {
@@ -69,7 +78,53 @@ impl Ctx {
             token_api: TokenApi::Unknown,
             cache: BTreeMap::new(),
             generation: 0,
+            unknown_params: BTreeSet::new(),
+            logout_without_token: false,
         }
+    }
+
+    /// The wiki turned out to have only `action=tokens` (MediaWiki
+    /// 1.20–1.23): it knows neither `formatversion` (1.25) nor
+    /// `errorformat` (1.29), and its logout takes no token (1.33).
+    pub fn found_old_wiki(&mut self) {
+        self.unknown_params.insert("formatversion");
+        self.unknown_params.insert("errorformat");
+        self.logout_without_token = true;
+    }
+
+    /// Removes the parameters the wiki said it does not know.
+    pub fn strip_unknown_params(&self, req: &mut ActionRequest) {
+        for name in &self.unknown_params {
+            req.remove_param(name);
+        }
+    }
+
+    /// Learns from "Unrecognized parameter(s): …" warnings which of the
+    /// parameters the client adds by itself the wiki does not know, and
+    /// drops those warnings when they name nothing else (the caller did
+    /// not cause them). On `action=logout`, `token` counts as the client's.
+    pub fn learn_unknown_params(
+        &mut self,
+        warnings: &mut Vec<Warning>,
+        sent: Option<&ActionRequest>,
+    ) {
+        let logout = sent.is_some_and(|r| r.action() == "logout");
+        warnings.retain(|w| {
+            let Some(names) = unrecognized_params(w) else {
+                return true;
+            };
+            let mut all_ours = !names.is_empty();
+            for name in names {
+                if let Some(ours) = CLIENT_PARAMS.iter().find(|p| **p == name) {
+                    self.unknown_params.insert(ours);
+                } else if logout && name == "token" {
+                    self.logout_without_token = true;
+                } else {
+                    all_ours = false;
+                }
+            }
+            !all_ours
+        });
     }
 
     pub fn can_relogin(&self) -> bool {
@@ -106,7 +161,9 @@ impl Ctx {
     }
 
     /// Adds `maxlag` and, while logged in, the configured `assert`, unless
-    /// the caller set them.
+    /// the caller set them. Every request of a session with a user goes
+    /// through this but those of a login (which must work on a lost
+    /// session).
     pub fn decorate(&self, req: ActionRequest) -> ActionRequest {
         let mut req = self.with_maxlag(req);
         let assert = match self.config.assert {
@@ -120,4 +177,31 @@ impl Ctx {
         }
         req
     }
+}
+
+/// The parameter names of an "Unrecognized parameter(s): …" warning of
+/// module `main`, in every version's wording (`'a', 'b'` up to 1.28,
+/// `a, b.` from 1.29).
+fn unrecognized_params(w: &Warning) -> Option<Vec<&str>> {
+    if w.module != "main" {
+        return None;
+    }
+    let coded = matches!(
+        w.code.as_deref(),
+        Some("unrecognizedparams" | "unrecognizedparam")
+    );
+    let rest = w
+        .text
+        .strip_prefix("Unrecognized parameters:")
+        .or_else(|| w.text.strip_prefix("Unrecognized parameter:"));
+    if rest.is_none() && !coded {
+        return None;
+    }
+    let rest = rest?;
+    Some(
+        rest.split(',')
+            .map(|n| n.trim().trim_end_matches('.').trim_matches(['\'', '"']))
+            .filter(|n| !n.is_empty())
+            .collect(),
+    )
 }

@@ -401,6 +401,9 @@ impl<F: FnMut(&Sent) -> Reply> Driver<F> {
             if self.collect_events() {
                 continue;
             }
+            while let Some(wait) = self.session.poll_wait() {
+                self.debug.push_str(&format!("{wait:?}\n"));
+            }
             if let Some(at) = self.session.poll_timeout() {
                 if at > self.now {
                     self.waits.push(at - self.now);

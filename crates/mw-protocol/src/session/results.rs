@@ -1,0 +1,232 @@
+//! The session's inputs: responses and transport failures, and what each
+//! means for its operation (wait and retry, refresh a token, log in again,
+//! fail). Every text the server sends back is redacted first, and the
+//! warnings the client caused itself on an old wiki are dropped.
+
+use std::time::Instant;
+
+use url::Url;
+
+use super::flows::{Step, Target};
+use super::state::Ctx;
+use super::{Op, OpState, Output, RequestId, Session, Wait};
+use crate::request::Method;
+use crate::response::{Envelope, parse_envelope};
+use crate::retry::may_have_been_applied;
+use crate::secret::redact_in_place;
+use crate::{Assert, Error, Token};
+
+/// What a session that fails `assert=bot` without a way to log in again
+/// says.
+const BOT_ASSERT_LOST: &str = "the wiki refused assert=bot: the session was lost (or the \
+    account lost its bot right); log in again, or give the session its credentials so that it \
+    logs in again by itself";
+
+impl Session {
+    /// Feeds the response to a request. `now` is only used to schedule a
+    /// retry. Unknown ids (an abandoned operation) are ignored.
+    pub fn handle_response(
+        &mut self,
+        id: RequestId,
+        response: http::Response<Vec<u8>>,
+        now: Instant,
+    ) {
+        let result = parse_envelope(&response).map_err(|e| match e {
+            Error::Decode(detail) if looks_like_html(&response) => Error::NotApi {
+                url: String::new(),
+                detail,
+            },
+            other => other,
+        });
+        self.handle_result(id, result, now);
+    }
+
+    /// Reports that a request could not be completed (connection refused,
+    /// reset, timeout, body too large). Not retried: a POST may have
+    /// reached the server.
+    pub fn handle_transport_error(
+        &mut self,
+        id: RequestId,
+        error: impl Into<String>,
+        now: Instant,
+    ) {
+        self.handle_result(id, Err(Error::Transport(error.into())), now);
+    }
+
+    /// Like [`handle_transport_error`](Self::handle_transport_error), with
+    /// a typed failure: [`Error::Timeout`] when the driver gave up waiting
+    /// (connect or response timeout), [`Error::Transport`] for everything
+    /// else. Any other variant is reported as [`Error::Transport`] with its
+    /// message, so that a driver cannot make the session take a transport
+    /// failure for a server's answer. Not retried either.
+    pub fn handle_transport_failure(&mut self, id: RequestId, error: Error, now: Instant) {
+        let error = match error {
+            e @ (Error::Timeout(_) | Error::Transport(_)) => e,
+            other => Error::Transport(other.to_string()),
+        };
+        self.handle_result(id, Err(error), now);
+    }
+
+    pub(super) fn handle_result(
+        &mut self,
+        rid: RequestId,
+        mut result: Result<Envelope, Error>,
+        now: Instant,
+    ) {
+        let Some(id) = self.requests.remove(&rid) else {
+            return;
+        };
+        let relogin_possible = self.cx.can_relogin();
+        let Some(op) = self.ops.get_mut(&id) else {
+            return;
+        };
+        let (method, url) = match &op.last_sent {
+            Some((Target::Foreign(u), req)) => (req.method(), without_query(u)),
+            Some((Target::Home, req)) => (req.method(), without_query(&self.cx.endpoint)),
+            None => (Method::Get, without_query(&self.cx.endpoint)),
+        };
+
+        // Nothing the server says back may carry a secret the client holds
+        // (the warnings and a wait's reason are read before the end).
+        {
+            let secrets = secrets_of(&self.cx, &op.secrets);
+            match &mut result {
+                Ok(env) => env.warnings.iter_mut().for_each(|w| w.redact(&secrets)),
+                Err(e) => e.redact(&secrets),
+            }
+        }
+        let sent = op.last_sent.as_ref().map(|(_, req)| req);
+        match &mut result {
+            Ok(env) => self.cx.learn_unknown_params(&mut env.warnings, sent),
+            Err(Error::Api(e)) => self.cx.learn_unknown_params(&mut e.warnings, sent),
+            Err(_) => {}
+        }
+        match &mut result {
+            Err(Error::Http { url: u @ None, .. }) => *u = Some(url.clone()),
+            Err(Error::NotApi { url: u, .. }) if u.is_empty() => u.clone_from(&url),
+            _ => {}
+        }
+        if let Err(e @ Error::Http { status, .. }) = &result
+            && may_have_been_applied(e, method)
+        {
+            let status = *status;
+            result = Err(Error::MaybeApplied { status, url });
+        }
+        match &result {
+            Ok(env) => op.warnings.extend(env.warnings.iter().cloned()),
+            Err(Error::Api(e)) => op.warnings.extend(e.warnings.iter().cloned()),
+            Err(_) => {}
+        }
+
+        let step = match &result {
+            Err(e) => {
+                let policy = &self.cx.config.retry;
+                if let Some(delay) = policy.delay_for(e, op.retries, method)
+                    && op.waited + delay <= policy.max_total_wait
+                {
+                    op.retries += 1;
+                    op.waited += delay;
+                    op.state = OpState::Sleeping { until: now + delay };
+                    let wait = Wait {
+                        op: id,
+                        delay,
+                        reason: e.clone(),
+                    };
+                    self.push_wait(wait);
+                    return;
+                }
+                let code = e.code();
+                // A token the server rejected never stays cached, whether
+                // or not this operation may still retry.
+                let rejected = match (code, &op.used_token) {
+                    (Some("badtoken"), Some((ty, used))) => {
+                        if self.cx.cache.get(ty) == Some(used) {
+                            self.cx.cache.remove(ty);
+                        }
+                        Some(ty.clone())
+                    }
+                    _ => None,
+                };
+                let has_user = self.cx.user.is_some();
+                let bot_failed =
+                    code == Some("assertbotfailed") && self.cx.config.assert == Assert::Bot;
+                let assert_failed = has_user && (code == Some("assertuserfailed") || bot_failed);
+                if let (Some(ty), false) = (rejected, op.badtoken_retried) {
+                    op.badtoken_retried = true;
+                    op.used_token = None;
+                    Step::NeedToken(ty)
+                } else if assert_failed && bot_failed && op.relogged {
+                    // Logged in again and still refused: the account lacks
+                    // the bot right. The server's error says so.
+                    op.flow.on_response(&mut self.cx, result)
+                } else if assert_failed && relogin_possible && !op.relogged {
+                    Step::NeedRelogin
+                } else if assert_failed && bot_failed {
+                    match op.flow.on_session_lost(&mut self.cx) {
+                        Step::Done(Err(Error::SessionLost(_))) => {
+                            Step::Done(Err(Error::SessionLost(BOT_ASSERT_LOST.into())))
+                        }
+                        other => other,
+                    }
+                } else if assert_failed {
+                    op.flow.on_session_lost(&mut self.cx)
+                } else {
+                    op.flow.on_response(&mut self.cx, result)
+                }
+            }
+            Ok(_) => op.flow.on_response(&mut self.cx, result),
+        };
+        self.apply(id, step);
+    }
+}
+
+/// The secrets a session holds and an operation sent: what no text from
+/// the server may carry on.
+fn secrets_of<'a>(cx: &'a Ctx, sent: &'a [String]) -> Vec<&'a str> {
+    let mut secrets: Vec<&str> = sent.iter().map(String::as_str).collect();
+    if let Some(c) = &cx.credentials {
+        secrets.push(c.password.secret());
+    }
+    secrets.extend(cx.cache.values().map(Token::secret));
+    secrets
+}
+
+/// Redacts a finished operation's result (the errors and texts its flow
+/// made from the server's answers: a login `reason`, a client-login
+/// message) and its warnings.
+pub(super) fn redact_outcome(cx: &Ctx, op: &mut Op, result: &mut Result<Output, Error>) {
+    let secrets = secrets_of(cx, &op.secrets);
+    for w in &mut op.warnings {
+        w.redact(&secrets);
+    }
+    match result {
+        Err(e) => e.redact(&secrets),
+        Ok(Output::ClientLogin(step)) => {
+            if let Some(m) = &mut step.message {
+                redact_in_place(m, &secrets);
+            }
+        }
+        Ok(Output::LoggedIn(user)) => {
+            redact_in_place(&mut user.name, &secrets);
+        }
+        Ok(_) => {}
+    }
+}
+
+/// A URL without its query and fragment, for messages.
+fn without_query(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.into()
+}
+
+/// An HTML page (or any markup) where JSON was expected.
+fn looks_like_html(response: &http::Response<Vec<u8>>) -> bool {
+    let html_type = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    html_type || response.body().trim_ascii_start().starts_with(b"<")
+}
