@@ -557,6 +557,7 @@ fn a_token_type_typo_names_the_known_types_and_keeps_the_warning() {
             assert!(msg.contains("crsf"), "{msg}");
             assert!(msg.contains("csrf, watch, patrol"), "{msg}");
             assert!(msg.contains("did you mean \"csrf\""), "{msg}");
+            assert!(msg.contains("the wiki said: Unrecognized value"), "{msg}");
         }
         other => panic!("{other:?}"),
     }

@@ -531,10 +531,14 @@ impl Shared {
     fn pump(self: &Arc<Self>, handle: &Handle) {
         let mut transmits = Vec::new();
         let mut finished = Vec::new();
+        let mut waits = Vec::new();
         {
             let mut state = self.lock();
             while let Some(transmit) = state.session.poll_transmit() {
                 transmits.push(transmit);
+            }
+            while let Some(wait) = state.session.poll_wait() {
+                waits.push(wait);
             }
             while let Some(event) = state.session.poll_event() {
                 if let Event::Completed {
@@ -548,6 +552,9 @@ impl Shared {
                 }
             }
             self.arm_timer(&mut state, handle);
+        }
+        for wait in waits {
+            log_wait(&wait);
         }
         for (waiter, completion) in finished {
             log_warnings(&completion.warnings);
@@ -640,6 +647,21 @@ impl Shared {
             self.pump(&handle);
         }
     }
+}
+
+/// A wait before a retry goes to `tracing` at INFO, target
+/// `mw_transport::wait`, with its `reason` and `wait_ms`: a run that waits
+/// out `maxlag` says so.
+fn log_wait(wait: &mw_protocol::Wait) {
+    let wait_ms = u64::try_from(wait.delay.as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        target: "mw_transport::wait",
+        reason = %wait.reason,
+        wait_ms,
+        "waiting {:.1} s before retrying: {}",
+        wait.delay.as_secs_f64(),
+        wait.reason
+    );
 }
 
 /// Every warning goes to `tracing` (once per operation).

@@ -490,6 +490,9 @@ fn edit() -> ActionCall {
             .param("appendtext", "hello"),
     )
     .with_token(TokenType::CSRF)
+    // These doubles test token and retry mechanics without a login: the
+    // anonymous write is opted in (it is refused by default).
+    .allow_anonymous()
 }
 
 fn get_query() -> ActionCall {
@@ -825,6 +828,11 @@ async fn http_429_with_retry_after_seconds() {
     );
 }
 
+/// A GET the double answers like an edit (the proxy's 503 comes first).
+fn get_edit() -> ActionCall {
+    ActionCall::new(ActionRequest::get("edit").param("title", "Sandbox"))
+}
+
 #[tokio::test]
 async fn http_503_with_retry_after_as_a_date() {
     let now = SystemTime::now();
@@ -834,14 +842,23 @@ async fn http_503_with_retry_after_as_a_date() {
             "retry-after",
             httpdate::fmt_http_date(now + Duration::from_secs(1)),
         );
-    let double = flaky_edits(1, unavailable).await;
+    let double = flaky_edits(1, unavailable.clone()).await;
     let started = Instant::now();
-    client_for(&double).call(edit()).await.expect("edit");
+    client_for(&double).call(get_edit()).await.expect("edit");
     assert!(started.elapsed() >= Duration::from_millis(950));
-    assert_eq!(
-        double.summary(),
-        ["GET query tokens", "POST edit", "POST edit"]
+    assert_eq!(double.summary(), ["GET edit", "GET edit"]);
+
+    // A POST is not sent again: the proxy may have forwarded it.
+    let double = flaky_edits(1, unavailable).await;
+    let err = client_for(&double).call(edit()).await.expect_err("503");
+    assert!(
+        matches!(
+            err,
+            Error::Protocol(mw_protocol::Error::MaybeApplied { status: 503, .. })
+        ),
+        "{err:?}"
     );
+    assert_eq!(double.summary(), ["GET query tokens", "POST edit"]);
 
     // Without retries left, the 503 comes back with its wait.
     let double = flaky_edits(
@@ -857,7 +874,7 @@ async fn http_503_with_retry_after_as_a_date() {
         ))
         .build()
         .expect("client")
-        .call(edit())
+        .call(get_edit())
         .await
         .expect_err("503");
     match err {
@@ -1514,12 +1531,20 @@ async fn a_bearer_token_goes_to_the_wiki_only() {
             .and_then(|v| v.as_str()),
         Some("Bot")
     );
-    client
+    // CentralAuth gives no centralauthtoken to an OAuth session
+    // (`badsession`), and the client knows no user here: the foreign call
+    // is refused before anything is sent, so the token cannot leak there.
+    let refused = client
         .foreign(&foreign.api())
         .expect("foreign")
         .call(get_query())
         .await
-        .expect("foreign call");
+        .expect_err("no foreign call without a logged-in user");
+    assert!(
+        matches!(refused, Error::Protocol(mw_protocol::Error::NotLoggedIn(_))),
+        "{refused:?}"
+    );
+    assert!(foreign.seen().is_empty());
     for s in home.seen() {
         assert_eq!(s.header("authorization"), Some("Bearer oauth-secret-123"));
     }

@@ -308,6 +308,9 @@ fn edit() -> ActionCall {
             .param("appendtext", "hello"),
     )
     .with_token(TokenType::CSRF)
+    // These doubles test token and retry mechanics without a login: the
+    // anonymous write is opted in (it is refused by default).
+    .allow_anonymous()
 }
 
 /// The error's variant as a short text: `Decode`, `Http 502`, `Transport`,
@@ -317,6 +320,8 @@ fn kind(err: &Error) -> String {
         Some(mw_protocol::Error::Api(e)) => format!("Api {}", e.code),
         Some(mw_protocol::Error::Http { status, .. }) => format!("Http {status}"),
         Some(mw_protocol::Error::Decode(_)) => "Decode".into(),
+        Some(mw_protocol::Error::NotApi { .. }) => "NotApi".into(),
+        Some(mw_protocol::Error::MaybeApplied { status, .. }) => format!("MaybeApplied {status}"),
         Some(mw_protocol::Error::Transport(_)) => "Transport".into(),
         Some(mw_protocol::Error::Timeout(_)) => "Timeout".into(),
         Some(mw_protocol::Error::SessionLost(_)) => "SessionLost".into(),
@@ -342,11 +347,14 @@ async fn outcome_of(act: Act) -> (Error, String, usize) {
 // Bodies that are not an API response.
 
 #[tokio::test]
-async fn an_html_page_with_status_200_is_a_decode_error_not_retried() {
+async fn an_html_page_with_status_200_is_not_an_api_response_not_retried() {
+    // A Decode error before "Safe by default"; now its own kind, whose
+    // message names the URL and asks whether it is the wiki's api.php.
     let (err, kind, requests) = outcome_of(html(200)).await;
-    assert_eq!((kind.as_str(), requests), ("Decode", 1));
+    assert_eq!((kind.as_str(), requests), ("NotApi", 1));
     let message = err.to_string();
     assert!(message.contains("text/html"), "{message}");
+    assert!(message.contains("api.php?"), "{message}");
     assert!(
         !message.contains("maintenance"),
         "the body is not echoed: {message}"
@@ -969,7 +977,9 @@ async fn a_retry_after_date_with_its_own_date_header_is_honoured() {
 }
 
 #[tokio::test]
-async fn a_post_that_gets_503_is_retried_only_with_its_body_intact() {
+async fn a_post_that_gets_503_is_not_sent_again() {
+    // Retried twice before "Safe by default": a proxy's 503 may come after
+    // it forwarded the POST, so the write may have been applied.
     let server = Raw::start(
         "127.0.0.1",
         wiki(CSRF, |_| {
@@ -983,7 +993,41 @@ async fn a_post_that_gets_503_is_retried_only_with_its_body_intact() {
         .await
         .expect("login");
     let err = client.call(edit()).await.expect_err("503");
-    assert_eq!(kind(&err), "Http 503");
+    assert_eq!(kind(&err), "MaybeApplied 503");
+    let seen = server.seen();
+    let edits: Vec<&Req> = seen
+        .iter()
+        .filter(|r| r.param("action") == Some("edit"))
+        .collect();
+    assert_eq!(edits.len(), 1);
+    for e in &edits {
+        assert_eq!(e.method, "POST");
+        assert_eq!(e.param("token"), Some(CSRF));
+        assert_eq!(e.param("appendtext"), Some("hello"));
+        assert_eq!(e.path, "/w/api.php");
+    }
+}
+
+#[tokio::test]
+async fn a_post_that_gets_429_is_retried_only_with_its_body_intact() {
+    let server = Raw::start(
+        "127.0.0.1",
+        wiki(CSRF, |_| {
+            Act::Send(response(
+                429,
+                &[("retry-after", "0")],
+                b"<html>slow down</html>",
+            ))
+        }),
+    )
+    .await;
+    let client = client(&server.api());
+    client
+        .login(BOT, Password::new(BOT_PASSWORD))
+        .await
+        .expect("login");
+    let err = client.call(edit()).await.expect_err("429");
+    assert_eq!(kind(&err), "Http 429");
     let seen = server.seen();
     let edits: Vec<&Req> = seen
         .iter()

@@ -816,9 +816,9 @@ async fn a_read_only_wiki_gives_readonly_errors() {
         Some("mw-transport tests: read-only mode")
     );
     assert!(client.user().is_none());
-    // An anonymous edit is refused the same way.
+    // An anonymous edit (opted in) is refused the same way.
     let err = client
-        .call(edit(PAGE, "\nx"))
+        .call(edit(PAGE, "\nx").allow_anonymous())
         .await
         .expect_err("anonymous edit on a read-only wiki");
     assert_eq!(err.code(), Some("readonly"), "{err}");

@@ -204,6 +204,9 @@ fn edit() -> ActionCall {
             .param("appendtext", "x"),
     )
     .with_token(TokenType::CSRF)
+    // These doubles test token and retry mechanics without a login: the
+    // anonymous write is opted in (it is refused by default).
+    .allow_anonymous()
 }
 
 /// `method action[ meta type]` of the client's own log.

@@ -8,7 +8,7 @@ use super::state::{Credentials, Ctx, TokenApi, User};
 use super::{ActionCall, Output};
 use crate::actions::{centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens};
 use crate::response::Envelope;
-use crate::{ActionRequest, Error, Password, Token, TokenType};
+use crate::{ActionRequest, Error, Password, Token, TokenType, Warning};
 
 /// Where a request goes.
 #[derive(Debug, Clone)]
@@ -100,8 +100,13 @@ pub(crate) fn too_long_token(ty: &TokenType) -> Error {
 /// The error for a token type the wiki did not answer: a typo, or a type
 /// of an extension the wiki does not have. The server's own
 /// "Unrecognized value" warning goes with it.
-pub(crate) fn unknown_token_type(ty: &TokenType) -> Error {
+pub(crate) fn unknown_token_type(ty: &TokenType, warnings: &[Warning]) -> Error {
     let name = ty.as_str();
+    let said = warnings
+        .iter()
+        .find(|w| w.text.contains(name))
+        .map(|w| format!("; the wiki said: {}", w.text))
+        .unwrap_or_default();
     let hint = KNOWN_TYPES
         .iter()
         .filter(|k| edit_distance(k, name) <= 2)
@@ -110,7 +115,7 @@ pub(crate) fn unknown_token_type(ty: &TokenType) -> Error {
         .unwrap_or_default();
     Error::Unsupported(format!(
         "the wiki does not know the token type \"{name}\" (MediaWiki knows {}, and \
-         extensions add more){hint}",
+         extensions add more){hint}{said}",
         KNOWN_TYPES.join(", ")
     ))
 }

@@ -784,7 +784,7 @@ impl Session {
                 w.used_token = Some((ty.clone(), token.clone()));
                 w.flow.on_token(&mut self.cx, token.clone())
             } else {
-                Step::Done(Err(flows::unknown_token_type(&ty)))
+                Step::Done(Err(flows::unknown_token_type(&ty, &fetch.warnings)))
             };
             self.apply(wid, step);
         }
