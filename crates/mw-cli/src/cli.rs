@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Log in to a MediaWiki wiki, get and check tokens, call the API, log out.
 ///
@@ -20,9 +20,11 @@ pub struct Args {
     #[arg(long, env = "MW_SESSION_FILE", default_value = ".mw-session.json")]
     pub session: PathBuf,
 
-    /// The User-Agent: name/version (contact), as Wikimedia's policy asks.
-    #[arg(long, env = "MW_USER_AGENT", default_value = concat!("mw-cli/", env!("CARGO_PKG_VERSION"), " (https://github.com/mw-auth/mw-auth)"))]
-    pub user_agent: String,
+    /// The User-Agent (required): name/version (contact), as Wikimedia's
+    /// policy asks, such as "MyBot/1.0 (https://example.org/mybot;
+    /// mybot@example.org)".
+    #[arg(long, env = "MW_USER_AGENT", value_name = "UA")]
+    pub user_agent: Option<String>,
 
     /// Print results as JSON.
     #[arg(long, global = true)]
@@ -77,4 +79,38 @@ pub enum Command {
     /// Run the whole token flow and print each step: login, tokens,
     /// checktoken, logout, and a check that the old token is rejected.
     Flow,
+}
+
+/// An example of a descriptive user agent, for the error messages.
+pub const EXAMPLE_USER_AGENT: &str = "MyBot/1.0 (https://example.org/mybot; mybot@example.org)";
+
+impl Args {
+    /// Parses the arguments; exits with clap's usage error (code 2) when
+    /// no user agent is given.
+    pub fn parse_checked() -> Args {
+        let args = Args::parse();
+        if args
+            .user_agent
+            .as_deref()
+            .is_none_or(|ua| ua.trim().is_empty())
+        {
+            Args::command()
+                .error(
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    format!(
+                        "a descriptive user agent is required: pass --user-agent or set \
+                         MW_USER_AGENT, such as\n\n    export MW_USER_AGENT='{EXAMPLE_USER_AGENT}'\n\n\
+                         (a name and version for your tool, and a URL or e-mail address to \
+                         contact you; see https://meta.wikimedia.org/wiki/User-Agent_policy)"
+                    ),
+                )
+                .exit();
+        }
+        args
+    }
+
+    /// The user agent (checked by [`Args::parse_checked`]).
+    pub fn user_agent(&self) -> &str {
+        self.user_agent.as_deref().unwrap_or_default()
+    }
 }

@@ -31,7 +31,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
 }
 
 fn builder(args: &Args) -> ClientBuilder {
-    let mut b = Client::builder(args.api.as_str()).user_agent(args.user_agent.as_str());
+    let mut b = Client::builder(args.api.as_str()).user_agent(args.user_agent());
     if let (Ok(user), Ok(pass)) = (std::env::var("MW_USERNAME"), std::env::var("MW_PASSWORD")) {
         b = b.credentials(user, Password::new(pass));
     }

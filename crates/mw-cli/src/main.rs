@@ -9,10 +9,8 @@ mod commands;
 mod exit;
 mod output;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = cli::Args::parse();
+    let args = cli::Args::parse_checked();
     output::init_tracing(args.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

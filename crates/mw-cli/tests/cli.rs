@@ -36,6 +36,7 @@ fn mw(
         .env_remove("MW_PASSWORD")
         .env_remove("MW_API_URL")
         .env_remove("MW_SESSION_FILE")
+        .env("MW_USER_AGENT", UA)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -51,6 +52,9 @@ fn mw(
     drop(input);
     child.wait_with_output().expect("mw finishes")
 }
+
+/// A descriptive user agent, as `mw` requires.
+const UA: &str = "mw-cli-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -197,6 +201,7 @@ fn a_wrong_password_exits_3_without_echoing_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mw"));
     let out = cmd
+        .env("MW_USER_AGENT", UA)
         .args(["--api", &env["MW_API_URL"], "--session"])
         .arg(dir.path().join("s.json"))
         .arg("login")
@@ -221,6 +226,7 @@ fn an_unreachable_wiki_exits_5() {
         .expect("addr")
         .port();
     let out = Command::new(env!("CARGO_BIN_EXE_mw"))
+        .env("MW_USER_AGENT", UA)
         .args([
             "--api",
             &format!("http://127.0.0.1:{port}/api.php"),
@@ -237,6 +243,7 @@ fn an_unreachable_wiki_exits_5() {
 #[test]
 fn passwords_are_never_taken_from_arguments() {
     let out = Command::new(env!("CARGO_BIN_EXE_mw"))
+        .env("MW_USER_AGENT", UA)
         .args([
             "--api",
             "http://127.0.0.1:1/api.php",
@@ -254,6 +261,7 @@ fn passwords_are_never_taken_from_arguments() {
 fn login_without_credentials_or_terminal_fails_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = Command::new(env!("CARGO_BIN_EXE_mw"))
+        .env("MW_USER_AGENT", UA)
         .args(["--api", "http://127.0.0.1:1/api.php", "--session"])
         .arg(dir.path().join("s.json"))
         .arg("login")
