@@ -109,13 +109,15 @@ async fn login(args: &Args) -> Result<(), CliError> {
     if args.json {
         println!(
             "{}",
-            json!({"login": "Success", "username": logged_in.name, "userid": logged_in.id})
+            output::json_line(
+                &json!({"login": "Success", "username": logged_in.name, "userid": logged_in.id})
+            )
         );
     } else {
         println!(
             "logged in as {} (session saved to {})",
-            logged_in.name,
-            args.session.display()
+            output::escape(&logged_in.name),
+            output::escape(&args.session.display().to_string())
         );
     }
     Ok(())
@@ -136,10 +138,10 @@ async fn tokens(args: &Args, types: &[String]) -> Result<(), CliError> {
     }
     keep_session(&client, args).await?;
     if args.json {
-        println!("{}", serde_json::Value::Object(out));
+        println!("{}", output::json_line(&serde_json::Value::Object(out)));
     } else {
         for v in out.values() {
-            println!("{}", v.as_str().unwrap_or_default());
+            println!("{}", output::escape(v.as_str().unwrap_or_default()));
         }
     }
     Ok(())
@@ -165,11 +167,13 @@ async fn check_token(args: &Args, ty: &str, max_age: Option<u64>) -> Result<(), 
     if args.json {
         println!(
             "{}",
-            json!({"checktoken": {"result": result, "generated": check.generated}})
+            output::json_line(
+                &json!({"checktoken": {"result": result, "generated": check.generated}})
+            )
         );
     } else {
         match &check.generated {
-            Some(g) => println!("{result} (generated {g})"),
+            Some(g) => println!("{result} (generated {})", output::escape(g)),
             None => println!("{result}"),
         }
     }
@@ -204,12 +208,9 @@ async fn call(
     keep_session(&client, args).await?;
     let body = response.body();
     if args.json {
-        println!("{body}");
+        println!("{}", output::json_line(body));
     } else {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(body).unwrap_or_else(|_| body.to_string())
-        );
+        println!("{}", output::json_pretty(body));
     }
     Ok(())
 }
@@ -226,7 +227,7 @@ async fn logout(args: &Args) -> Result<(), CliError> {
         _ => "logged out",
     };
     if args.json {
-        println!("{}", json!({"logout": text}));
+        println!("{}", output::json_line(&json!({"logout": text})));
     } else {
         println!("{text}");
     }
@@ -243,12 +244,15 @@ async fn flow(args: &Args) -> Result<(), CliError> {
         println!("{step}. {what}");
     };
 
-    say(&format!("login as {user} (login token, then action=login)"));
+    say(&format!(
+        "login as {} (login token, then action=login)",
+        output::escape(&user)
+    ));
     let logged_in = client.login(&user, pass).await?;
     output::warnings(&logged_in.warnings);
     println!(
         "   logged in as {} (user id {})",
-        logged_in.name,
+        output::escape(&logged_in.name),
         logged_in.id.map_or("?".into(), |i| i.to_string())
     );
 
@@ -279,7 +283,7 @@ async fn flow(args: &Args) -> Result<(), CliError> {
     println!(
         "   {:?} (generated {})",
         check.result,
-        check.generated.as_deref().unwrap_or("?")
+        output::escape(check.generated.as_deref().unwrap_or("?"))
     );
     expect(check.result, TokenValidity::Valid)?;
 
@@ -306,10 +310,10 @@ async fn flow(args: &Args) -> Result<(), CliError> {
         println!(
             "   {} action={}{}",
             r.method,
-            r.action,
+            output::escape(&r.action),
             r.meta
                 .as_ref()
-                .map(|m| format!(" meta={m}"))
+                .map(|m| format!(" meta={}", output::escape(m)))
                 .unwrap_or_default()
         );
     }

@@ -7,11 +7,12 @@
 mod cli;
 mod commands;
 mod exit;
+mod log;
 mod output;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Args::parse_checked();
-    output::init_tracing(args.verbose);
+    log::init_tracing(args.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -26,7 +27,7 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(commands::run(args)) {
         Ok(()) => exit::Code::Ok.into(),
         Err(e) => {
-            eprintln!("mw: {e}");
+            eprintln!("mw: {}", output::escape(&e.to_string()));
             exit::classify(&e).into()
         }
     }
