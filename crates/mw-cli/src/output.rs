@@ -2,6 +2,8 @@
 //! is escaped before it reaches the terminal.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::sync::OnceLock;
 
 use mw_transport::{Token, Warning};
 
@@ -84,6 +86,32 @@ pub fn json_pretty(value: &serde_json::Value) -> String {
     json_safe(&serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()))
 }
 
+/// Whether stderr gets colour: only on a terminal, and not with `NO_COLOR`
+/// set to anything but the empty string (<https://no-color.org>).
+pub fn colour() -> bool {
+    static COLOUR: OnceLock<bool> = OnceLock::new();
+    *COLOUR.get_or_init(|| {
+        colour_for(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    })
+}
+
+fn colour_for(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// A stderr line's kind (`warning`, `deprecation`, `error`), in bold
+/// yellow or red when [`colour`] says so.
+pub fn label(kind: &str) -> String {
+    if !colour() {
+        return kind.to_owned();
+    }
+    let code = if kind == "error" { "1;31" } else { "1;33" };
+    format!("\x1b[{code}m{kind}\x1b[0m")
+}
+
 /// Prints warnings to stderr, one per line, escaped.
 pub fn warnings(warnings: &[Warning]) {
     for w in warnings {
@@ -92,7 +120,7 @@ pub fn warnings(warnings: &[Warning]) {
         } else {
             "warning"
         };
-        eprintln!("mw: {kind}: {}", escape(&w.to_string()));
+        eprintln!("mw: {}: {}", label(kind), escape(&w.to_string()));
     }
 }
 
@@ -122,6 +150,15 @@ mod tests {
             r"a\nb\r\t\e[2J\e]52;c;eA==\x07\x00\x7f\u{9b}\u{202e}\u{2066}\u{2028}z\n"
         );
         assert_eq!(escape("Grüße, 東京 +\\"), "Grüße, 東京 +\\");
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        use std::ffi::OsStr;
+        assert!(colour_for(true, None));
+        assert!(colour_for(true, Some(OsStr::new(""))));
+        assert!(!colour_for(true, Some(OsStr::new("1"))));
+        assert!(!colour_for(false, None));
     }
 
     #[test]

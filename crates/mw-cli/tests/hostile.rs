@@ -43,7 +43,6 @@ fn a_hostile_user_name_and_warning_are_escaped_on_login() {
     let double = hostile_wiki();
     let dir = tempfile::tempdir().expect("tempdir");
     let out = mw(&double.api, &dir.path().join("s.json"))
-        .env("MW_LOG", "off")
         .env("MW_USERNAME", "Bot@app")
         .env("MW_PASSWORD", "0123456789abcdefghijklmnopqrstuv")
         .arg("login")
@@ -66,7 +65,6 @@ fn a_hostile_error_info_is_escaped_on_one_line() {
     let double = hostile_wiki();
     let dir = tempfile::tempdir().expect("tempdir");
     let out = mw(&double.api, &dir.path().join("s.json"))
-        .env("MW_LOG", "off")
         .args(["call", "query", "meta=userinfo"])
         .output()
         .expect("mw runs");
@@ -83,7 +81,6 @@ fn hostile_values_are_escaped_in_the_human_format_and_exact_in_json() {
     let double = hostile_wiki();
     let dir = tempfile::tempdir().expect("tempdir");
     let out = mw(&double.api, &dir.path().join("s.json"))
-        .env("MW_LOG", "off")
         .args(["call", "query", "meta=siteinfo"])
         .output()
         .expect("mw runs");
@@ -97,7 +94,6 @@ fn hostile_values_are_escaped_in_the_human_format_and_exact_in_json() {
     );
 
     let out = mw(&double.api, &dir.path().join("s.json"))
-        .env("MW_LOG", "off")
         .args(["--json", "call", "query", "meta=siteinfo"])
         .output()
         .expect("mw runs");
