@@ -177,7 +177,10 @@ async fn check_token(args: &Args, ty: &str, max_age: Option<u64>) -> Result<(), 
             None => println!("{result}"),
         }
     }
-    Ok(())
+    match check.result {
+        TokenValidity::Valid => Ok(()),
+        _ => Err(CliError::TokenRejected(result)),
+    }
 }
 
 async fn call(
@@ -280,6 +283,7 @@ async fn flow(args: &Args) -> Result<(), CliError> {
 
     say("checktoken: our csrf token");
     let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
+    output::warnings(&check.warnings);
     println!(
         "   {:?} (generated {})",
         check.result,
@@ -291,6 +295,7 @@ async fn flow(args: &Args) -> Result<(), CliError> {
     let check = client
         .check_token(TokenType::CSRF, &mw_transport::Token::new("123ABC"), None)
         .await?;
+    output::warnings(&check.warnings);
     println!("   {:?}", check.result);
     expect(check.result, TokenValidity::Invalid)?;
 
@@ -301,6 +306,7 @@ async fn flow(args: &Args) -> Result<(), CliError> {
 
     say("checktoken: the old csrf token, after logout");
     let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
+    output::warnings(&check.warnings);
     println!("   {:?}", check.result);
     expect(check.result, TokenValidity::Invalid)?;
 

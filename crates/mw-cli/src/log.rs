@@ -16,7 +16,10 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
-use crate::output::{escape, label};
+use mw_transport::Warning;
+use serde_json::{Map, Value, json};
+
+use crate::output::{self, escape, json_line, label};
 
 /// The target of mw-transport's event before it sleeps for a retry; its
 /// fields are `reason` (a string) and `wait_ms` (a u64).
@@ -62,6 +65,8 @@ impl Mode {
 /// tests).
 pub struct Lines<F> {
     mode: Mode,
+    /// `--json`: each line a JSON object.
+    json: bool,
     sink: F,
 }
 
@@ -74,6 +79,11 @@ impl<F: Fn(&str)> Lines<F> {
         if meta.target() == WAIT_TARGET {
             let ms = f.get("wait_ms").and_then(|v| v.parse::<u64>().ok());
             let reason = f.get("reason").unwrap_or("a retry");
+            if self.json {
+                return Some(json_line(
+                    &json!({"wait": {"reason": reason, "wait_ms": ms}}),
+                ));
+            }
             return Some(match ms {
                 Some(ms) => format!(
                     "mw: waiting {:.1} s before retrying: {}",
@@ -85,6 +95,11 @@ impl<F: Fn(&str)> Lines<F> {
         }
         let request = f.message == "sending a request" && f.get("method").is_some();
         if request && self.mode >= Mode::Requests {
+            if self.json {
+                return Some(json_line(&json!({"request": {
+                    "method": f.get("method"), "host": f.get("host"), "action": f.get("action"),
+                }})));
+            }
             return Some(format!(
                 "mw: request: {} {} action={}",
                 escape(f.get("method").unwrap_or("?")),
@@ -94,7 +109,19 @@ impl<F: Fn(&str)> Lines<F> {
         }
         // mw-transport's `tracing::warn!` for each API warning.
         let api_warning = f.get("deprecation").is_some() && f.get("module").is_some();
+        if api_warning && self.mode != Mode::Custom {
+            // Printed from the result, or before the error if it fails.
+            output::pending(f.warning());
+        }
         let level = *meta.level();
+        if self.json && (self.mode >= Mode::Debug || (level <= Level::WARN && !api_warning)) {
+            return Some(json_line(&json!({"log": {
+                "level": level.as_str().to_ascii_lowercase(),
+                "target": meta.target(),
+                "message": f.message,
+                "fields": f.fields.iter().map(|(n, v)| ((*n).to_owned(), json!(v))).collect::<Map<String, Value>>(),
+            }})));
+        }
         match self.mode {
             Mode::Default | Mode::Requests => {
                 if level > Level::WARN || api_warning {
@@ -140,6 +167,16 @@ impl Fields {
             .map(|(_, v)| v.as_str())
     }
 
+    /// mw-transport's API warning event as the warning it logs.
+    fn warning(&self) -> Warning {
+        let text = self.message.strip_prefix("MediaWiki API warning: ");
+        Warning::new(
+            self.get("module").unwrap_or_default(),
+            self.get("code").filter(|c| !c.is_empty()),
+            text.unwrap_or(&self.message),
+        )
+    }
+
     /// The message and then `name=value` for each field, escaped.
     fn text(&self, with_fields: bool) -> String {
         let mut out = escape(&self.message);
@@ -168,13 +205,14 @@ impl Visit for Fields {
 
 /// Installs the lines on stderr for `-v` counted `verbose` times, or for
 /// `MW_LOG`'s filter when it is set.
-pub fn init_tracing(verbose: u8) {
+pub fn init_tracing(verbose: u8, json: bool) {
     let (mode, filter) = match EnvFilter::try_from_env("MW_LOG") {
         Ok(filter) => (Mode::Custom, filter),
         Err(_) => (Mode::of(verbose), Mode::of(verbose).filter()),
     };
     let lines = Lines {
         mode,
+        json,
         sink: |line: &str| eprintln!("{line}"),
     };
     let subscriber = tracing_subscriber::registry().with(filter).with(lines);
@@ -200,7 +238,11 @@ mod tests {
         };
         let subscriber = tracing_subscriber::registry()
             .with(mode.filter())
-            .with(Lines { mode, sink });
+            .with(Lines {
+                mode,
+                json: false,
+                sink,
+            });
         tracing::subscriber::with_default(subscriber, || {
             tracing::debug!(
                 target: "mw_transport::client",
@@ -268,6 +310,7 @@ mod tests {
         let g = Arc::clone(&got);
         let subscriber = tracing_subscriber::registry().with(Lines {
             mode: Mode::Default,
+            json: false,
             sink: move |l: &str| {
                 g.lock()
                     .unwrap_or_else(PoisonError::into_inner)

@@ -12,7 +12,8 @@ mod output;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Args::parse_checked();
-    log::init_tracing(args.verbose);
+    output::set_json(args.json);
+    log::init_tracing(args.verbose, args.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -24,10 +25,16 @@ fn main() -> std::process::ExitCode {
             return exit::Code::Other.into();
         }
     };
+    let json = args.json;
     match runtime.block_on(commands::run(args)) {
         Ok(()) => exit::Code::Ok.into(),
         Err(e) => {
-            eprintln!("mw: {}", output::escape(&e.to_string()));
+            output::flush_pending();
+            if json {
+                eprintln!("{}", output::json_line(&exit::to_json(&e)));
+            } else {
+                eprintln!("mw: {}", output::escape(&e.to_string()));
+            }
             exit::classify(&e).into()
         }
     }

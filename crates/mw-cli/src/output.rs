@@ -1,11 +1,14 @@
 //! Printing results and warnings: every string that came from the server
 //! is escaped before it reaches the terminal.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use mw_transport::{Token, Warning};
+use serde_json::json;
 
 /// `true` for the characters a terminal acts on instead of showing: C0
 /// controls, DEL, C1 controls (an 8-bit CSI is U+009B), the bidi overrides,
@@ -112,15 +115,71 @@ pub fn label(kind: &str) -> String {
     format!("\x1b[{code}m{kind}\x1b[0m")
 }
 
-/// Prints warnings to stderr, one per line, escaped.
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// `--json`: stderr lines are JSON objects too.
+pub fn set_json(on: bool) {
+    JSON.store(on, Ordering::Relaxed);
+}
+
+/// Whether `--json` was given.
+pub fn json_mode() -> bool {
+    JSON.load(Ordering::Relaxed)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The lines printed so far, so that each warning is printed once.
+static PRINTED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+/// The API warnings the client logged that no result has delivered yet:
+/// those of a failed operation, printed before its error.
+static PENDING: Mutex<Vec<Warning>> = Mutex::new(Vec::new());
+
+/// A warning's line: `mw: warning: module (code): text`, escaped, or its
+/// JSON object with `--json`.
+pub fn warning_line(w: &Warning) -> String {
+    if json_mode() {
+        return json_line(&json!({"warning": {
+            "module": w.module, "code": w.code, "text": w.text,
+            "deprecation": w.is_deprecation(),
+        }}));
+    }
+    let kind = if w.is_deprecation() {
+        "deprecation"
+    } else {
+        "warning"
+    };
+    format!("mw: {}: {}", label(kind), escape(&w.to_string()))
+}
+
+fn print_warning(w: &Warning) {
+    let line = warning_line(w);
+    if lock(&PRINTED).get_or_insert_default().insert(line.clone()) {
+        eprintln!("{line}");
+    }
+}
+
+/// Prints an operation's warnings to stderr, one per line, each once.
 pub fn warnings(warnings: &[Warning]) {
     for w in warnings {
-        let kind = if w.is_deprecation() {
-            "deprecation"
-        } else {
-            "warning"
-        };
-        eprintln!("mw: {}: {}", label(kind), escape(&w.to_string()));
+        print_warning(w);
+    }
+    // The client logged these (and no others) as the operation ended.
+    lock(&PENDING).clear();
+}
+
+/// Keeps a warning the client logged until its operation's result comes.
+pub fn pending(w: Warning) {
+    lock(&PENDING).push(w);
+}
+
+/// Prints the warnings of an operation that failed (and so delivered none).
+pub fn flush_pending() {
+    let pending = std::mem::take(&mut *lock(&PENDING));
+    for w in &pending {
+        print_warning(w);
     }
 }
 

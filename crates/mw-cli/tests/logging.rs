@@ -81,3 +81,53 @@ fn verbose_prints_one_line_per_request() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stderr), "");
 }
+
+/// MediaWiki 1.39's answer to `meta=tokens&type=foo`.
+fn unknown_token_type(_: &support::Seen) -> Reply {
+    Reply::json(json!({
+        "batchcomplete": true,
+        "warnings": {"tokens": {"warnings": "Unrecognized value for parameter \"type\": foo"}},
+        "query": {"tokens": {}}
+    }))
+}
+
+#[test]
+fn the_warnings_of_a_failed_command_are_printed_once_before_its_error() {
+    let double = Double::start(unknown_token_type);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = mw(&double.api, &dir.path().join("s.json"))
+        .args(["token", "foo"])
+        .output()
+        .expect("mw runs");
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "mw: warning: tokens: Unrecognized value for parameter \"type\": foo\n\
+         mw: unsupported by this wiki: the wiki returned no foo token\n"
+    );
+}
+
+#[test]
+fn with_json_every_stderr_line_is_json() {
+    let double = Double::start(unknown_token_type);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = mw(&double.api, &dir.path().join("s.json"))
+        .args(["--json", "-v", "token", "foo"])
+        .output()
+        .expect("mw runs");
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["request"]["method"], "GET");
+    assert_eq!(lines[0]["request"]["action"], "query");
+    assert_eq!(
+        lines[1],
+        json!({"warning": {"module": "tokens", "code": null, "deprecation": false,
+            "text": "Unrecognized value for parameter \"type\": foo"}})
+    );
+    assert_eq!(lines[2]["error"]["kind"], "unsupported");
+    assert_eq!(lines[2]["error"]["exit"], 9);
+}
