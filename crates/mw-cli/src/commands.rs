@@ -4,12 +4,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use mw_transport::{
-    ActionCall, ActionRequest, Client, ClientBuilder, LogoutOutcome, Password, TokenType,
-    TokenValidity,
+    ActionCall, ActionRequest, Client, ClientBuilder, Config, LogoutOutcome, Password, RetryPolicy,
+    TokenType, TokenValidity,
 };
 use serde_json::json;
 
-use crate::cli::{Args, Command};
+use crate::cli::{Args, Command, DEFAULT_MAX_WAIT};
 use crate::exit::CliError;
 use crate::output;
 
@@ -24,14 +24,40 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             params,
             post,
             token,
-        } => call(&args, action, params, *post, token.as_deref()).await,
+            allow_anonymous,
+        } => {
+            call(
+                &args,
+                action,
+                params,
+                *post,
+                token.as_deref(),
+                *allow_anonymous,
+            )
+            .await
+        }
         Command::Logout => logout(&args).await,
         Command::Flow => flow(&args).await,
     }
 }
 
 fn builder(args: &Args) -> ClientBuilder {
-    let mut b = Client::builder(args.api.as_str()).user_agent(args.user_agent());
+    let mut retry = RetryPolicy::default();
+    if let Some(n) = args.max_retries {
+        retry.max_retries = n;
+    }
+    // TODO(mw-protocol): set `retry.max_total_wait` (the total of one
+    // command's waits) once RetryPolicy has it; until then --max-wait
+    // bounds each single wait.
+    retry.max_delay = args.max_wait.unwrap_or(DEFAULT_MAX_WAIT);
+    let mut config = Config::new(args.user_agent());
+    config.retry = retry;
+    let mut b = Client::builder(args.api.as_str())
+        .config(config)
+        .user_agent(args.user_agent());
+    if let Some(t) = args.timeout {
+        b = b.timeout(t);
+    }
     if let (Ok(user), Ok(pass)) = (std::env::var("MW_USERNAME"), std::env::var("MW_PASSWORD")) {
         b = b.credentials(user, Password::new(pass));
     }
@@ -189,6 +215,7 @@ async fn call(
     params: &[String],
     post: bool,
     token: Option<&str>,
+    allow_anonymous: bool,
 ) -> Result<(), CliError> {
     let mut req = if post || token.is_some() {
         ActionRequest::post(action)
@@ -204,6 +231,11 @@ async fn call(
     let mut call = ActionCall::new(req);
     if let Some(t) = token {
         call = call.with_token(token_type(t)?);
+    }
+    if allow_anonymous {
+        // TODO(mw-protocol): `call = call.allow_anonymous();` once
+        // `ActionCall::allow_anonymous` exists (until then anonymous
+        // writes are not refused, so there is nothing to allow).
     }
     let client = open(args)?;
     let response = client.call(call).await?;
