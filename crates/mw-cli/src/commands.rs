@@ -50,6 +50,11 @@ fn builder(args: &Args) -> ClientBuilder {
     // command's waits) once RetryPolicy has it; until then --max-wait
     // bounds each single wait.
     retry.max_delay = args.max_wait.unwrap_or(DEFAULT_MAX_WAIT);
+    if retry.max_delay.is_zero() {
+        // No time to wait: no retry at once either (that would hammer a
+        // wiki that asked for a pause).
+        retry.max_retries = 0;
+    }
     let mut config = Config::new(args.user_agent());
     config.retry = retry;
     let mut b = Client::builder(args.api.as_str())

@@ -202,3 +202,22 @@ fn allow_anonymous_is_a_flag_of_call_and_an_env_var() {
         .expect("mw runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn max_wait_zero_never_retries() {
+    // A 503 without Retry-After would be retried after 5 s; with no time
+    // to wait it is not retried at once either.
+    let double = Double::start(|_| Reply {
+        status: 503,
+        headers: vec![("content-type".into(), "text/html".into())],
+        body: "<html>Service Unavailable</html>".into(),
+        delay: Duration::ZERO,
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = mw(&double.api, &dir.path().join("s.json"))
+        .args(["--max-wait", "0", "token"])
+        .output()
+        .expect("mw runs");
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert_eq!(double.seen().len(), 1);
+}
