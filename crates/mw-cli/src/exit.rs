@@ -130,7 +130,7 @@ fn kind(e: &CliError) -> &'static str {
         CliError::Client(Error::SessionFile { .. }) => "session-file",
         CliError::Client(Error::InvalidConfig(_)) => "config",
         CliError::Client(_) => "other",
-        CliError::Usage(_) => "usage",
+        CliError::Usage(_) => "input",
         CliError::Io(_) => "io",
         CliError::TokenRejected(_) => "token-rejected",
     }
