@@ -6,6 +6,9 @@
 # Otherwise it installs MediaWiki's Debian packages if needed, starts a
 # throw-away MediaWiki 1.39 on a free loopback port with a bot password,
 # runs the flow against it and stops it again.
+#
+# mw requires a descriptive user agent: MW_USER_AGENT, or this script's own
+# (the demo's name and the project's URL) when it is unset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +28,8 @@ if [ -z "${MW_API_URL:-}" ]; then
 	export MW_USERNAME="$MW_BOT_USER" MW_PASSWORD="$MW_BOT_PASSWORD"
 	export MW_SESSION_FILE="$work/session.json"
 fi
+
+export MW_USER_AGENT="${MW_USER_AGENT:-mw-auth-demo/0.1 (https://github.com/mw-auth/mw-auth; scripts/demo.sh)}"
 
 echo "==> building the mw command"
 cargo build --release --quiet -p mw-cli

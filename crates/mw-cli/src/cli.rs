@@ -1,8 +1,9 @@
 //! Command-line arguments.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Log in to a MediaWiki wiki, get and check tokens, call the API, log out.
 ///
@@ -20,16 +21,35 @@ pub struct Args {
     #[arg(long, env = "MW_SESSION_FILE", default_value = ".mw-session.json")]
     pub session: PathBuf,
 
-    /// The User-Agent: name/version (contact), as Wikimedia's policy asks.
-    #[arg(long, env = "MW_USER_AGENT", default_value = concat!("mw-cli/", env!("CARGO_PKG_VERSION"), " (https://github.com/mw-auth/mw-auth)"))]
-    pub user_agent: String,
+    /// The User-Agent (required): name/version (contact), as Wikimedia's
+    /// policy asks, such as "MyBot/1.0 (https://example.org/mybot;
+    /// mybot@example.org)".
+    #[arg(long, env = "MW_USER_AGENT", value_name = "UA")]
+    pub user_agent: Option<String>,
+
+    /// The longest one HTTP request may take, in seconds (default 30). A
+    /// request that takes longer fails (exit 5) and is not retried.
+    #[arg(long, env = "MW_TIMEOUT", value_name = "SECONDS", value_parser = positive_secs, global = true)]
+    pub timeout: Option<Duration>,
+
+    /// Retries after the first attempt for maxlag, ratelimited and HTTP
+    /// 429/502/503/504 (default 3; 0: never retry).
+    #[arg(long, env = "MW_MAX_RETRIES", value_name = "N", global = true)]
+    pub max_retries: Option<u32>,
+
+    /// The longest total time one command may spend waiting before
+    /// retries, in seconds (default 120). A wiki asking for a longer wait
+    /// ends the command with its error.
+    #[arg(long, env = "MW_MAX_WAIT", value_name = "SECONDS", value_parser = secs, global = true)]
+    pub max_wait: Option<Duration>,
 
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Log requests and warnings to stderr (-v: info, -vv: debug). Never
-    /// shows tokens or passwords.
+    /// More on stderr: -v one line per HTTP request, -vv every debug event
+    /// (MW_LOG takes a tracing filter instead). Never shows tokens or
+    /// passwords.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
@@ -71,10 +91,69 @@ pub enum Command {
         /// Inject a token of this type (refreshed and retried once on badtoken).
         #[arg(long)]
         token: Option<String>,
+        /// Send a write with a user-bound token (csrf, …) even when not
+        /// logged in: the wiki records it under this machine's IP address.
+        #[arg(long, env = "MW_ALLOW_ANONYMOUS", value_parser = clap::builder::BoolishValueParser::new())]
+        allow_anonymous: bool,
     },
     /// Log out (POST with a csrf token) and delete the session file.
     Logout,
     /// Run the whole token flow and print each step: login, tokens,
     /// checktoken, logout, and a check that the old token is rejected.
     Flow,
+}
+
+/// The default of `--max-wait`.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(120);
+
+/// Seconds, such as `30` or `0.5`.
+fn secs(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(v).map_err(|_| format!("{s:?} is not a number of seconds"))
+}
+
+/// Seconds, more than zero.
+fn positive_secs(s: &str) -> Result<Duration, String> {
+    let d = secs(s)?;
+    if d.is_zero() {
+        return Err("it must be more than 0 seconds".into());
+    }
+    Ok(d)
+}
+
+/// An example of a descriptive user agent, for the error messages.
+pub const EXAMPLE_USER_AGENT: &str = "MyBot/1.0 (https://example.org/mybot; mybot@example.org)";
+
+impl Args {
+    /// Parses the arguments; exits with clap's usage error (code 2) when
+    /// no user agent is given.
+    pub fn parse_checked() -> Args {
+        let args = Args::parse();
+        if args
+            .user_agent
+            .as_deref()
+            .is_none_or(|ua| ua.trim().is_empty())
+        {
+            Args::command()
+                .error(
+                    clap::error::ErrorKind::MissingRequiredArgument,
+                    format!(
+                        "a descriptive user agent is required: pass --user-agent or set \
+                         MW_USER_AGENT, such as\n\n    export MW_USER_AGENT='{EXAMPLE_USER_AGENT}'\n\n\
+                         (a name and version for your tool, and a URL or e-mail address to \
+                         contact you; see https://meta.wikimedia.org/wiki/User-Agent_policy)"
+                    ),
+                )
+                .exit();
+        }
+        args
+    }
+
+    /// The user agent (checked by [`Args::parse_checked`]).
+    pub fn user_agent(&self) -> &str {
+        self.user_agent.as_deref().unwrap_or_default()
+    }
 }

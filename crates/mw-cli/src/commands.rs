@@ -4,12 +4,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use mw_transport::{
-    ActionCall, ActionRequest, Client, ClientBuilder, LogoutOutcome, Password, TokenType,
-    TokenValidity,
+    ActionCall, ActionRequest, Client, ClientBuilder, Config, LogoutOutcome, Password, RetryPolicy,
+    TokenType, TokenValidity,
 };
 use serde_json::json;
 
-use crate::cli::{Args, Command};
+use crate::cli::{Args, Command, DEFAULT_MAX_WAIT};
 use crate::exit::CliError;
 use crate::output;
 
@@ -24,14 +24,45 @@ pub async fn run(args: Args) -> Result<(), CliError> {
             params,
             post,
             token,
-        } => call(&args, action, params, *post, token.as_deref()).await,
+            allow_anonymous,
+        } => {
+            call(
+                &args,
+                action,
+                params,
+                *post,
+                token.as_deref(),
+                *allow_anonymous,
+            )
+            .await
+        }
         Command::Logout => logout(&args).await,
         Command::Flow => flow(&args).await,
     }
 }
 
 fn builder(args: &Args) -> ClientBuilder {
-    let mut b = Client::builder(args.api.as_str()).user_agent(args.user_agent.as_str());
+    let mut retry = RetryPolicy::default();
+    if let Some(n) = args.max_retries {
+        retry.max_retries = n;
+    }
+    // TODO(mw-protocol): set `retry.max_total_wait` (the total of one
+    // command's waits) once RetryPolicy has it; until then --max-wait
+    // bounds each single wait.
+    retry.max_delay = args.max_wait.unwrap_or(DEFAULT_MAX_WAIT);
+    if retry.max_delay.is_zero() {
+        // No time to wait: no retry at once either (that would hammer a
+        // wiki that asked for a pause).
+        retry.max_retries = 0;
+    }
+    let mut config = Config::new(args.user_agent());
+    config.retry = retry;
+    let mut b = Client::builder(args.api.as_str())
+        .config(config)
+        .user_agent(args.user_agent());
+    if let Some(t) = args.timeout {
+        b = b.timeout(t);
+    }
     if let (Ok(user), Ok(pass)) = (std::env::var("MW_USERNAME"), std::env::var("MW_PASSWORD")) {
         b = b.credentials(user, Password::new(pass));
     }
@@ -109,13 +140,15 @@ async fn login(args: &Args) -> Result<(), CliError> {
     if args.json {
         println!(
             "{}",
-            json!({"login": "Success", "username": logged_in.name, "userid": logged_in.id})
+            output::json_line(
+                &json!({"login": "Success", "username": logged_in.name, "userid": logged_in.id})
+            )
         );
     } else {
         println!(
             "logged in as {} (session saved to {})",
-            logged_in.name,
-            args.session.display()
+            output::escape(&logged_in.name),
+            output::escape(&args.session.display().to_string())
         );
     }
     Ok(())
@@ -136,10 +169,10 @@ async fn tokens(args: &Args, types: &[String]) -> Result<(), CliError> {
     }
     keep_session(&client, args).await?;
     if args.json {
-        println!("{}", serde_json::Value::Object(out));
+        println!("{}", output::json_line(&serde_json::Value::Object(out)));
     } else {
         for v in out.values() {
-            println!("{}", v.as_str().unwrap_or_default());
+            println!("{}", output::escape(v.as_str().unwrap_or_default()));
         }
     }
     Ok(())
@@ -165,15 +198,20 @@ async fn check_token(args: &Args, ty: &str, max_age: Option<u64>) -> Result<(), 
     if args.json {
         println!(
             "{}",
-            json!({"checktoken": {"result": result, "generated": check.generated}})
+            output::json_line(
+                &json!({"checktoken": {"result": result, "generated": check.generated}})
+            )
         );
     } else {
         match &check.generated {
-            Some(g) => println!("{result} (generated {g})"),
+            Some(g) => println!("{result} (generated {})", output::escape(g)),
             None => println!("{result}"),
         }
     }
-    Ok(())
+    match check.result {
+        TokenValidity::Valid => Ok(()),
+        _ => Err(CliError::TokenRejected(result)),
+    }
 }
 
 async fn call(
@@ -182,6 +220,7 @@ async fn call(
     params: &[String],
     post: bool,
     token: Option<&str>,
+    allow_anonymous: bool,
 ) -> Result<(), CliError> {
     let mut req = if post || token.is_some() {
         ActionRequest::post(action)
@@ -198,18 +237,20 @@ async fn call(
     if let Some(t) = token {
         call = call.with_token(token_type(t)?);
     }
+    if allow_anonymous {
+        // TODO(mw-protocol): `call = call.allow_anonymous();` once
+        // `ActionCall::allow_anonymous` exists (until then anonymous
+        // writes are not refused, so there is nothing to allow).
+    }
     let client = open(args)?;
     let response = client.call(call).await?;
     output::warnings(&response.warnings);
     keep_session(&client, args).await?;
     let body = response.body();
     if args.json {
-        println!("{body}");
+        println!("{}", output::json_line(body));
     } else {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(body).unwrap_or_else(|_| body.to_string())
-        );
+        println!("{}", output::json_pretty(body));
     }
     Ok(())
 }
@@ -226,7 +267,7 @@ async fn logout(args: &Args) -> Result<(), CliError> {
         _ => "logged out",
     };
     if args.json {
-        println!("{}", json!({"logout": text}));
+        println!("{}", output::json_line(&json!({"logout": text})));
     } else {
         println!("{text}");
     }
@@ -243,12 +284,15 @@ async fn flow(args: &Args) -> Result<(), CliError> {
         println!("{step}. {what}");
     };
 
-    say(&format!("login as {user} (login token, then action=login)"));
+    say(&format!(
+        "login as {} (login token, then action=login)",
+        output::escape(&user)
+    ));
     let logged_in = client.login(&user, pass).await?;
     output::warnings(&logged_in.warnings);
     println!(
         "   logged in as {} (user id {})",
-        logged_in.name,
+        output::escape(&logged_in.name),
         logged_in.id.map_or("?".into(), |i| i.to_string())
     );
 
@@ -276,10 +320,11 @@ async fn flow(args: &Args) -> Result<(), CliError> {
 
     say("checktoken: our csrf token");
     let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
+    output::warnings(&check.warnings);
     println!(
         "   {:?} (generated {})",
         check.result,
-        check.generated.as_deref().unwrap_or("?")
+        output::escape(check.generated.as_deref().unwrap_or("?"))
     );
     expect(check.result, TokenValidity::Valid)?;
 
@@ -287,6 +332,7 @@ async fn flow(args: &Args) -> Result<(), CliError> {
     let check = client
         .check_token(TokenType::CSRF, &mw_transport::Token::new("123ABC"), None)
         .await?;
+    output::warnings(&check.warnings);
     println!("   {:?}", check.result);
     expect(check.result, TokenValidity::Invalid)?;
 
@@ -297,6 +343,7 @@ async fn flow(args: &Args) -> Result<(), CliError> {
 
     say("checktoken: the old csrf token, after logout");
     let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
+    output::warnings(&check.warnings);
     println!("   {:?}", check.result);
     expect(check.result, TokenValidity::Invalid)?;
 
@@ -306,10 +353,10 @@ async fn flow(args: &Args) -> Result<(), CliError> {
         println!(
             "   {} action={}{}",
             r.method,
-            r.action,
+            output::escape(&r.action),
             r.meta
                 .as_ref()
-                .map(|m| format!(" meta={m}"))
+                .map(|m| format!(" meta={}", output::escape(m)))
                 .unwrap_or_default()
         );
     }

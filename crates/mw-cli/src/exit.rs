@@ -1,7 +1,10 @@
-//! The CLI's error type and its exit codes.
+//! The CLI's error type, its exit codes and its JSON form.
+//!
+//! Keep the table in docs/cli.md in sync with [`Code`].
 
 use mw_transport::Error;
 use mw_transport::mw_protocol::Error as ProtocolError;
+use serde_json::{Value, json};
 
 /// The exit codes of `mw`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,7 +13,8 @@ pub enum Code {
     Ok = 0,
     /// Any other failure (a bad argument, unreadable input).
     Other = 1,
-    // 2 is clap's usage error.
+    /// A usage error: clap's (an unknown option), or no user agent.
+    Usage = 2,
     /// The login was refused.
     Login = 3,
     /// The API answered with an error.
@@ -22,6 +26,16 @@ pub enum Code {
     SessionFile = 6,
     /// The session was lost and could not be restored.
     SessionLost = 7,
+    /// A write that needs a logged-in user on a session without one:
+    /// nothing was sent.
+    NotLoggedIn = 8,
+    /// The wiki does not offer what was asked (a token type, a feature).
+    Unsupported = 9,
+    /// `check-token`: the wiki says the token is invalid or expired.
+    TokenRejected = 10,
+    /// A POST answered with HTTP 502/504 (or 500): it may or may not have
+    /// been applied, so it was not retried.
+    MaybeApplied = 11,
 }
 
 impl From<Code> for std::process::ExitCode {
@@ -39,6 +53,8 @@ pub enum CliError {
     Usage(String),
     /// Reading standard input or the terminal.
     Io(std::io::Error),
+    /// `check-token`: the wiki's verdict, `invalid` or `expired`.
+    TokenRejected(&'static str),
 }
 
 impl std::fmt::Display for CliError {
@@ -47,6 +63,7 @@ impl std::fmt::Display for CliError {
             CliError::Client(e) => write!(f, "{e}"),
             CliError::Usage(m) => write!(f, "{m}"),
             CliError::Io(e) => write!(f, "{e}"),
+            CliError::TokenRejected(r) => write!(f, "the wiki says the token is {r}"),
         }
     }
 }
@@ -76,13 +93,149 @@ pub fn classify(e: &CliError) -> Code {
             ProtocolError::Api(_) => Code::Api,
             ProtocolError::Login { .. } => Code::Login,
             ProtocolError::SessionLost(_) => Code::SessionLost,
+            ProtocolError::NotLoggedIn(_) => Code::NotLoggedIn,
+            ProtocolError::Unsupported(_) => Code::Unsupported,
+            ProtocolError::MaybeApplied { .. } => Code::MaybeApplied,
             ProtocolError::Http { .. }
+            | ProtocolError::NotApi { .. }
             | ProtocolError::Decode(_)
             | ProtocolError::Transport(_)
             | ProtocolError::Timeout(_) => Code::Network,
             _ => Code::Other,
         },
         CliError::Client(Error::SessionFile { .. }) => Code::SessionFile,
+        CliError::TokenRejected(_) => Code::TokenRejected,
         CliError::Client(_) | CliError::Usage(_) | CliError::Io(_) => Code::Other,
+    }
+}
+
+/// A short name for the kind of error, for `--json`.
+fn kind(e: &CliError) -> &'static str {
+    match e {
+        CliError::Client(Error::Protocol(p)) => match p {
+            ProtocolError::Api(_) => "api",
+            ProtocolError::Login { .. } => "login",
+            ProtocolError::SessionLost(_) => "session-lost",
+            ProtocolError::NotLoggedIn(_) => "not-logged-in",
+            ProtocolError::Unsupported(_) => "unsupported",
+            ProtocolError::MaybeApplied { .. } => "maybe-applied",
+            ProtocolError::Http { .. } => "http",
+            ProtocolError::NotApi { .. } => "not-api",
+            ProtocolError::Decode(_) => "decode",
+            ProtocolError::Transport(_) => "transport",
+            ProtocolError::Timeout(_) => "timeout",
+            ProtocolError::InvalidInput(_) => "invalid-input",
+            _ => "other",
+        },
+        CliError::Client(Error::SessionFile { .. }) => "session-file",
+        CliError::Client(Error::InvalidConfig(_)) => "config",
+        CliError::Client(_) => "other",
+        CliError::Usage(_) => "input",
+        CliError::Io(_) => "io",
+        CliError::TokenRejected(_) => "token-rejected",
+    }
+}
+
+/// The error as `--json` prints it on stderr: `{"error": {"kind": …,
+/// "message": …, "exit": …}}`, plus `code` (an API error's), `status` (an
+/// HTTP status), `result` (a login's or a token check's) and
+/// `retry_after_s` when there is one. Never a token or password (the
+/// messages hold none).
+pub fn to_json(e: &CliError) -> Value {
+    let mut err = json!({
+        "kind": kind(e),
+        "message": e.to_string(),
+        "exit": classify(e) as u8,
+    });
+    let mut add = |k: &str, v: Value| {
+        if let Some(o) = err.as_object_mut() {
+            o.insert(k.to_owned(), v);
+        }
+    };
+    match e {
+        CliError::Client(Error::Protocol(p)) => {
+            if let Some(code) = p.code() {
+                add("code", json!(code));
+            }
+            if let Some(wait) = p.retry_after() {
+                add("retry_after_s", json!(wait.as_secs()));
+            }
+            match p {
+                ProtocolError::Http { status, .. } | ProtocolError::MaybeApplied { status, .. } => {
+                    add("status", json!(status));
+                }
+                ProtocolError::Login { result, .. } => add("result", json!(result)),
+                _ => {}
+            }
+        }
+        CliError::TokenRejected(r) => add("result", json!(r)),
+        _ => {}
+    }
+    json!({ "error": err })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mw_transport::ApiError;
+
+    fn code(p: ProtocolError) -> (Code, &'static str) {
+        let e = CliError::from(p);
+        (classify(&e), kind(&e))
+    }
+
+    #[test]
+    fn each_protocol_error_has_its_code() {
+        let api = ProtocolError::from(ApiError::new("badtoken", "Invalid CSRF token."));
+        assert_eq!(code(api), (Code::Api, "api"));
+        assert_eq!(
+            code(ProtocolError::NotLoggedIn("edit needs a csrf token".into())),
+            (Code::NotLoggedIn, "not-logged-in")
+        );
+        assert_eq!(
+            code(ProtocolError::Unsupported("no foo token".into())),
+            (Code::Unsupported, "unsupported")
+        );
+        assert_eq!(
+            code(ProtocolError::MaybeApplied {
+                status: 504,
+                url: "https://w.example/api.php".into()
+            }),
+            (Code::MaybeApplied, "maybe-applied")
+        );
+        assert_eq!(
+            code(ProtocolError::NotApi {
+                url: "https://w.example/wiki/Main".into(),
+                detail: "an HTML page".into()
+            }),
+            (Code::Network, "not-api")
+        );
+        assert_eq!(
+            code(ProtocolError::Timeout("30 s".into())),
+            (Code::Network, "timeout")
+        );
+        let e = CliError::TokenRejected("expired");
+        assert_eq!(
+            (classify(&e), kind(&e)),
+            (Code::TokenRejected, "token-rejected")
+        );
+    }
+
+    #[test]
+    fn the_json_form_names_kind_code_and_exit() {
+        let mut api = ApiError::new("maxlag", "Waiting for db1: 7 seconds lagged.");
+        api.retry_after = Some(std::time::Duration::from_secs(7));
+        let v = to_json(&CliError::from(ProtocolError::from(api)));
+        assert_eq!(
+            v,
+            json!({"error": {"kind": "api", "code": "maxlag", "exit": 4, "retry_after_s": 7,
+                "message": "api error: maxlag: Waiting for db1: 7 seconds lagged."}})
+        );
+        let v = to_json(&CliError::from(ProtocolError::MaybeApplied {
+            status: 502,
+            url: "https://w.example/api.php".into(),
+        }));
+        assert_eq!(v["error"]["status"], 502);
+        assert_eq!(v["error"]["exit"], 11);
     }
 }

@@ -7,13 +7,13 @@
 mod cli;
 mod commands;
 mod exit;
+mod log;
 mod output;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let args = cli::Args::parse();
-    output::init_tracing(args.verbose);
+    let args = cli::Args::parse_checked();
+    output::set_json(args.json);
+    log::init_tracing(args.verbose, args.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -25,10 +25,16 @@ fn main() -> std::process::ExitCode {
             return exit::Code::Other.into();
         }
     };
+    let json = args.json;
     match runtime.block_on(commands::run(args)) {
         Ok(()) => exit::Code::Ok.into(),
         Err(e) => {
-            eprintln!("mw: {e}");
+            output::flush_pending();
+            if json {
+                eprintln!("{}", output::json_line(&exit::to_json(&e)));
+            } else {
+                eprintln!("mw: {}", output::escape(&e.to_string()));
+            }
             exit::classify(&e).into()
         }
     }

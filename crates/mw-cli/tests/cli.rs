@@ -36,6 +36,7 @@ fn mw(
         .env_remove("MW_PASSWORD")
         .env_remove("MW_API_URL")
         .env_remove("MW_SESSION_FILE")
+        .env("MW_USER_AGENT", UA)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -51,6 +52,9 @@ fn mw(
     drop(input);
     child.wait_with_output().expect("mw finishes")
 }
+
+/// A descriptive user agent, as `mw` requires.
+const UA: &str = "mw-cli-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -167,7 +171,11 @@ fn login_token_check_call_logout_with_a_session_file() {
         Some(&token),
         false,
     );
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "mw: the wiki says the token is invalid\n"
+    );
     assert!(
         text(&out.stdout).starts_with("invalid"),
         "{}",
@@ -186,9 +194,15 @@ fn the_checktoken_seed_example_is_invalid() {
         Some("123ABC"),
         false,
     );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Exit 10: the wiki says invalid; the verdict on stdout, the error as
+    // JSON on stderr.
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     assert_eq!(json["checktoken"]["result"], "invalid");
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).expect("JSON on stderr");
+    assert_eq!(err["error"]["kind"], "token-rejected");
+    assert_eq!(err["error"]["result"], "invalid");
+    assert_eq!(err["error"]["exit"], 10);
 }
 
 #[test]
@@ -197,6 +211,7 @@ fn a_wrong_password_exits_3_without_echoing_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mw"));
     let out = cmd
+        .env("MW_USER_AGENT", UA)
         .args(["--api", &env["MW_API_URL"], "--session"])
         .arg(dir.path().join("s.json"))
         .arg("login")
@@ -209,6 +224,24 @@ fn a_wrong_password_exits_3_without_echoing_it() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("login failed: Failed"), "{stderr}");
     assert!(!stderr.contains("wrong-password"), "{stderr}");
+    // The same with --json: the error as JSON on stderr, the same code.
+    let out = Command::new(env!("CARGO_BIN_EXE_mw"))
+        .env("MW_USER_AGENT", UA)
+        .args(["--json", "--api", &env["MW_API_URL"], "--session"])
+        .arg(dir.path().join("s.json"))
+        .arg("login")
+        .env("MW_USERNAME", &env["MW_BOT_USER"])
+        .env("MW_PASSWORD", "wrong-password-0123456789abcdef")
+        .stdin(Stdio::null())
+        .output()
+        .expect("mw runs");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).expect("JSON on stderr");
+    assert_eq!(err["error"]["kind"], "login");
+    assert_eq!(err["error"]["result"], "Failed");
+    assert_eq!(err["error"]["exit"], 3);
+    assert!(!text(&out.stderr).contains("wrong-password"));
 }
 
 #[test]
@@ -221,6 +254,7 @@ fn an_unreachable_wiki_exits_5() {
         .expect("addr")
         .port();
     let out = Command::new(env!("CARGO_BIN_EXE_mw"))
+        .env("MW_USER_AGENT", UA)
         .args([
             "--api",
             &format!("http://127.0.0.1:{port}/api.php"),
@@ -237,6 +271,7 @@ fn an_unreachable_wiki_exits_5() {
 #[test]
 fn passwords_are_never_taken_from_arguments() {
     let out = Command::new(env!("CARGO_BIN_EXE_mw"))
+        .env("MW_USER_AGENT", UA)
         .args([
             "--api",
             "http://127.0.0.1:1/api.php",
@@ -254,6 +289,7 @@ fn passwords_are_never_taken_from_arguments() {
 fn login_without_credentials_or_terminal_fails_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = Command::new(env!("CARGO_BIN_EXE_mw"))
+        .env("MW_USER_AGENT", UA)
         .args(["--api", "http://127.0.0.1:1/api.php", "--session"])
         .arg(dir.path().join("s.json"))
         .arg("login")
