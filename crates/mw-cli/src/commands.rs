@@ -46,11 +46,10 @@ fn builder(args: &Args) -> ClientBuilder {
     if let Some(n) = args.max_retries {
         retry.max_retries = n;
     }
-    // TODO(mw-protocol): set `retry.max_total_wait` (the total of one
-    // command's waits) once RetryPolicy has it; until then --max-wait
-    // bounds each single wait.
-    retry.max_delay = args.max_wait.unwrap_or(DEFAULT_MAX_WAIT);
-    if retry.max_delay.is_zero() {
+    // --max-wait bounds the total of one command's waits, and so each one.
+    retry.max_total_wait = args.max_wait.unwrap_or(DEFAULT_MAX_WAIT);
+    retry.max_delay = retry.max_delay.min(retry.max_total_wait);
+    if retry.max_total_wait.is_zero() {
         // No time to wait: no retry at once either (that would hammer a
         // wiki that asked for a pause).
         retry.max_retries = 0;
@@ -238,9 +237,7 @@ async fn call(
         call = call.with_token(token_type(t)?);
     }
     if allow_anonymous {
-        // TODO(mw-protocol): `call = call.allow_anonymous();` once
-        // `ActionCall::allow_anonymous` exists (until then anonymous
-        // writes are not refused, so there is nothing to allow).
+        call = call.allow_anonymous();
     }
     let client = open(args)?;
     let response = client.call(call).await?;

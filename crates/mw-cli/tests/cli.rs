@@ -301,3 +301,42 @@ fn login_without_credentials_or_terminal_fails_clearly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("set MW_USERNAME and MW_PASSWORD"));
 }
+
+#[test]
+fn a_csrf_call_without_a_login_exits_8_and_sends_nothing_unless_allowed() {
+    let env = wiki();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = dir.path().join("s.json");
+    let edit = [
+        "call",
+        "edit",
+        "title=Mw-cli anonymous",
+        "appendtext=x",
+        "--token",
+        "csrf",
+    ];
+    let out = mw(&env, &session, &edit, None, false);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not logged in"),
+        "{}",
+        text(&out.stderr)
+    );
+    // After a login and a logout, the same.
+    let out = mw(&env, &session, &["login"], None, true);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = mw(&env, &session, &["logout"], None, false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = mw(&env, &session, &edit, None, false);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out.stderr));
+    // Asked for: it goes out (and the wiki saves it as the machine's IP).
+    let mut allowed = edit.to_vec();
+    allowed.push("--allow-anonymous");
+    let out = mw(&env, &session, &allowed, None, false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Success"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -103,7 +103,9 @@ fn the_warnings_of_a_failed_command_are_printed_once_before_its_error() {
     assert_eq!(
         text(&out.stderr),
         "mw: warning: tokens: Unrecognized value for parameter \"type\": foo\n\
-         mw: unsupported by this wiki: the wiki returned no foo token\n"
+         mw: unsupported by this wiki: the wiki does not know the token type \"foo\" \
+         (MediaWiki knows csrf, watch, patrol, rollback, userrights, login, createaccount, \
+         and extensions add more); the wiki said: Unrecognized value for parameter \"type\": foo\n"
     );
 }
 
