@@ -60,7 +60,15 @@ pub(crate) fn encode(
         session: snapshot,
         cookies,
     };
-    serde_json::to_vec_pretty(&file).map_err(|e| format!("cannot encode the session: {e}"))
+    let bytes =
+        serde_json::to_vec_pretty(&file).map_err(|e| format!("cannot encode the session: {e}"))?;
+    // Never write what `load` would refuse to read.
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "the session would be larger than {MAX_FILE_BYTES} bytes; not written"
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Reads and checks a session file for the wiki at `endpoint`.
