@@ -225,6 +225,7 @@ class SansIOSession:
         assert_user: bool = True,
         relogin: bool = True,
         max_retries: int = 3,
+        allow_anonymous: bool = False,
     ) -> SansIOSession: ...
     @classmethod
     def restore(
@@ -236,6 +237,7 @@ class SansIOSession:
         assert_user: bool = True,
         relogin: bool = True,
         max_retries: int = 3,
+        allow_anonymous: bool = False,
     ) -> SansIOSession:
         """Resumes a session from ``snapshot()``'s JSON."""
     def snapshot(self) -> str:
@@ -264,6 +266,7 @@ class SansIOSession:
         method: str = "GET",
         token_type: Optional[str] = None,
         token_param: str = "token",
+        allow_anonymous: bool = False,
     ) -> int:
         """Calls any module; returns the op id."""
     def logout(self) -> int:
@@ -318,6 +321,7 @@ class Session:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        allow_anonymous: bool = False,
     ) -> Session: ...
     @classmethod
     def resume(
@@ -336,6 +340,7 @@ class Session:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        allow_anonymous: bool = False,
     ) -> Session:
         """Resumes a session saved with ``save()`` (no request is made)."""
     @property
@@ -362,6 +367,7 @@ class Session:
         method: str = "GET",
         token_type: Optional[str] = None,
         token_param: str = "token",
+        allow_anonymous: bool = False,
     ) -> Response:
         """Calls any module."""
     def post(
@@ -371,6 +377,7 @@ class Session:
         *,
         token_type: Optional[str] = None,
         token_param: str = "token",
+        allow_anonymous: bool = False,
     ) -> Response:
         """``call(..., method="POST")``."""
     def logout(self) -> LogoutOutcome:
@@ -379,15 +386,17 @@ class Session:
         """A wiki of the same CentralAuth single sign-on."""
     def save(self, path: _StrPath) -> None:
         """Saves the session (user, tokens, cookies) to a file (mode 0600)."""
+    def close(self) -> None:
+        """Closes the session: later requests raise ``MWError`` (``save()`` still
+        works). It does not log out."""
     def __enter__(self) -> Session: ...
     def __exit__(
         self,
-        exc_type: Optional[type[BaseException]] = None,
+        _exc_type: Optional[type[BaseException]] = None,
         _exc_value: Optional[BaseException] = None,
         _traceback: Optional[TracebackType] = None,
     ) -> None:
-        """Logs out if logged in (a failed logout is raised unless an
-        exception is already on its way out)."""
+        """Closes the session (it does not log out: call ``logout()``)."""
 
 @final
 class ForeignWiki:
@@ -424,6 +433,7 @@ class AsyncSessionCore:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        allow_anonymous: bool = False,
     ) -> AsyncSessionCore: ...
     @classmethod
     def resume(
@@ -442,6 +452,7 @@ class AsyncSessionCore:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        allow_anonymous: bool = False,
     ) -> AsyncSessionCore: ...
     @property
     def api_url(self) -> str: ...
@@ -464,6 +475,7 @@ class AsyncSessionCore:
         method: str = "GET",
         token_type: Optional[str] = None,
         token_param: str = "token",
+        allow_anonymous: bool = False,
     ) -> Awaitable[Completed]: ...
     def foreign_call(
         self,

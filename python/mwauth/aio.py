@@ -34,9 +34,11 @@ StrPath = Union[str, "os.PathLike[str]"]
 
 
 class AsyncSession:
-    """An asyncio session of one wiki; ``async with`` logs out on exit."""
+    """An asyncio session of one wiki. ``async with`` closes it on exit (no
+    further requests); logging out is explicit (:meth:`logout`), so a session
+    saved inside the block stays usable."""
 
-    __slots__ = ("_core",)
+    __slots__ = ("_core", "_closed")
 
     def __init__(
         self,
@@ -51,7 +53,9 @@ class AsyncSession:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        allow_anonymous: bool = False,
     ) -> None:
+        self._closed = False
         self._core = AsyncSessionCore(
             api_url,
             user_agent=user_agent,
@@ -63,6 +67,7 @@ class AsyncSession:
             max_retries=max_retries,
             max_body_bytes=max_body_bytes,
             bearer_token=bearer_token,
+            allow_anonymous=allow_anonymous,
         )
 
     @classmethod
@@ -79,6 +84,7 @@ class AsyncSession:
         With ``username`` and ``password``, a session the wiki forgot logs in
         again. ``options`` are those of the constructor."""
         self = cls.__new__(cls)
+        self._closed = False
         self._core = AsyncSessionCore.resume(path, api_url, username=username, password=password, **options)
         return self
 
@@ -94,6 +100,7 @@ class AsyncSession:
 
     async def login(self, username: str, password: Union[str, Password]) -> User:
         """Logs in with ``action=login`` (a bot password ``User@App``)."""
+        self._check_open()
         done = await self._core.login(username, password)
         result: User = done.result(stacklevel=2)
         return result
@@ -102,24 +109,28 @@ class AsyncSession:
         self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
     ) -> Union[User, ClientLoginStep]:
         """Logs in a main account with ``action=clientlogin``."""
+        self._check_open()
         done = await self._core.client_login(username, password, return_url)
         result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
         return result
 
     async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, ClientLoginStep]:
         """Continues a client login with the fields the last step asked for."""
+        self._check_open()
         done = await self._core.client_login_continue(fields)
         result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
         return result
 
     async def token(self, type: str = "csrf") -> Token:
         """A token of a type, from the cache or with one (shared) request."""
+        self._check_open()
         done = await self._core.token(type)
         result: Token = done.result(stacklevel=2)
         return result
 
     async def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> TokenCheck:
         """Checks a token with ``action=checktoken``."""
+        self._check_open()
         done = await self._core.check_token(type, token, max_age)
         result: TokenCheck = done.result(stacklevel=2)
         return result
@@ -132,10 +143,21 @@ class AsyncSession:
         method: str = "GET",
         token_type: Optional[str] = None,
         token_param: str = "token",
+        allow_anonymous: bool = False,
     ) -> Response:
         """Calls any module; with ``token_type``, the token is injected (and
-        refreshed once on ``badtoken``)."""
-        done = await self._core.call(action, params, method=method, token_type=token_type, token_param=token_param)
+        refreshed once on ``badtoken``). A user-bound token (csrf, ...) on a
+        session with no user raises :class:`~mwauth.NotLoggedInError` unless
+        ``allow_anonymous``."""
+        self._check_open()
+        done = await self._core.call(
+            action,
+            params,
+            method=method,
+            token_type=token_type,
+            token_param=token_param,
+            allow_anonymous=allow_anonymous,
+        )
         result: Response = done.result(stacklevel=2)
         return result
 
@@ -146,14 +168,24 @@ class AsyncSession:
         *,
         token_type: Optional[str] = None,
         token_param: str = "token",
+        allow_anonymous: bool = False,
     ) -> Response:
         """``call(..., method="POST")``."""
-        done = await self._core.call(action, params, method="POST", token_type=token_type, token_param=token_param)
+        self._check_open()
+        done = await self._core.call(
+            action,
+            params,
+            method="POST",
+            token_type=token_type,
+            token_param=token_param,
+            allow_anonymous=allow_anonymous,
+        )
         result: Response = done.result(stacklevel=2)
         return result
 
     async def logout(self) -> LogoutOutcome:
         """Logs out and forgets the user, the credentials and the tokens."""
+        self._check_open()
         done = await self._core.logout()
         result: LogoutOutcome = done.result(stacklevel=2)
         return result
@@ -176,15 +208,17 @@ class AsyncSession:
         exc_value: Optional[BaseException],
         traceback: Optional[TracebackType],
     ) -> None:
-        """Logs out if logged in; a failed logout is raised unless an
-        exception is already on its way out."""
-        if self._core.user is None:
-            return
-        try:
-            await self.logout()
-        except MWError:
-            if exc_type is None:
-                raise
+        """Closes the session (it does not log out: call :meth:`logout`)."""
+        self.close()
+
+    def close(self) -> None:
+        """Closes the session: later requests raise :class:`~mwauth.MWError`.
+        It does not log out, so a saved session stays usable elsewhere."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise MWError("this session is closed (it left its `async with` block, or close() was called)")
 
     def __repr__(self) -> str:
         user = self._core.user
@@ -217,6 +251,7 @@ class AsyncForeignWiki:
         token_param: str = "token",
     ) -> Response:
         """Calls a module on the foreign wiki."""
+        self._session._check_open()
         done = await self._session._core.foreign_call(
             self._api_url, action, params, method=method, token_type=token_type, token_param=token_param
         )

@@ -162,7 +162,18 @@ class LoginError(MWError):
 
 
 class SessionLostError(MWError):
-    """The wiki no longer knows the logged-in session and logging in again failed."""
+    """The wiki no longer knows the logged-in session and logging in again failed.
+
+    The message says how to recover: log in again, or give the session its
+    credentials (``Session.resume(..., username=, password=)``)."""
+
+
+class NotLoggedInError(MWError):
+    """A write that needs a user-bound token (csrf, watch, patrol, ...) on a
+    session with no logged-in user. Nothing was sent: the wiki would have
+    accepted it with the anonymous token and recorded the machine's IP address
+    as its author. Log in first, or opt in with ``allow_anonymous=True`` (per
+    call or per session)."""
 
 
 class TransportError(MWError):
@@ -187,8 +198,33 @@ class HTTPStatusError(TransportError):
         self.retry_after = retry_after
 
 
+class MaybeAppliedError(HTTPStatusError):
+    """A POST was answered with an HTTP error status and no API error (a 502 or
+    504 from a proxy that may have forwarded it): the write may or may not have
+    been applied, so it was not retried. Check the wiki before sending it again."""
+
+    url: str
+    """The URL that answered (without its query string)."""
+
+    def __init__(self, message: str, *, status: int = 0, url: str = "") -> None:
+        super().__init__(message, status=status)
+        self.url = url
+
+
 class DecodeError(MWError, ValueError):
     """The body is not a MediaWiki API response (HTML, truncated, wrong shape)."""
+
+
+class NotAPIError(DecodeError):
+    """The answer is a page (HTML), not an API response: the URL is probably not
+    the wiki's ``api.php``."""
+
+    url: str
+    """The URL that answered (without its query string)."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
 
 
 class UnsupportedError(MWError):

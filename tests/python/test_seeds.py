@@ -151,6 +151,12 @@ def test_centralauth_foreign_call(make_double: Any) -> None:
             if action == "centralauthtoken":
                 issued.append(f"cat{len(issued):04d}")
                 return json_reply({"centralauthtoken": {"centralauthtoken": issued[-1]}})
+            # CentralAuth gives tokens to main-account sessions only: log in
+            # with clientlogin (a bot password would get `badsession`).
+            if req.params.get("meta") == "tokens":
+                return json_reply({"query": {"tokens": {"logintoken": "e" * 32 + "+\\"}}})
+            if action == "clientlogin":
+                return json_reply({"clientlogin": {"status": "PASS", "username": "Bot"}})
             return json_reply({"errors": [{"code": "unknown", "text": "?"}]})
         # The foreign wiki: every request must carry a fresh token in its URL.
         token = req.url_params.get("centralauthtoken")
@@ -167,6 +173,7 @@ def test_centralauth_foreign_call(make_double: Any) -> None:
     home = make_double(handler)
     foreign_url = home.url.replace("/w/", "/foreign/")
     with mwauth.Session(home.url, user_agent=UA) as s:
+        s.client_login("Bot", "a main-account password")
         other = s.foreign(foreign_url)
         assert other.api_url == foreign_url
         me = other.call("query", {"meta": "userinfo"})
@@ -177,6 +184,7 @@ def test_centralauth_foreign_call(make_double: Any) -> None:
 
     async def main() -> Any:
         a = mwauth.AsyncSession(home.url, user_agent=UA)
+        await a.client_login("Bot", "a main-account password")
         return await a.foreign(foreign_url).call("query", {"meta": "userinfo"})
 
     assert asyncio.run(main())["query"]["userinfo"]["id"] == 7

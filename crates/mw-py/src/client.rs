@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -276,7 +277,8 @@ fn repr(kind: &str, client: &Client) -> String {
 
 macro_rules! options {
     ($user_agent:expr, $timeout:expr, $connect_timeout:expr, $maxlag:expr, $assert_user:expr,
-     $relogin:expr, $max_retries:expr, $max_body_bytes:expr, $bearer_token:expr) => {
+     $relogin:expr, $max_retries:expr, $max_body_bytes:expr, $bearer_token:expr,
+     $allow_anonymous:expr) => {
         ClientOptions {
             protocol: Options {
                 user_agent: $user_agent,
@@ -284,6 +286,7 @@ macro_rules! options {
                 assert_user: $assert_user,
                 relogin: $relogin,
                 max_retries: $max_retries,
+                allow_anonymous: $allow_anonymous,
             },
             timeout: $timeout,
             connect_timeout: $connect_timeout,
@@ -297,14 +300,30 @@ macro_rules! options {
 }
 
 /// A synchronous session: each method sends its requests and waits, with
-/// the GIL released. A context manager that logs out on exit.
+/// the GIL released. A context manager that closes the session on exit
+/// (logging out is explicit).
 #[pyclass(frozen, module = "mwauth._native", name = "Session")]
 pub struct PySession {
     client: Client,
+    closed: AtomicBool,
 }
 
 impl PySession {
+    fn of(client: Client) -> Self {
+        PySession {
+            client,
+            closed: AtomicBool::new(false),
+        }
+    }
+
     fn run(&self, py: Python<'_>, command: Command) -> PyResult<Py<PyAny>> {
+        if self.closed.load(Ordering::Relaxed) && !matches!(command, Command::Save(_)) {
+            return Err(Class::MWError.err(
+                py,
+                "this session is closed (it left its `with` block, or close() was called)",
+                |_| Ok(()),
+            ));
+        }
         let done = block_on(py, execute(self.client.clone(), command))?;
         done.into_completed(py)?.take(py, 1)
     }
@@ -313,8 +332,8 @@ impl PySession {
 #[pymethods]
 impl PySession {
     #[new]
-    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
-           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -328,6 +347,7 @@ impl PySession {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
             user_agent,
@@ -338,18 +358,17 @@ impl PySession {
             relogin,
             max_retries,
             max_body_bytes,
-            bearer_token
+            bearer_token,
+            allow_anonymous
         );
-        Ok(PySession {
-            client: options.build(py, api_url)?,
-        })
+        Ok(PySession::of(options.build(py, api_url)?))
     }
 
     /// Resumes a session saved with `save()` (no request is made). With
     /// `username` and `password`, a session the wiki forgot logs in again.
     #[classmethod]
-    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
-           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn resume(
         _cls: &Bound<'_, PyType>,
@@ -367,6 +386,7 @@ impl PySession {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
             user_agent,
@@ -377,11 +397,12 @@ impl PySession {
             relogin,
             max_retries,
             max_body_bytes,
-            bearer_token
+            bearer_token,
+            allow_anonymous
         );
-        Ok(PySession {
-            client: options.resume(py, path, api_url, username, password)?,
-        })
+        Ok(PySession::of(
+            options.resume(py, path, api_url, username, password)?,
+        ))
     }
 
     /// The `api.php` URL.
@@ -448,7 +469,8 @@ impl PySession {
 
     /// Calls any module; with `token_type`, the token is injected (and
     /// refreshed once on `badtoken`).
-    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token", allow_anonymous=false))]
+    #[allow(clippy::too_many_arguments)]
     fn call(
         &self,
         py: Python<'_>,
@@ -457,13 +479,19 @@ impl PySession {
         method: &str,
         token_type: Option<&str>,
         token_param: &str,
+        allow_anonymous: bool,
     ) -> PyResult<Py<PyAny>> {
         let call = build_call(py, action, params, method, token_type, token_param)?;
+        let call = if allow_anonymous {
+            call.allow_anonymous()
+        } else {
+            call
+        };
         self.run(py, Command::Call(call))
     }
 
     /// `call(..., method="POST")`.
-    #[pyo3(signature = (action, params=None, *, token_type=None, token_param="token"))]
+    #[pyo3(signature = (action, params=None, *, token_type=None, token_param="token", allow_anonymous=false))]
     fn post(
         &self,
         py: Python<'_>,
@@ -471,8 +499,14 @@ impl PySession {
         params: Option<&Bound<'_, PyAny>>,
         token_type: Option<&str>,
         token_param: &str,
+        allow_anonymous: bool,
     ) -> PyResult<Py<PyAny>> {
         let call = build_call(py, action, params, "POST", token_type, token_param)?;
+        let call = if allow_anonymous {
+            call.allow_anonymous()
+        } else {
+            call
+        };
         self.run(py, Command::Call(call))
     }
 
@@ -498,27 +532,25 @@ impl PySession {
         self.run(py, Command::Save(path)).map(drop)
     }
 
+    /// Closes the session: later requests raise `MWError` (`save()` still
+    /// works). It does not log out, so a saved session stays usable.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
 
-    /// Logs out if logged in. A failed logout is raised, unless an
-    /// exception is already on its way out.
-    #[pyo3(signature = (exc_type=None, _exc_value=None, _traceback=None))]
+    /// Closes the session (it does not log out: call `logout()`).
+    #[pyo3(signature = (_exc_type=None, _exc_value=None, _traceback=None))]
     fn __exit__(
         &self,
-        py: Python<'_>,
-        exc_type: Option<&Bound<'_, PyAny>>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
         _exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        if self.client.user().is_some() {
-            let result = self.run(py, Command::Logout);
-            if exc_type.is_none_or(|t| t.is_none()) {
-                result?;
-            }
-        }
-        Ok(false)
+    ) {
+        self.close();
     }
 
     fn __repr__(&self) -> String {
@@ -584,8 +616,8 @@ impl AsyncSessionCore {
 #[pymethods]
 impl AsyncSessionCore {
     #[new]
-    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
-           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -599,6 +631,7 @@ impl AsyncSessionCore {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
             user_agent,
@@ -609,7 +642,8 @@ impl AsyncSessionCore {
             relogin,
             max_retries,
             max_body_bytes,
-            bearer_token
+            bearer_token,
+            allow_anonymous
         );
         Ok(AsyncSessionCore {
             client: options.build(py, api_url)?,
@@ -618,8 +652,8 @@ impl AsyncSessionCore {
 
     /// See `Session.resume`.
     #[classmethod]
-    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None),
-           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None)")]
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn resume(
         _cls: &Bound<'_, PyType>,
@@ -637,6 +671,7 @@ impl AsyncSessionCore {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
             user_agent,
@@ -647,7 +682,8 @@ impl AsyncSessionCore {
             relogin,
             max_retries,
             max_body_bytes,
-            bearer_token
+            bearer_token,
+            allow_anonymous
         );
         Ok(AsyncSessionCore {
             client: options.resume(py, path, api_url, username, password)?,
@@ -710,7 +746,8 @@ impl AsyncSessionCore {
         self.spawn(py, check_cmd(py, r#type, token, max_age)?)
     }
 
-    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token", allow_anonymous=false))]
+    #[allow(clippy::too_many_arguments)]
     fn call<'py>(
         &self,
         py: Python<'py>,
@@ -719,8 +756,14 @@ impl AsyncSessionCore {
         method: &str,
         token_type: Option<&str>,
         token_param: &str,
+        allow_anonymous: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let call = build_call(py, action, params, method, token_type, token_param)?;
+        let call = if allow_anonymous {
+            call.allow_anonymous()
+        } else {
+            call
+        };
         self.spawn(py, Command::Call(call))
     }
 

@@ -40,9 +40,12 @@ pub(crate) enum Class {
     SessionFileError,
     MWWarning,
     MWDeprecationWarning,
+    NotLoggedInError,
+    MaybeAppliedError,
+    NotAPIError,
 }
 
-const CLASS_COUNT: usize = 18;
+const CLASS_COUNT: usize = 21;
 
 impl Class {
     fn name(self) -> &'static str {
@@ -65,6 +68,9 @@ impl Class {
             Class::SessionFileError => "SessionFileError",
             Class::MWWarning => "MWWarning",
             Class::MWDeprecationWarning => "MWDeprecationWarning",
+            Class::NotLoggedInError => "NotLoggedInError",
+            Class::MaybeAppliedError => "MaybeAppliedError",
+            Class::NotAPIError => "NotAPIError",
         }
     }
 
@@ -141,6 +147,14 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
             kw.set_item("status", status)?;
             kw.set_item("retry_after", secs(*retry_after))
         }),
+        Error::MaybeApplied { status, url } => Class::MaybeAppliedError.err(py, &message, |kw| {
+            kw.set_item("status", status)?;
+            kw.set_item("url", url)
+        }),
+        Error::NotApi { url, .. } => {
+            Class::NotAPIError.err(py, &message, |kw| kw.set_item("url", url))
+        }
+        Error::NotLoggedIn(_) => Class::NotLoggedInError.err(py, &message, no_attrs),
         Error::Decode(_) => Class::DecodeError.err(py, &message, no_attrs),
         Error::Login {
             result,

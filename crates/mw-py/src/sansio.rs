@@ -22,14 +22,6 @@ use crate::errors::{invalid_input, to_py_err};
 use crate::params::{build_call, token_type};
 use crate::values::{PyUser, password_arg, str_repr, token_arg};
 
-/// The user agent when none is given.
-pub(crate) fn default_user_agent() -> String {
-    format!(
-        "mwauth/{} (https://github.com/mw-auth/mw-auth; Python)",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 /// The options every session constructor takes.
 pub(crate) struct Options {
     pub user_agent: Option<String>,
@@ -37,11 +29,14 @@ pub(crate) struct Options {
     pub assert_user: bool,
     pub relogin: bool,
     pub max_retries: u32,
+    pub allow_anonymous: bool,
 }
 
 impl Options {
     pub(crate) fn config(&self) -> Config {
-        let mut config = Config::new(self.user_agent.clone().unwrap_or_else(default_user_agent));
+        // No default: the core refuses a missing or generic user agent, the
+        // same rule as in Rust and the CLI.
+        let mut config = Config::new(self.user_agent.clone().unwrap_or_default());
         config.maxlag = self.maxlag;
         config.assert = if self.assert_user {
             Assert::User
@@ -49,6 +44,7 @@ impl Options {
             Assert::None
         };
         config.relogin = self.relogin;
+        config.allow_anonymous = self.allow_anonymous;
         let mut retry = RetryPolicy::default();
         retry.max_retries = self.max_retries;
         config.retry = retry;
@@ -188,8 +184,9 @@ impl SansIOSession {
 #[pymethods]
 impl SansIOSession {
     #[new]
-    #[pyo3(signature = (api_url, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3),
-           text_signature = "(api_url, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3)")]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (api_url, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, allow_anonymous=false),
+           text_signature = "(api_url, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3, allow_anonymous=False)")]
     fn new(
         py: Python<'_>,
         api_url: &str,
@@ -198,6 +195,7 @@ impl SansIOSession {
         assert_user: bool,
         relogin: bool,
         max_retries: u32,
+        allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = Options {
             user_agent,
@@ -205,6 +203,7 @@ impl SansIOSession {
             assert_user,
             relogin,
             max_retries,
+            allow_anonymous,
         };
         let session = Session::new(api_url, options.config()).map_err(|e| to_py_err(py, &e))?;
         Self::with(py, session)
@@ -212,8 +211,8 @@ impl SansIOSession {
 
     /// Resumes a session from `snapshot()`'s JSON.
     #[classmethod]
-    #[pyo3(signature = (snapshot, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3),
-           text_signature = "(snapshot, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3)")]
+    #[pyo3(signature = (snapshot, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, allow_anonymous=false),
+           text_signature = "(snapshot, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn restore(
         _cls: &Bound<'_, PyType>,
@@ -224,6 +223,7 @@ impl SansIOSession {
         assert_user: bool,
         relogin: bool,
         max_retries: u32,
+        allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = Options {
             user_agent,
@@ -231,6 +231,7 @@ impl SansIOSession {
             assert_user,
             relogin,
             max_retries,
+            allow_anonymous,
         };
         let snap: SessionSnapshot = serde_json::from_str(snapshot)
             .map_err(|e| invalid_input(py, format!("invalid session snapshot: {e}")))?;
@@ -323,7 +324,8 @@ impl SansIOSession {
 
     /// Calls any module; with `token_type`, the token is injected (and
     /// refreshed once on `badtoken`).
-    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token", allow_anonymous=false))]
+    #[allow(clippy::too_many_arguments)]
     fn call(
         &self,
         py: Python<'_>,
@@ -332,8 +334,14 @@ impl SansIOSession {
         method: &str,
         token_type: Option<&str>,
         token_param: &str,
+        allow_anonymous: bool,
     ) -> PyResult<u64> {
         let call = build_call(py, action, params, method, token_type, token_param)?;
+        let call = if allow_anonymous {
+            call.allow_anonymous()
+        } else {
+            call
+        };
         let mut inner = self.lock();
         let op = inner.session.call(call);
         Ok(inner.op(op))
