@@ -643,3 +643,50 @@ fn the_user_agent_rule_is_the_protocols() {
         mw_protocol::check_user_agent("MyBot/1.0 (https://example.org; me@example.org)").is_ok()
     );
 }
+
+#[test]
+fn a_1_23_wiki_logs_out_without_a_token_or_parameters_it_does_not_know() {
+    let unknown = "Unrecognized parameters: 'formatversion', 'errorformat'";
+    let mut d = Driver::new(session(), move |r: &Sent| {
+        let warn = if r.param("formatversion").is_some() {
+            unknown
+        } else {
+            ""
+        };
+        match r.action() {
+            "query" => json_value(json!({
+                "warnings": {"main": {"*": warn}, "query": {"*": "Unrecognized value for parameter 'meta': tokens"}}
+            })),
+            "login" if r.param("lgtoken").is_none() => json_value(json!({"login": {
+                "result": "NeedToken", "token": "b6d767d2f8ed5d21a44b0e5886680cb9",
+                "cookieprefix": "wiki", "sessionid": "17ab96bd8ffbe8ca58a78657a918558"
+            }})),
+            "login" => json_value(
+                json!({"login": {"result": "Success", "lguserid": 7, "lgusername": "Example"}}),
+            ),
+            "logout" => {
+                let extra = if r.param("token").is_some() {
+                    "Unrecognized parameter: 'token'"
+                } else {
+                    ""
+                };
+                let text = [warn, extra].join("\n");
+                json_value(json!({"warnings": {"main": {"*": text}}}))
+            }
+            other => panic!("unexpected {other}"),
+        }
+    });
+    login(&mut d);
+    let op = d.session.logout();
+    let done = d.finish_done(op);
+    assert!(done.result.is_ok(), "{:?}", done.result);
+    assert!(done.warnings.is_empty(), "{:?}", done.warnings);
+    let logout = d.sent.last().expect("the logout");
+    assert_eq!(logout.action(), "logout");
+    assert_eq!(logout.param("token"), None, "{}", logout.rendered);
+    assert_eq!(logout.param("formatversion"), None, "{}", logout.rendered);
+    assert!(
+        !d.sent.iter().any(|s| s.action() == "tokens"),
+        "no csrf token is fetched for a logout that takes none"
+    );
+}
