@@ -1,7 +1,8 @@
 //! `mwauth.Session` (synchronous) and the native core of
-//! `mwauth.AsyncSession`, both driving `mw_transport::Client` on one shared
-//! multi-thread Tokio runtime per process (pyo3-async-runtimes', created on
-//! first use).
+//! `mwauth.AsyncSession`, both driving `mw_transport::Client` on the one
+//! multi-thread Tokio runtime of the process (see `runtime`: started on
+//! first use, shut down at exit, replaced after a fork). The clients are
+//! [`Local`] to the process that made them.
 //!
 //! Every method is one [`Command`], run by [`execute`] into a [`Done`]:
 //! the sync session blocks on it with the GIL released; the async core
@@ -20,9 +21,11 @@ use pyo3::types::PyType;
 use mw_protocol::{ActionCall, Output, Password, Token, TokenType, Warning};
 use mw_transport::{Client, ClientBuilder, ClientLoginOutcome, ForeignWiki, WithWarnings};
 
+use crate::awaitable;
 use crate::completed::Completed;
 use crate::errors::{Class, invalid_input, transport_err};
 use crate::params::{build_call, token_type};
+use crate::runtime::{self, Local};
 use crate::sansio::Options;
 use crate::values::{PyUser, password_arg, str_repr, token_arg};
 
@@ -153,7 +156,7 @@ where
             |_| Ok(()),
         ));
     }
-    let runtime = pyo3_async_runtimes::tokio::get_runtime();
+    let runtime = runtime::handle(py)?;
     let mut future = std::pin::pin!(future);
     loop {
         // The timer must be made inside the runtime: in an async block.
@@ -267,7 +270,8 @@ fn check_cmd(
     ))
 }
 
-fn repr(kind: &str, client: &Client) -> String {
+fn repr(kind: &str, client: &Local<Client>) -> String {
+    let client = client.peek();
     match client.user() {
         Some(u) => format!("<{kind} {} user={}>", client.endpoint(), str_repr(&u.name)),
         None => format!("<{kind} {} anonymous>", client.endpoint()),
@@ -300,12 +304,12 @@ macro_rules! options {
 /// the GIL released. A context manager that logs out on exit.
 #[pyclass(frozen, module = "mwauth._native", name = "Session")]
 pub struct PySession {
-    client: Client,
+    client: Local<Client>,
 }
 
 impl PySession {
     fn run(&self, py: Python<'_>, command: Command) -> PyResult<Py<PyAny>> {
-        let done = block_on(py, execute(self.client.clone(), command))?;
+        let done = block_on(py, execute(self.client.get(py)?.clone(), command))?;
         done.into_completed(py)?.take(py, 1)
     }
 }
@@ -341,7 +345,7 @@ impl PySession {
             bearer_token
         );
         Ok(PySession {
-            client: options.build(py, api_url)?,
+            client: Local::new(options.build(py, api_url)?),
         })
     }
 
@@ -380,20 +384,20 @@ impl PySession {
             bearer_token
         );
         Ok(PySession {
-            client: options.resume(py, path, api_url, username, password)?,
+            client: Local::new(options.resume(py, path, api_url, username, password)?),
         })
     }
 
     /// The `api.php` URL.
     #[getter]
     fn api_url(&self) -> String {
-        self.client.endpoint().to_string()
+        self.client.peek().endpoint().to_string()
     }
 
     /// The logged-in user, or None.
     #[getter]
     fn user(&self) -> Option<PyUser> {
-        self.client.user().as_ref().map(PyUser::from)
+        self.client.peek().user().as_ref().map(PyUser::from)
     }
 
     /// Logs in with `action=login` (a bot password `User@App`).
@@ -483,13 +487,11 @@ impl PySession {
 
     /// A wiki of the same CentralAuth single sign-on.
     fn foreign(&self, py: Python<'_>, api_url: &str) -> PyResult<PyForeignWiki> {
-        let wiki = self
-            .client
-            .foreign(api_url)
-            .map_err(|e| transport_err(py, &e))?;
+        let client = self.client.get(py)?;
+        let wiki = client.foreign(api_url).map_err(|e| transport_err(py, &e))?;
         Ok(PyForeignWiki {
-            client: self.client.clone(),
-            wiki,
+            client: Local::new(client.clone()),
+            wiki: Local::new(wiki),
         })
     }
 
@@ -512,7 +514,7 @@ impl PySession {
         _exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
-        if self.client.user().is_some() {
+        if self.client.peek().user().is_some() {
             let result = self.run(py, Command::Logout);
             if exc_type.is_none_or(|t| t.is_none()) {
                 result?;
@@ -530,8 +532,8 @@ impl PySession {
 /// by a fresh `centralauthtoken`.
 #[pyclass(frozen, module = "mwauth._native", name = "ForeignWiki")]
 pub struct PyForeignWiki {
-    client: Client,
-    wiki: ForeignWiki,
+    client: Local<Client>,
+    wiki: Local<ForeignWiki>,
 }
 
 #[pymethods]
@@ -539,7 +541,7 @@ impl PyForeignWiki {
     /// The foreign wiki's `api.php` URL.
     #[getter]
     fn api_url(&self) -> String {
-        self.wiki.endpoint().to_string()
+        self.wiki.peek().endpoint().to_string()
     }
 
     /// Calls a module on the foreign wiki.
@@ -554,13 +556,13 @@ impl PyForeignWiki {
         token_param: &str,
     ) -> PyResult<Py<PyAny>> {
         let call = build_call(py, action, params, method, token_type, token_param)?;
-        let command = Command::Foreign(self.wiki.clone(), call);
-        let done = block_on(py, execute(self.client.clone(), command))?;
+        let command = Command::Foreign(self.wiki.get(py)?.clone(), call);
+        let done = block_on(py, execute(self.client.get(py)?.clone(), command))?;
         done.into_completed(py)?.take(py, 1)
     }
 
     fn __repr__(&self) -> String {
-        format!("<ForeignWiki {}>", self.wiki.endpoint())
+        format!("<ForeignWiki {}>", self.wiki.peek().endpoint())
     }
 }
 
@@ -568,16 +570,13 @@ impl PyForeignWiki {
 /// awaitable of a `Completed` (use `mwauth.AsyncSession`).
 #[pyclass(frozen, module = "mwauth._native", name = "AsyncSessionCore")]
 pub struct AsyncSessionCore {
-    client: Client,
+    client: Local<Client>,
 }
 
 impl AsyncSessionCore {
     fn spawn<'py>(&self, py: Python<'py>, command: Command) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            async move { Ok(execute(client, command).await) },
-        )
+        let client = self.client.get(py)?.clone();
+        awaitable::spawn(py, execute(client, command))
     }
 }
 
@@ -612,7 +611,7 @@ impl AsyncSessionCore {
             bearer_token
         );
         Ok(AsyncSessionCore {
-            client: options.build(py, api_url)?,
+            client: Local::new(options.build(py, api_url)?),
         })
     }
 
@@ -650,20 +649,20 @@ impl AsyncSessionCore {
             bearer_token
         );
         Ok(AsyncSessionCore {
-            client: options.resume(py, path, api_url, username, password)?,
+            client: Local::new(options.resume(py, path, api_url, username, password)?),
         })
     }
 
     /// The `api.php` URL.
     #[getter]
     fn api_url(&self) -> String {
-        self.client.endpoint().to_string()
+        self.client.peek().endpoint().to_string()
     }
 
     /// The logged-in user, or None.
     #[getter]
     fn user(&self) -> Option<PyUser> {
-        self.client.user().as_ref().map(PyUser::from)
+        self.client.peek().user().as_ref().map(PyUser::from)
     }
 
     fn login<'py>(
@@ -738,6 +737,7 @@ impl AsyncSessionCore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let wiki = self
             .client
+            .get(py)?
             .foreign(api_url)
             .map_err(|e| transport_err(py, &e))?;
         let call = build_call(py, action, params, method, token_type, token_param)?;
