@@ -28,9 +28,9 @@ UA = "mwauth-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)"
 class Wiki:
     api_url: str
     bot_user: str
-    bot_password: str
+    bot_password: str = field(repr=False)
     main_user: str
-    main_password: str
+    main_password: str = field(repr=False)
 
 
 def _read_env(path: str) -> Dict[str, str]:

@@ -1,7 +1,8 @@
 //! `mwauth.Session` (synchronous) and the native core of
-//! `mwauth.AsyncSession`, both driving `mw_transport::Client` on one shared
-//! multi-thread Tokio runtime per process (pyo3-async-runtimes', created on
-//! first use).
+//! `mwauth.AsyncSession`, both driving `mw_transport::Client` on the one
+//! multi-thread Tokio runtime of the process (see `runtime`: started on
+//! first use, shut down at exit, replaced after a fork). The clients are
+//! [`Local`] to the process that made them.
 //!
 //! Every method is one [`Command`], run by [`execute`] into a [`Done`]:
 //! the sync session blocks on it with the GIL released; the async core
@@ -21,9 +22,11 @@ use pyo3::types::PyType;
 use mw_protocol::{ActionCall, Output, Password, Token, TokenType, Warning};
 use mw_transport::{Client, ClientBuilder, ClientLoginOutcome, ForeignWiki, WithWarnings};
 
+use crate::awaitable;
 use crate::completed::Completed;
 use crate::errors::{Class, invalid_input, transport_err};
 use crate::params::{build_call, token_type};
+use crate::runtime::{self, Local};
 use crate::sansio::Options;
 use crate::values::{PyUser, password_arg, str_repr, token_arg};
 
@@ -154,7 +157,7 @@ where
             |_| Ok(()),
         ));
     }
-    let runtime = pyo3_async_runtimes::tokio::get_runtime();
+    let runtime = runtime::handle(py)?;
     let mut future = std::pin::pin!(future);
     loop {
         // The timer must be made inside the runtime: in an async block.
@@ -268,7 +271,8 @@ fn check_cmd(
     ))
 }
 
-fn repr(kind: &str, client: &Client) -> String {
+fn repr(kind: &str, client: &Local<Client>) -> String {
+    let client = client.peek();
     match client.user() {
         Some(u) => format!("<{kind} {} user={}>", client.endpoint(), str_repr(&u.name)),
         None => format!("<{kind} {} anonymous>", client.endpoint()),
@@ -304,14 +308,14 @@ macro_rules! options {
 /// (logging out is explicit).
 #[pyclass(frozen, module = "mwauth._native", name = "Session")]
 pub struct PySession {
-    client: Client,
+    client: Local<Client>,
     closed: AtomicBool,
 }
 
 impl PySession {
     fn of(client: Client) -> Self {
         PySession {
-            client,
+            client: Local::new(client),
             closed: AtomicBool::new(false),
         }
     }
@@ -324,7 +328,7 @@ impl PySession {
                 |_| Ok(()),
             ));
         }
-        let done = block_on(py, execute(self.client.clone(), command))?;
+        let done = block_on(py, execute(self.client.get(py)?.clone(), command))?;
         done.into_completed(py)?.take(py, 1)
     }
 }
@@ -408,13 +412,13 @@ impl PySession {
     /// The `api.php` URL.
     #[getter]
     fn api_url(&self) -> String {
-        self.client.endpoint().to_string()
+        self.client.peek().endpoint().to_string()
     }
 
     /// The logged-in user, or None.
     #[getter]
     fn user(&self) -> Option<PyUser> {
-        self.client.user().as_ref().map(PyUser::from)
+        self.client.peek().user().as_ref().map(PyUser::from)
     }
 
     /// Logs in with `action=login` (a bot password `User@App`).
@@ -517,13 +521,11 @@ impl PySession {
 
     /// A wiki of the same CentralAuth single sign-on.
     fn foreign(&self, py: Python<'_>, api_url: &str) -> PyResult<PyForeignWiki> {
-        let wiki = self
-            .client
-            .foreign(api_url)
-            .map_err(|e| transport_err(py, &e))?;
+        let client = self.client.get(py)?;
+        let wiki = client.foreign(api_url).map_err(|e| transport_err(py, &e))?;
         Ok(PyForeignWiki {
-            client: self.client.clone(),
-            wiki,
+            client: Local::new(client.clone()),
+            wiki: Local::new(wiki),
         })
     }
 
@@ -562,8 +564,8 @@ impl PySession {
 /// by a fresh `centralauthtoken`.
 #[pyclass(frozen, module = "mwauth._native", name = "ForeignWiki")]
 pub struct PyForeignWiki {
-    client: Client,
-    wiki: ForeignWiki,
+    client: Local<Client>,
+    wiki: Local<ForeignWiki>,
 }
 
 #[pymethods]
@@ -571,7 +573,7 @@ impl PyForeignWiki {
     /// The foreign wiki's `api.php` URL.
     #[getter]
     fn api_url(&self) -> String {
-        self.wiki.endpoint().to_string()
+        self.wiki.peek().endpoint().to_string()
     }
 
     /// Calls a module on the foreign wiki.
@@ -586,13 +588,13 @@ impl PyForeignWiki {
         token_param: &str,
     ) -> PyResult<Py<PyAny>> {
         let call = build_call(py, action, params, method, token_type, token_param)?;
-        let command = Command::Foreign(self.wiki.clone(), call);
-        let done = block_on(py, execute(self.client.clone(), command))?;
+        let command = Command::Foreign(self.wiki.get(py)?.clone(), call);
+        let done = block_on(py, execute(self.client.get(py)?.clone(), command))?;
         done.into_completed(py)?.take(py, 1)
     }
 
     fn __repr__(&self) -> String {
-        format!("<ForeignWiki {}>", self.wiki.endpoint())
+        format!("<ForeignWiki {}>", self.wiki.peek().endpoint())
     }
 }
 
@@ -600,16 +602,13 @@ impl PyForeignWiki {
 /// awaitable of a `Completed` (use `mwauth.AsyncSession`).
 #[pyclass(frozen, module = "mwauth._native", name = "AsyncSessionCore")]
 pub struct AsyncSessionCore {
-    client: Client,
+    client: Local<Client>,
 }
 
 impl AsyncSessionCore {
     fn spawn<'py>(&self, py: Python<'py>, command: Command) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.client.clone();
-        pyo3_async_runtimes::tokio::future_into_py(
-            py,
-            async move { Ok(execute(client, command).await) },
-        )
+        let client = self.client.get(py)?.clone();
+        awaitable::spawn(py, execute(client, command))
     }
 }
 
@@ -646,7 +645,7 @@ impl AsyncSessionCore {
             allow_anonymous
         );
         Ok(AsyncSessionCore {
-            client: options.build(py, api_url)?,
+            client: Local::new(options.build(py, api_url)?),
         })
     }
 
@@ -686,20 +685,20 @@ impl AsyncSessionCore {
             allow_anonymous
         );
         Ok(AsyncSessionCore {
-            client: options.resume(py, path, api_url, username, password)?,
+            client: Local::new(options.resume(py, path, api_url, username, password)?),
         })
     }
 
     /// The `api.php` URL.
     #[getter]
     fn api_url(&self) -> String {
-        self.client.endpoint().to_string()
+        self.client.peek().endpoint().to_string()
     }
 
     /// The logged-in user, or None.
     #[getter]
     fn user(&self) -> Option<PyUser> {
-        self.client.user().as_ref().map(PyUser::from)
+        self.client.peek().user().as_ref().map(PyUser::from)
     }
 
     fn login<'py>(
@@ -781,6 +780,7 @@ impl AsyncSessionCore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let wiki = self
             .client
+            .get(py)?
             .foreign(api_url)
             .map_err(|e| transport_err(py, &e))?;
         let call = build_call(py, action, params, method, token_type, token_param)?;

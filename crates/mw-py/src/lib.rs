@@ -6,8 +6,11 @@
 //! * `sansio`: `SansIOSession`, the sans-IO core for callers who bring
 //!   their own HTTP library, and `Transmit`.
 //! * `client`: `Session` (sync, GIL released) and `AsyncSessionCore` (the
-//!   native half of `mwauth.AsyncSession`) over `mw-transport`, on one
-//!   shared Tokio runtime.
+//!   native half of `mwauth.AsyncSession`) over `mw-transport`.
+//! * `runtime`: the process's Tokio runtime, shut down by an `atexit` hook
+//!   before Python finalizes and replaced in the child of a fork.
+//! * `awaitable`: Rust futures as asyncio futures, with no Python object
+//!   in the runtime's tasks.
 //! * `completed`: `Completed`, a finished operation whose `result()`
 //!   emits the server's warnings and returns the value or raises.
 //! * `values`: the typed values (`Token`, `Password`, `User`,
@@ -19,10 +22,12 @@
 //! The Python package (`python/mwauth`) re-exports everything; the stubs
 //! are `python/mwauth/_native.pyi`.
 
+mod awaitable;
 mod client;
 mod completed;
 mod errors;
 mod params;
+mod runtime;
 mod sansio;
 mod values;
 
@@ -47,6 +52,7 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
-        m.add("__version__", env!("CARGO_PKG_VERSION"))
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        crate::runtime::register_hooks(m)
     }
 }
