@@ -1,26 +1,21 @@
 //! Pooled connections that the server closed while they were idle.
 //!
-//! A keep-alive connection waits in hyper-util's pool between requests.
-//! Servers close such connections when they have idled for their own
-//! keep-alive timeout (Apache: 5 s), and some close every connection right
-//! after its answer without saying `Connection: close` (PHP's built-in
-//! server behind some proxies). hyper notices the close only when its
-//! connection task reads the end of the stream, and Tokio reports that a
-//! socket became readable only when its I/O driver has run since. When the
-//! next request is handed to such a connection first, hyper writes it, then
-//! reads the end of the stream and fails the request with "connection
-//! closed before message completed", although the server never saw it.
+//! Servers close keep-alive connections after their own idle timeout
+//! (Apache: 5 s), and some right after each answer without saying
+//! `Connection: close`. hyper notices only when its connection task reads
+//! the end of the stream, which Tokio reports only once its I/O driver has
+//! run. A request handed to such a connection first is written, then fails
+//! with "connection closed before message completed", unseen by the server.
 //!
-//! [`CheckStale`] wraps the connector; its streams ([`Checked`]) sit above
-//! TLS, so TLS records (such as TLS 1.3 session tickets) are rustls' and
-//! never taken for HTTP data. When a write begins a new request on a
-//! connection that has answered before, the stream first polls a read once
-//! and, if that is pending, asks the kernel with a non-blocking `MSG_PEEK`
-//! on (a duplicate of) the socket. An end of stream, a read error, or bytes
-//! nobody asked for (an idle HTTP/1.1 server only sends something, say a
-//! 408, when it closes) make the write fail with [`StaleConnection`]
-//! before a single byte of the request is written. `Http::hop` then sends
-//! the same request again, which is safe because it provably never left.
+//! [`CheckStale`] wraps the connector. Its streams ([`Checked`]) sit above
+//! TLS, so TLS records (such as TLS 1.3 session tickets) stay rustls'. When
+//! a write begins a new request on a connection that has answered, the
+//! stream polls a read once and, if that is pending, peeks the socket
+//! (non-blocking `MSG_PEEK` on a duplicate descriptor). An end of stream,
+//! an error or unsolicited bytes (an idle HTTP/1.1 server only sends
+//! something, say a 408, as it closes) fail the write with
+//! [`StaleConnection`] before any byte is written; `Http::hop` then sends
+//! the request again, as it provably never left.
 
 use std::future::Future;
 use std::io;
@@ -29,10 +24,7 @@ use std::task::{Context, Poll};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBuf, ReadBufCursor, Write};
-use hyper_rustls::MaybeHttpsStream;
 use hyper_util::client::legacy::connect::{Connected, Connection};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 
 /// The error inside the `io::Error` of a write refused on a connection the
 /// server has closed or is closing: no byte of the request was written.
@@ -47,9 +39,8 @@ impl std::fmt::Display for StaleConnection {
 
 impl std::error::Error for StaleConnection {}
 
-/// Whether `e` or one of its sources is a write refused with
-/// [`StaleConnection`]. (`io::Error::source` skips the error it wraps, so
-/// each `io::Error` of the chain is opened with `get_ref`.)
+/// Whether `e` or one of its sources is [`StaleConnection`]
+/// (`io::Error::source` skips the error it wraps: hence `get_ref`).
 pub(crate) fn is_stale(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(e);
     while let Some(err) = current {
@@ -68,56 +59,9 @@ pub(crate) fn is_stale(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// A stream whose socket the kernel can be asked about.
 pub(crate) trait Peek {
-    /// Whether the kernel holds an end of stream, an error or bytes for the
-    /// socket that have not been read. `false` when it holds nothing, and
-    /// when it cannot tell.
+    /// Whether the kernel holds an end of stream, an error or unread bytes
+    /// for the socket (`false` also when it cannot tell).
     fn kernel_has_news(&self) -> bool;
-}
-
-impl Peek for MaybeHttpsStream<TokioIo<TcpStream>> {
-    fn kernel_has_news(&self) -> bool {
-        match self {
-            MaybeHttpsStream::Http(tcp) => peek(tcp.inner()),
-            // Bytes rustls has not seen may be a TLS record that carries no
-            // data; taking them for a close only costs a new connection.
-            MaybeHttpsStream::Https(tls) => peek(tls.inner().get_ref().0.inner().inner()),
-        }
-    }
-}
-
-/// A non-blocking `MSG_PEEK` of one byte on a duplicate of the socket's
-/// descriptor (closing the duplicate leaves the connection open).
-fn peek(tcp: &TcpStream) -> bool {
-    let Ok(socket) = duplicate(tcp) else {
-        return false;
-    };
-    if socket.set_nonblocking(true).is_err() {
-        return false;
-    }
-    match socket.peek(&mut [0u8; 1]) {
-        Ok(_) => true, // 0: end of stream; 1: unsolicited bytes
-        Err(e) => !matches!(
-            e.kind(),
-            io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-        ),
-    }
-}
-
-#[cfg(unix)]
-fn duplicate(tcp: &TcpStream) -> io::Result<std::net::TcpStream> {
-    use std::os::fd::AsFd;
-    tcp.as_fd().try_clone_to_owned().map(Into::into)
-}
-
-#[cfg(windows)]
-fn duplicate(tcp: &TcpStream) -> io::Result<std::net::TcpStream> {
-    use std::os::windows::io::AsSocket;
-    tcp.as_socket().try_clone_to_owned().map(Into::into)
-}
-
-#[cfg(not(any(unix, windows)))]
-fn duplicate(_: &TcpStream) -> io::Result<std::net::TcpStream> {
-    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// A connector whose connections check, before each new request on a
@@ -171,8 +115,8 @@ enum Phase {
     Stale,
 }
 
-/// A connection's stream that refuses to begin a request on a connection
-/// the server has closed (see the module documentation).
+/// A stream that refuses to begin a request on a connection the server
+/// has closed (see the module documentation).
 #[derive(Debug)]
 pub(crate) struct Checked<T> {
     inner: T,
@@ -190,8 +134,8 @@ impl<T> Checked<T> {
 
 impl<T: Read + Peek + Unpin> Checked<T> {
     /// Before the first write of a new request: `Err` if the server closed
-    /// or is closing the connection. Polls with the write's context, so a
-    /// pending read only registers the connection task's waker once more.
+    /// or is closing the connection. (A pending read registers the same
+    /// task's waker, as hyper's own reads do.)
     fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
         if self.phase == Phase::Answered {
             let mut scratch = [0u8; 64];
@@ -290,3 +234,7 @@ impl<T: Connection> Connection for Checked<T> {
         self.inner.connected()
     }
 }
+
+mod peek;
+#[cfg(test)]
+mod tests;
