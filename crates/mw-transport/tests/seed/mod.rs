@@ -8,6 +8,8 @@ use std::time::Duration;
 use mw_transport::{Client, LogoutOutcome, Password, TokenType, TokenValidity};
 use tokio::net::TcpStream;
 
+pub mod double;
+
 pub const UA: &str =
     "mw-transport-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
 
