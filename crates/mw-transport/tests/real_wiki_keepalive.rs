@@ -115,6 +115,7 @@ impl Proxy {
             api: &api,
             user,
             password,
+            tls: None,
         };
         seed::runs(&to, rt, runs, idle);
         assert_eq!(self.requests.load(Ordering::SeqCst), runs * 5);

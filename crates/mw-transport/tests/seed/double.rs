@@ -1,11 +1,19 @@
 //! A raw MediaWiki 1.39 double for the seed flow: its answers (recorded
 //! shapes: tokens, login, checktoken, logout, API errors) and a request
-//! reader for keep-alive connections.
+//! reader for keep-alive connections, and the server that serves them
+//! (HTTP or HTTPS) and closes its connections as told.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::answer_and_fin_together;
 
 pub const BOT: &str = "Bot@app";
 pub const BOT_PASSWORD: &str = "0123456789abcdefghijklmnopqrstuv";
@@ -139,8 +147,8 @@ pub fn response(cookie: Option<&str>, body: &str) -> Vec<u8> {
 }
 
 /// Reads one request; `buf` keeps what came after it.
-pub async fn read_request(
-    stream: &mut TcpStream,
+pub async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<Option<Req>> {
     let mut chunk = [0u8; 8192];
@@ -197,4 +205,133 @@ pub async fn read_request(
         form: parse(&body),
         cookie,
     }))
+}
+
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// When the server closes a connection.
+#[derive(Clone, Copy)]
+pub enum Close {
+    /// Right after every answer (no `Connection: close` in it).
+    AfterAnswer,
+    /// Once no request has begun for this long after an answer.
+    WhenIdle(Duration),
+    /// Reads a request with this `action`, then closes without answering.
+    Unanswered(&'static str),
+    /// Never.
+    Never,
+}
+
+/// The server. It runs on its own thread and runtime, so that it keeps
+/// closing connections while a client's runtime is not driven.
+pub struct Server {
+    addr: SocketAddr,
+    tls: bool,
+    requests: Arc<Mutex<Vec<String>>>,
+    pub connections: Arc<AtomicUsize>,
+}
+
+impl Server {
+    /// Serves HTTP, or HTTPS through `tls`.
+    pub fn start(tls: Option<TlsAcceptor>, close: Close) -> Server {
+        let https = tls.is_some();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (log, count) = (Arc::clone(&requests), Arc::clone(&connections));
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("server runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                tx.send(listener.local_addr().expect("addr")).expect("send");
+                let wiki = Arc::new(Mutex::new(Wiki::default()));
+                while let Ok((stream, _)) = listener.accept().await {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    if let Close::AfterAnswer = close {
+                        answer_and_fin_together(&stream);
+                    }
+                    let (wiki, log) = (Arc::clone(&wiki), Arc::clone(&log));
+                    match tls.clone() {
+                        None => drop(tokio::spawn(serve(stream, close, wiki, log))),
+                        Some(tls) => drop(tokio::spawn(async move {
+                            if let Ok(stream) = tls.accept(stream).await {
+                                serve(stream, close, wiki, log).await;
+                            }
+                        })),
+                    }
+                }
+            });
+        });
+        let addr = rx.recv().expect("server address");
+        Server {
+            addr,
+            tls: https,
+            requests,
+            connections,
+        }
+    }
+
+    pub fn api(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/w/api.php", self.addr)
+    }
+
+    /// `GET query`, `POST login`, … as they arrived.
+    pub fn requests(&self) -> Vec<String> {
+        lock(&self.requests).clone()
+    }
+}
+
+/// Serves one connection, then closes it (over TLS with a close_notify).
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    close: Close,
+    wiki: Arc<Mutex<Wiki>>,
+    log: Arc<Mutex<Vec<String>>>,
+) {
+    answer(&mut stream, close, wiki, log).await;
+    let _ = stream.shutdown().await;
+}
+
+async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    close: Close,
+    wiki: Arc<Mutex<Wiki>>,
+    log: Arc<Mutex<Vec<String>>>,
+) {
+    let mut buf = Vec::new();
+    loop {
+        let next = match close {
+            Close::WhenIdle(idle) => {
+                match tokio::time::timeout(idle, read_request(stream, &mut buf)).await {
+                    Ok(next) => next,
+                    Err(_) => return, // idle too long: close (FIN)
+                }
+            }
+            _ => read_request(stream, &mut buf).await,
+        };
+        let Ok(Some(req)) = next else { return };
+        lock(&log).push(format!("{} {}", req.method, req.action()));
+        if let Close::Unanswered(action) = close
+            && req.action() == action
+        {
+            return;
+        }
+        let (cookie, body) = lock(&wiki).answer(&req);
+        if stream
+            .write_all(&response(cookie.as_deref(), &body))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        if let Close::AfterAnswer = close {
+            return;
+        }
+    }
 }

@@ -36,6 +36,8 @@ pub struct Target<'a> {
     /// A bot password's user name (`User@app`).
     pub user: &'a str,
     pub password: &'a str,
+    /// TLS settings (a test CA), for an `https` API.
+    pub tls: Option<rustls::ClientConfig>,
 }
 
 /// Login, csrf token, checktoken, logout, each step in its own `block_on`
@@ -43,10 +45,13 @@ pub struct Target<'a> {
 pub fn seed_flow(rt: &tokio::runtime::Runtime, to: &Target, idle: [Idle; 4]) -> Result<(), String> {
     let api = to.api;
     let client = rt.block_on(async {
-        Client::builder(api)
+        let builder = Client::builder(api)
             .user_agent(UA)
-            .timeout(Duration::from_secs(10))
-            .build()
+            .timeout(Duration::from_secs(10));
+        match &to.tls {
+            Some(tls) => builder.tls_config(tls.clone()).build(),
+            None => builder.build(),
+        }
     });
     let client = client.map_err(|e| format!("build: {e}"))?;
     let pause = |i: usize| match idle[i] {
