@@ -16,9 +16,24 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use url::Url;
 
 use crate::cookies::Jar;
+use crate::stale::{self, CheckStale};
 
 /// Redirects followed for one request, at most.
 pub(crate) const MAX_REDIRECTS: usize = 5;
+
+/// How long a connection may idle in the pool: below the keep-alive
+/// timeouts of common servers (Apache's and Node's default is 5 s), so that
+/// a connection is not reused just as its server closes it
+/// (docs/reliability.md, "Pooled connections").
+pub(crate) const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// How many times one request is sent again after a pooled connection was
+/// found closed before any of it was written ([`stale`]). Each time that
+/// connection is gone from the pool, so the next one is another idle
+/// connection or a new one.
+const MAX_STALE_RESENDS: usize = 3;
+
+type Connector = CheckStale<HttpsConnector<HttpConnector>>;
 
 /// Why an exchange failed, for `Session::handle_transport_failure`.
 #[derive(Debug)]
@@ -68,7 +83,7 @@ pub(crate) struct Http {
     /// The wiki's `api.php` up to its path, for [`Http::url_of`].
     endpoint_prefix: String,
     endpoint: Url,
-    client: PoolClient<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: PoolClient<Connector, Full<Bytes>>,
     jar: Arc<Jar>,
     timeout: Duration,
     connect_timeout: Duration,
@@ -121,10 +136,15 @@ impl Http {
             Some(config) => HttpsConnectorBuilder::new().with_tls_config(config),
             None => HttpsConnectorBuilder::new().with_tls_config(default_tls_config()?),
         };
-        let connector = tls.https_or_http().enable_http1().wrap_connector(tcp);
+        let connector = CheckStale(tls.https_or_http().enable_http1().wrap_connector(tcp));
         let client = PoolClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            // hyper-util sends a request again, on another connection, when
+            // hyper gives it back unwritten (the connection was found closed
+            // before the request was taken from the queue). The default;
+            // named because this crate relies on it.
+            .retry_canceled_requests(true)
             .build(connector);
         let endpoint = settings.endpoint.clone();
         let endpoint_prefix = endpoint[..url::Position::AfterPath].to_owned();
@@ -233,6 +253,9 @@ impl Http {
         Url::parse(uri).map_err(|_| transport("the request URL is not valid"))
     }
 
+    /// Sends one request (no redirects). A request refused by a stale
+    /// pooled connection, before any byte of it was written, is sent again
+    /// (at most [`MAX_STALE_RESENDS`] times); no other is.
     async fn hop(
         &self,
         method: &Method,
@@ -240,6 +263,31 @@ impl Http {
         headers: &HeaderMap,
         body: &Bytes,
     ) -> Result<hyper::Response<Incoming>, Failure> {
+        let mut resends = 0;
+        loop {
+            let request = self.request(method, url, headers, body)?;
+            match self.client.request(request).await {
+                Ok(response) => return Ok(response),
+                Err(e) if resends < MAX_STALE_RESENDS && stale::is_stale(&e) => {
+                    resends += 1;
+                    tracing::debug!(
+                        method = %method,
+                        resends,
+                        "the pooled connection was closed before the request was written; sending it again"
+                    );
+                }
+                Err(e) => return Err(self.classify(&e)),
+            }
+        }
+    }
+
+    fn request(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Result<http::Request<Full<Bytes>>, Failure> {
         let mut request = http::Request::builder()
             .method(method.clone())
             .uri(url.as_str())
@@ -266,10 +314,7 @@ impl Http {
         if let Some(bearer) = self.bearer.as_ref().filter(|b| b.applies_to(url)) {
             out.insert(header::AUTHORIZATION, bearer.header.clone());
         }
-        self.client
-            .request(request)
-            .await
-            .map_err(|e| self.classify(&e))
+        Ok(request)
     }
 
     async fn read(

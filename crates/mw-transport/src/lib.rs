@@ -144,6 +144,7 @@ mod error;
 mod http;
 mod outcome;
 mod persist;
+mod stale;
 
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
