@@ -75,18 +75,19 @@ import asyncio
 
 warnings.simplefilter("ignore", DeprecationWarning)   # fork() with threads, 3.12+
 
+# No `with`: leaving one closes a session, and these are used again.
 async def use_async(s=None):
     s = s or mwauth.AsyncSession(URL, user_agent=UA)
-    async with s:
-        await s.login(USER, PASSWORD)
-        await s.token("csrf")
+    await s.login(USER, PASSWORD)
+    await s.token("csrf")
+    await s.logout()
     return s
 
 def use_sync(s=None):
     s = s or mwauth.Session(URL, user_agent=UA)
-    with s:
-        s.login(USER, PASSWORD)
-        s.token("csrf")
+    s.login(USER, PASSWORD)
+    s.token("csrf")
+    s.logout()
     return s
 
 old_async = asyncio.run(use_async())
@@ -115,8 +116,8 @@ AFTER_SHUTDOWN = """
 import asyncio, atexit
 
 async def main():
-    async with mwauth.AsyncSession(URL, user_agent=UA) as s:
-        await s.login(USER, PASSWORD)
+    s = mwauth.AsyncSession(URL, user_agent=UA)  # no `with`: it is used again
+    await s.login(USER, PASSWORD)
     return s
 
 session = asyncio.run(main())
