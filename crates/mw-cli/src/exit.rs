@@ -100,6 +100,7 @@ pub fn classify(e: &CliError) -> Code {
             | ProtocolError::NotApi { .. }
             | ProtocolError::Decode(_)
             | ProtocolError::Transport(_)
+            | ProtocolError::Disconnected(_)
             | ProtocolError::Timeout(_) => Code::Network,
             _ => Code::Other,
         },
@@ -122,7 +123,7 @@ fn kind(e: &CliError) -> &'static str {
             ProtocolError::Http { .. } => "http",
             ProtocolError::NotApi { .. } => "not-api",
             ProtocolError::Decode(_) => "decode",
-            ProtocolError::Transport(_) => "transport",
+            ProtocolError::Transport(_) | ProtocolError::Disconnected(_) => "transport",
             ProtocolError::Timeout(_) => "timeout",
             ProtocolError::InvalidInput(_) => "invalid-input",
             _ => "other",

@@ -92,6 +92,12 @@ pub enum Error {
     /// redirect it would not follow, …).
     #[error("transport error: {0}")]
     Transport(String),
+    /// The connection closed or was reset before an answer came (a server
+    /// or proxy closing a kept-alive connection as the request crossed
+    /// it). A repeatable request (a GET, a login, a `checktoken`) is sent
+    /// once more; a write is not: it may have arrived.
+    #[error("connection lost: {0}")]
+    Disconnected(String),
     /// The driver gave up waiting for the server (connect or response
     /// timeout).
     #[error("timed out: {0}")]
@@ -140,6 +146,7 @@ impl Error {
             | Error::InvalidInput(m)
             | Error::Transport(m)
             | Error::Timeout(m)
+            | Error::Disconnected(m)
             | Error::NotLoggedIn(m) => {
                 redact_in_place(m, secrets);
             }

@@ -67,6 +67,7 @@ pub struct ActionRequest {
     params: Vec<(String, String)>,
     secrets: Vec<(String, Secret)>,
     url_params: Vec<(String, Secret)>,
+    repeatable: bool,
 }
 
 impl ActionRequest {
@@ -91,6 +92,7 @@ impl ActionRequest {
             ],
             secrets: Vec::new(),
             url_params: Vec::new(),
+            repeatable: false,
         }
     }
 
@@ -146,6 +148,19 @@ impl ActionRequest {
         self.url_params
             .push(("centralauthtoken".into(), Secret::Token(token.clone())));
         self
+    }
+
+    /// Marks a POST as safe to send again when the connection failed
+    /// before an answer came: it changes nothing on the wiki whether or not
+    /// it arrived (a login, a `checktoken`). GETs are always repeatable.
+    pub fn repeatable(mut self) -> Self {
+        self.repeatable = true;
+        self
+    }
+
+    /// `true` for a GET, or a POST marked [`repeatable`](Self::repeatable).
+    pub fn is_repeatable(&self) -> bool {
+        self.method == Method::Get || self.repeatable
     }
 
     /// The method this request will use.

@@ -108,6 +108,19 @@ fn is_retryable(error: &Error, method: Method) -> bool {
     }
 }
 
+/// A request the connection failed under before an answer came
+/// ([`Error::Disconnected`]: reset, closed) is sent once more, at once, when
+/// it is repeatable (a GET, a login, a checktoken): whether or not the
+/// first one arrived, a second changes nothing more. A write is never sent
+/// again: the transport resends it only when it provably never left.
+pub(crate) fn resend_after_transport(
+    error: &Error,
+    already_resent: bool,
+    repeatable: bool,
+) -> bool {
+    repeatable && !already_resent && matches!(error, Error::Disconnected(_))
+}
+
 /// `true` when a POST's failure leaves it unknown whether the server acted
 /// on it: an HTTP 5xx status without an API error body.
 pub(crate) fn may_have_been_applied(error: &Error, method: Method) -> bool {

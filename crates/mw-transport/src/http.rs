@@ -40,6 +40,8 @@ type Connector = CheckStale<HttpsConnector<HttpConnector>>;
 pub(crate) enum Failure {
     Timeout(String),
     Transport(String),
+    /// The connection closed or was reset before an answer came.
+    Disconnected(String),
 }
 
 impl Failure {
@@ -47,6 +49,7 @@ impl Failure {
         match self {
             Failure::Timeout(m) => mw_protocol::Error::Timeout(m),
             Failure::Transport(m) => mw_protocol::Error::Transport(m),
+            Failure::Disconnected(m) => mw_protocol::Error::Disconnected(m),
         }
     }
 }
@@ -387,6 +390,9 @@ impl Http {
         if e.is_connect() {
             return transport(format!("could not connect: {}", error_chain(e)));
         }
+        if disconnected(e) {
+            return Failure::Disconnected(error_chain(e));
+        }
         transport(error_chain(e))
     }
 }
@@ -440,6 +446,33 @@ fn gunzip(data: &[u8], max: usize) -> Result<Vec<u8>, Failure> {
         )));
     }
     Ok(out)
+}
+
+/// The connection closed or was reset before an answer came: hyper's
+/// incomplete message, or a reset, abort, broken pipe or early end of
+/// stream anywhere in the chain.
+fn disconnected(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(h) = err.downcast_ref::<hyper::Error>()
+            && h.is_incomplete_message()
+        {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        current = err.source();
+    }
+    false
 }
 
 fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {

@@ -323,6 +323,7 @@ fn kind(err: &Error) -> String {
         Some(mw_protocol::Error::NotApi { .. }) => "NotApi".into(),
         Some(mw_protocol::Error::MaybeApplied { status, .. }) => format!("MaybeApplied {status}"),
         Some(mw_protocol::Error::Transport(_)) => "Transport".into(),
+        Some(mw_protocol::Error::Disconnected(_)) => "Disconnected".into(),
         Some(mw_protocol::Error::Timeout(_)) => "Timeout".into(),
         Some(mw_protocol::Error::SessionLost(_)) => "SessionLost".into(),
         Some(mw_protocol::Error::Login { result, .. }) => format!("Login {result}"),
@@ -609,12 +610,27 @@ async fn a_connection_reset_mid_body_is_a_transport_error_not_retried() {
     let err = client(&server.api()).call(edit()).await.expect_err("reset");
     assert_eq!(kind(&err), "Transport");
     assert_eq!(server.summary(), ["GET query tokens(csrf)", "POST edit"]);
-    // A clean close before the announced length: the same.
+    // A clean close before the announced length: a broken answer, not
+    // resent even for a GET.
     let (_, kind, requests) = outcome_of(Act::Send(partial)).await;
     assert_eq!((kind.as_str(), requests), ("Transport", 1));
-    // A reset before any byte of the response.
+    // A reset before any byte of the answer to a POST: it may have been
+    // read, so it is never resent.
+    let server = Raw::start("127.0.0.1", move |req| {
+        if req.param("meta") == Some("tokens") {
+            json(&tokens_json("csrftoken", "+\\"))
+        } else {
+            Act::Reset(Vec::new())
+        }
+    })
+    .await;
+    let err = client(&server.api()).call(edit()).await.expect_err("reset");
+    assert_eq!(crate::kind(&err), "Disconnected");
+    assert_eq!(server.summary(), ["GET query tokens(csrf)", "POST edit"]);
+    // A reset before any byte of the response: a GET is repeatable, so the
+    // session sends it once more (before "Safe by default": never).
     let (_, kind, requests) = outcome_of(Act::Reset(Vec::new())).await;
-    assert_eq!((kind.as_str(), requests), ("Transport", 1));
+    assert_eq!((kind.as_str(), requests), ("Disconnected", 2));
     // Not HTTP at all.
     let (_, kind, requests) = outcome_of(Act::Send(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec())).await;
     assert_eq!((kind.as_str(), requests), ("Transport", 1));

@@ -14,7 +14,11 @@ use super::{object_at, str_field};
 /// assert_eq!(req.param_value("maxtokenage"), Some("60"));
 /// ```
 pub fn request(ty: &TokenType, token: &Token, max_age_secs: Option<u64>) -> ActionRequest {
-    let mut req = ActionRequest::post("checktoken").param("type", ty.as_str());
+    // A POST only to keep the token out of the URL: it reads, so it may be
+    // sent again when the connection failed before the answer.
+    let mut req = ActionRequest::post("checktoken")
+        .param("type", ty.as_str())
+        .repeatable();
     if let Some(age) = max_age_secs {
         req = req.param("maxtokenage", age.to_string());
     }

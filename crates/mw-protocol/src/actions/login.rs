@@ -21,9 +21,12 @@ use super::{message_text, object_at, str_field};
 /// # Ok::<(), mw_protocol::Error>(())
 /// ```
 pub fn request(username: &str, password: &Password, token: Option<&Token>) -> ActionRequest {
+    // A login changes nothing a second attempt could double: it may be
+    // sent again when the connection failed before the answer.
     let req = ActionRequest::post("login")
         .param("lgname", username)
-        .password("lgpassword", password.clone());
+        .password("lgpassword", password.clone())
+        .repeatable();
     match token {
         Some(t) => req.token("lgtoken", t.clone()),
         None => req,

@@ -290,6 +290,8 @@ struct Op {
     secrets: Vec<String>,
     /// The total time waited before retries so far.
     waited: Duration,
+    /// The last request was sent again after a transport error.
+    resent: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -601,6 +603,7 @@ impl Session {
             warnings: Vec::new(),
             secrets: Vec::new(),
             waited: Duration::ZERO,
+            resent: false,
         };
         let step = op.flow.start(&mut self.cx);
         self.ops.insert(id, op);

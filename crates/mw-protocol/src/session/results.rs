@@ -12,7 +12,7 @@ use super::state::Ctx;
 use super::{Op, OpState, Output, RequestId, Session, Wait};
 use crate::request::Method;
 use crate::response::{Envelope, parse_envelope};
-use crate::retry::may_have_been_applied;
+use crate::retry::{may_have_been_applied, resend_after_transport};
 use crate::secret::redact_in_place;
 use crate::{Assert, Error, Token};
 
@@ -55,13 +55,15 @@ impl Session {
 
     /// Like [`handle_transport_error`](Self::handle_transport_error), with
     /// a typed failure: [`Error::Timeout`] when the driver gave up waiting
-    /// (connect or response timeout), [`Error::Transport`] for everything
+    /// (connect or response timeout), [`Error::Disconnected`] when the
+    /// connection closed or was reset before an answer came (a repeatable
+    /// request is then sent once more), [`Error::Transport`] for everything
     /// else. Any other variant is reported as [`Error::Transport`] with its
     /// message, so that a driver cannot make the session take a transport
-    /// failure for a server's answer. Not retried either.
+    /// failure for a server's answer.
     pub fn handle_transport_failure(&mut self, id: RequestId, error: Error, now: Instant) {
         let error = match error {
-            e @ (Error::Timeout(_) | Error::Transport(_)) => e,
+            e @ (Error::Timeout(_) | Error::Transport(_) | Error::Disconnected(_)) => e,
             other => Error::Transport(other.to_string()),
         };
         self.handle_result(id, Err(error), now);
@@ -80,10 +82,16 @@ impl Session {
         let Some(op) = self.ops.get_mut(&id) else {
             return;
         };
-        let (method, url) = match &op.last_sent {
-            Some((Target::Foreign(u), req)) => (req.method(), without_query(u)),
-            Some((Target::Home, req)) => (req.method(), without_query(&self.cx.endpoint)),
-            None => (Method::Get, without_query(&self.cx.endpoint)),
+        let (method, repeatable, url) = match &op.last_sent {
+            Some((Target::Foreign(u), req)) => {
+                (req.method(), req.is_repeatable(), without_query(u))
+            }
+            Some((Target::Home, req)) => (
+                req.method(),
+                req.is_repeatable(),
+                without_query(&self.cx.endpoint),
+            ),
+            None => (Method::Get, true, without_query(&self.cx.endpoint)),
         };
 
         // Nothing the server says back may carry a secret the client holds
@@ -112,6 +120,10 @@ impl Session {
             let status = *status;
             result = Err(Error::MaybeApplied { status, url });
         }
+        if result.is_ok() {
+            // An answer: the next request is another one.
+            op.resent = false;
+        }
         match &result {
             Ok(env) => op.warnings.extend(env.warnings.iter().cloned()),
             Err(Error::Api(e)) => op.warnings.extend(e.warnings.iter().cloned()),
@@ -121,6 +133,12 @@ impl Session {
         let step = match &result {
             Err(e) => {
                 let policy = &self.cx.config.retry;
+                if resend_after_transport(e, op.resent, repeatable) {
+                    // Once per request, at once, not counted as a retry.
+                    op.resent = true;
+                    op.state = OpState::Sleeping { until: now };
+                    return;
+                }
                 if let Some(delay) = policy.delay_for(e, op.retries, method)
                     && op.waited + delay <= policy.max_total_wait
                 {
