@@ -25,6 +25,7 @@
 //! sets.
 
 mod flows;
+mod foreign;
 mod results;
 mod snapshot;
 mod state;
@@ -443,7 +444,7 @@ impl Session {
     /// Logs out: `action=logout` as a POST with a csrf token, then forgets
     /// the user, the credentials and every cached token.
     pub fn logout(&mut self) -> OpId {
-        self.start(Box::new(flows::Logout), Internal::No)
+        self.start(Box::new(flows::Logout::default()), Internal::No)
     }
 
     /// Calls a module on a foreign wiki of the same CentralAuth single
@@ -457,7 +458,7 @@ impl Session {
         call: ActionCall,
     ) -> Result<OpId, Error> {
         let url = crate::request::parse_endpoint(foreign_endpoint)?;
-        Ok(self.start(Box::new(flows::Foreign::new(url, call)), Internal::No))
+        Ok(self.start(Box::new(foreign::Foreign::new(url, call)), Internal::No))
     }
 
     /// A serializable snapshot: endpoint, user, token API and cached
