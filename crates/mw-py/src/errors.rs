@@ -38,11 +38,12 @@ pub(crate) enum Class {
     UnsupportedError,
     InvalidInputError,
     SessionFileError,
+    CentralAuthSessionError,
     MWWarning,
     MWDeprecationWarning,
 }
 
-const CLASS_COUNT: usize = 18;
+const CLASS_COUNT: usize = 19;
 
 impl Class {
     fn name(self) -> &'static str {
@@ -63,6 +64,7 @@ impl Class {
             Class::UnsupportedError => "UnsupportedError",
             Class::InvalidInputError => "InvalidInputError",
             Class::SessionFileError => "SessionFileError",
+            Class::CentralAuthSessionError => "CentralAuthSessionError",
             Class::MWWarning => "MWWarning",
             Class::MWDeprecationWarning => "MWDeprecationWarning",
         }
@@ -156,6 +158,7 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
         Error::InvalidInput(_) => Class::InvalidInputError.err(py, &message, no_attrs),
         Error::Transport(_) => Class::TransportError.err(py, &message, no_attrs),
         Error::Timeout(_) => Class::TimeoutError.err(py, &message, no_attrs),
+        Error::CentralAuthSession(_) => Class::CentralAuthSessionError.err(py, &message, no_attrs),
         // `Error` is non-exhaustive: a future variant is still an MWError.
         _ => Class::MWError.err(py, &message, no_attrs),
     }
