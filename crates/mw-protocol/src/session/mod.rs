@@ -451,7 +451,11 @@ impl Session {
     /// sign-on, authenticated by a fresh, single-use `centralauthtoken`
     /// from this wiki (and, with a token type, a second one to fetch that
     /// token on the foreign wiki first). A `badtoken` from the foreign
-    /// wiki restarts the flow once.
+    /// wiki restarts the flow once. CentralAuth gives tokens only to a
+    /// main-account login ([`client_login`](Self::client_login)): after a
+    /// bot-password or OAuth login this fails with
+    /// [`Error::CentralAuthSession`]. On 1.21–1.23 farms the token comes
+    /// from `action=tokens&type=centralauth`.
     pub fn foreign_call(
         &mut self,
         foreign_endpoint: &str,
