@@ -21,7 +21,9 @@ pub fn request() -> ActionRequest {
 
 /// Reads `centralauthtoken.centralauthtoken` (a hex string, or a JWT on
 /// wikis with `$wgUseSessionCookieJwt`). Errors (`notloggedin`,
-/// `badsession`, `notattached`, `hascallback`) arrive as [`Error::Api`].
+/// `badsession`, `notattached`, `hascallback`) arrive as [`Error::Api`]; a
+/// [`Session`](crate::Session) turns `badsession` (a session that is not
+/// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope) -> Result<Token, Error> {
     let obj = object_at(env, &["centralauthtoken"])?;
     let value = str_field(obj, "centralauthtoken")?;
