@@ -37,6 +37,7 @@ from mwauth.errors import (
     APIError,
     AssertionFailedError,
     BadTokenError,
+    CentralAuthSessionError,
     DecodeError,
     HTTPStatusError,
     InvalidInputError,
@@ -96,6 +97,7 @@ __all__ = [
     "UnsupportedError",
     "InvalidInputError",
     "SessionFileError",
+    "CentralAuthSessionError",
     # warnings
     "MWWarning",
     "MWDeprecationWarning",

@@ -383,7 +383,8 @@ class Session:
     def logout(self) -> LogoutOutcome:
         """Logs out and forgets the user, the credentials and the tokens."""
     def foreign(self, api_url: str) -> ForeignWiki:
-        """A wiki of the same CentralAuth single sign-on."""
+        """A wiki of the same CentralAuth single sign-on (needs a main-account login:
+        after a bot-password or OAuth login its calls raise CentralAuthSessionError)."""
     def save(self, path: _StrPath) -> None:
         """Saves the session (user, tokens, cookies) to a file (mode 0600)."""
     def close(self) -> None:

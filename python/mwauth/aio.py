@@ -191,7 +191,8 @@ class AsyncSession:
         return result
 
     def foreign(self, api_url: str) -> AsyncForeignWiki:
-        """A wiki of the same CentralAuth single sign-on."""
+        """A wiki of the same CentralAuth single sign-on (needs a main-account login:
+        after a bot-password or OAuth login its calls raise CentralAuthSessionError)."""
         return AsyncForeignWiki(self, api_url)
 
     async def save(self, path: StrPath) -> None:

@@ -18,7 +18,8 @@ its errors to these classes in one place (``crates/mw-py/src/errors.rs``)::
     ├── DecodeError               not an API response (also a ValueError)
     ├── UnsupportedError          the wiki does not offer what was asked
     ├── InvalidInputError         a bad argument (also a ValueError)
-    └── SessionFileError          a session file could not be saved or loaded
+    ├── SessionFileError          a session file could not be saved or loaded
+    └── CentralAuthSessionError   cross-wiki calls need a main-account login
 
 Messages never contain a token or a password.
 
@@ -49,6 +50,7 @@ __all__ = [
     "UnsupportedError",
     "InvalidInputError",
     "SessionFileError",
+    "CentralAuthSessionError",
     "MWWarning",
     "MWDeprecationWarning",
 ]
@@ -245,6 +247,16 @@ class SessionFileError(MWError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class CentralAuthSessionError(MWError):
+    """A cross-wiki (CentralAuth) call on a session that is not a CentralAuth one.
+
+    The home wiki answered ``badsession``: CentralAuth gives no
+    ``centralauthtoken`` to a bot-password (``User@tool``) or OAuth session.
+    Log in with a main account (:meth:`Session.client_login`) for
+    :meth:`Session.foreign` calls. Nothing was sent to the other wiki.
+    """
 
 
 class MWWarning(UserWarning):

@@ -26,6 +26,7 @@ def test_hierarchy() -> None:
         mwauth.UnsupportedError,
         mwauth.InvalidInputError,
         mwauth.SessionFileError,
+        mwauth.CentralAuthSessionError,
     ):
         assert issubclass(cls, mwauth.MWError)
     for cls in (

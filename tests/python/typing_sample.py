@@ -20,6 +20,7 @@ def sync(url: str) -> Optional[str]:
         check: mwauth.TokenCheck = s.check_token("csrf", token, max_age=60)
         r: mwauth.Response = s.post("purge", {"titles": ["A", "B"], "forcelinkupdate": True}, token_type="csrf")
         w: list[mwauth.ResponseWarning] = r.warnings
+        s.client_login("Bot", mwauth.Password("x" * 32))  # foreign calls need a main-account login
         s.foreign(url).call("query", {"meta": "userinfo"})
         s.save("session.json")
         out: mwauth.LogoutOutcome = s.logout()

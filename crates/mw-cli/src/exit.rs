@@ -36,6 +36,10 @@ pub enum Code {
     /// A POST answered with HTTP 502/504 (or 500): it may or may not have
     /// been applied, so it was not retried.
     MaybeApplied = 11,
+    /// A cross-wiki (CentralAuth) call on a session that is not a
+    /// CentralAuth one (a bot-password or OAuth login): it needs a
+    /// main-account login. Nothing went to the other wiki.
+    CentralAuthSession = 12,
 }
 
 impl From<Code> for std::process::ExitCode {
@@ -96,6 +100,7 @@ pub fn classify(e: &CliError) -> Code {
             ProtocolError::NotLoggedIn(_) => Code::NotLoggedIn,
             ProtocolError::Unsupported(_) => Code::Unsupported,
             ProtocolError::MaybeApplied { .. } => Code::MaybeApplied,
+            ProtocolError::CentralAuthSession(_) => Code::CentralAuthSession,
             ProtocolError::Http { .. }
             | ProtocolError::NotApi { .. }
             | ProtocolError::Decode(_)
@@ -120,6 +125,7 @@ fn kind(e: &CliError) -> &'static str {
             ProtocolError::NotLoggedIn(_) => "not-logged-in",
             ProtocolError::Unsupported(_) => "unsupported",
             ProtocolError::MaybeApplied { .. } => "maybe-applied",
+            ProtocolError::CentralAuthSession(_) => "centralauth-session",
             ProtocolError::Http { .. } => "http",
             ProtocolError::NotApi { .. } => "not-api",
             ProtocolError::Decode(_) => "decode",
@@ -214,6 +220,10 @@ mod tests {
         assert_eq!(
             code(ProtocolError::Timeout("30 s".into())),
             (Code::Network, "timeout")
+        );
+        assert_eq!(
+            code(ProtocolError::CentralAuthSession("badsession".into())),
+            (Code::CentralAuthSession, "centralauth-session")
         );
         let e = CliError::TokenRejected("expired");
         assert_eq!(

@@ -60,6 +60,14 @@ pub enum Error {
     /// [`Config::allow_anonymous`](crate::Config::allow_anonymous)).
     #[error("not logged in: {0}")]
     NotLoggedIn(String),
+    /// The home wiki refused a `centralauthtoken` with `badsession`: the
+    /// session is not a CentralAuth session (a bot-password or OAuth
+    /// login). Calls to other wikis of a CentralAuth farm need a
+    /// main-account login ([`Session::client_login`](crate::Session::client_login),
+    /// or the deprecated main-account `action=login`). Nothing was sent to
+    /// the other wiki.
+    #[error("cross-wiki calls need a main-account login (client_login): {0}")]
+    CentralAuthSession(String),
     /// The body is not a MediaWiki API response: not JSON, truncated, an
     /// HTML page, or JSON of the wrong shape.
     #[error("invalid response: {0}")]
@@ -147,7 +155,8 @@ impl Error {
             | Error::Transport(m)
             | Error::Timeout(m)
             | Error::Disconnected(m)
-            | Error::NotLoggedIn(m) => {
+            | Error::NotLoggedIn(m)
+            | Error::CentralAuthSession(m) => {
                 redact_in_place(m, secrets);
             }
             Error::NotApi { detail, .. } => {

@@ -38,6 +38,7 @@ pub(crate) enum Class {
     UnsupportedError,
     InvalidInputError,
     SessionFileError,
+    CentralAuthSessionError,
     MWWarning,
     MWDeprecationWarning,
     NotLoggedInError,
@@ -45,7 +46,7 @@ pub(crate) enum Class {
     NotAPIError,
 }
 
-const CLASS_COUNT: usize = 21;
+const CLASS_COUNT: usize = 22;
 
 impl Class {
     fn name(self) -> &'static str {
@@ -66,6 +67,7 @@ impl Class {
             Class::UnsupportedError => "UnsupportedError",
             Class::InvalidInputError => "InvalidInputError",
             Class::SessionFileError => "SessionFileError",
+            Class::CentralAuthSessionError => "CentralAuthSessionError",
             Class::MWWarning => "MWWarning",
             Class::MWDeprecationWarning => "MWDeprecationWarning",
             Class::NotLoggedInError => "NotLoggedInError",
@@ -172,6 +174,7 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
             Class::TransportError.err(py, &message, no_attrs)
         }
         Error::Timeout(_) => Class::TimeoutError.err(py, &message, no_attrs),
+        Error::CentralAuthSession(_) => Class::CentralAuthSessionError.err(py, &message, no_attrs),
         // `Error` is non-exhaustive: a future variant is still an MWError.
         _ => Class::MWError.err(py, &message, no_attrs),
     }

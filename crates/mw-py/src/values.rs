@@ -255,7 +255,8 @@ pub enum PyLogoutOutcome {
     /// The session was logged out (the server answered `{}`).
     #[pyo3(name = "LOGGED_OUT")]
     LoggedOut,
-    /// The session was not logged in (the `notloggedin` warning).
+    /// The session was not logged in (it sent the anonymous token `+\`;
+    /// MediaWiki 1.45+ also warns `notloggedin`), on every version.
     #[pyo3(name = "NOT_LOGGED_IN")]
     NotLoggedIn,
 }

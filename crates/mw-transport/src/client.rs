@@ -405,7 +405,10 @@ impl Client {
 
     /// A wiki of the same CentralAuth single sign-on (say, Commons for a
     /// session on Wikipedia). Each of its calls is authenticated by a
-    /// fresh `centralauthtoken` from this wiki.
+    /// fresh `centralauthtoken` from this wiki, which CentralAuth gives
+    /// only to a main-account login ([`client_login`](Self::client_login)):
+    /// after a bot-password login the calls fail with
+    /// [`mw_protocol::Error::CentralAuthSession`].
     ///
     /// ```no_run
     /// use mw_transport::{ActionCall, ActionRequest};

@@ -108,10 +108,17 @@
 //!
 //! # Call another wiki of the same single sign-on (CentralAuth)
 //!
+//! Cross-wiki calls need a main-account login: CentralAuth answers a
+//! bot-password or OAuth session with `badsession`
+//! ([`mw_protocol::Error::CentralAuthSession`]).
+//!
 //! ```no_run
-//! use mw_transport::{ActionCall, ActionRequest, Client, TokenType};
+//! use mw_transport::{ActionCall, ActionRequest, Client, Password, TokenType};
 //!
 //! # async fn demo(client: Client) -> mw_transport::Result<()> {
+//! client
+//!     .client_login("MyBot", Password::new("main-account password"), "https://example.org/")
+//!     .await?;
 //! let commons = client.foreign("https://commons.wikimedia.org/w/api.php")?;
 //! let watch = ActionCall::new(ActionRequest::post("watch").param("titles", "File:Example.jpg"))
 //!     .with_token(TokenType::WATCH);

@@ -31,6 +31,9 @@ use tokio::net::TcpListener;
 const UA: &str = "mw-transport-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
 const BOT: &str = "Bot@app";
 const BOT_PASSWORD: &str = "0123456789abcdefghijklmnopqrstuv";
+/// The main account of the bot, for main-account (CentralAuth) logins.
+const MAIN: &str = "Bot";
+const MAIN_PASSWORD: &str = "main account password, long enough";
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -260,9 +263,10 @@ impl Double {
 
 // ---------------------------------------------------------------------------
 // A small MediaWiki: sessions by cookie, tokens bound to the session and
-// the user, bot-password login, logout, edit, checktoken,
-// centralauthtoken. It refuses secrets in the query string with
-// `mustpostparams`, as MediaWiki does.
+// the user, bot-password and main-account login (action=login,
+// action=clientlogin), logout, edit, checktoken, and CentralAuth's
+// centralauthtoken as CentralAuth answers it. It refuses secrets in the
+// query string with `mustpostparams`, as MediaWiki does.
 
 #[derive(Default)]
 struct MiniWiki {
@@ -271,13 +275,32 @@ struct MiniWiki {
     next: u64,
     /// Tokens the wiki has handed out as `centralauthtoken`.
     central_issued: Vec<String>,
-    /// Accepts any `Authorization: Bearer` as the logged-in bot.
+    /// When each was handed out (they live 60 s).
+    central_issued_at: HashMap<String, Instant>,
+    /// Accepts any `Authorization: Bearer` as the logged-in bot (an OAuth
+    /// session).
     bearer: Option<String>,
+    /// The local account is not attached to a global one (`notattached`).
+    unattached: bool,
+}
+
+/// Which session provider a session comes from: CentralAuth hands out
+/// tokens to its own sessions only (`badsession` for the others).
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+enum Provider {
+    /// A cookie session of a main-account login (CentralAuth's own).
+    #[default]
+    CentralAuth,
+    /// `BotPasswordSessionProvider` (`User@App` logins).
+    BotPassword,
+    /// OAuth (`Authorization: Bearer`).
+    OAuth,
 }
 
 #[derive(Default, Clone)]
 struct Sess {
     user: Option<String>,
+    provider: Provider,
     /// Bumped to invalidate the session's csrf token (a reset secret).
     secret: u64,
 }
@@ -341,6 +364,7 @@ impl MiniWiki {
             && let Some(sess) = self.sessions.get_mut(&sid)
         {
             sess.user = Some("Bot".into());
+            sess.provider = Provider::OAuth;
         }
         let reply = self.dispatch(&sid, seen);
         match new_cookie {
@@ -391,17 +415,42 @@ impl MiniWiki {
                 if seen.form_param("lgtoken") != Some(Self::login_of(sid).as_str()) {
                     return Reply::json(r#"{"login":{"result":"WrongToken"}}"#);
                 }
-                if seen.form_param("lgname") != Some(BOT)
-                    || seen.form_param("lgpassword") != Some(BOT_PASSWORD)
+                let provider = match (seen.form_param("lgname"), seen.form_param("lgpassword")) {
+                    (Some(BOT), Some(BOT_PASSWORD)) => Provider::BotPassword,
+                    (Some(MAIN), Some(MAIN_PASSWORD)) => Provider::CentralAuth,
+                    _ => {
+                        return Reply::json(
+                            r#"{"login":{"result":"Failed","reason":"Incorrect username or password entered. Please try again."}}"#,
+                        );
+                    }
+                };
+                if let Some(sess) = self.sessions.get_mut(sid) {
+                    sess.user = Some("Bot".into());
+                    sess.provider = provider;
+                }
+                if provider == Provider::CentralAuth {
+                    return Reply::json(
+                        r#"{"warnings":[{"code":"deprecation","text":"Main-account login via \"action=login\" is deprecated and may stop working without warning.","module":"login"}],"login":{"result":"Success","lguserid":7,"lgusername":"Bot"}}"#,
+                    );
+                }
+                Reply::json(r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Bot"}}"#)
+            }
+            "clientlogin" if seen.method == "POST" => {
+                if seen.form_param("logintoken") != Some(Self::login_of(sid).as_str()) {
+                    return Reply::error("badtoken", "Invalid CSRF token.");
+                }
+                if seen.form_param("username") != Some(MAIN)
+                    || seen.form_param("password") != Some(MAIN_PASSWORD)
                 {
                     return Reply::json(
-                        r#"{"login":{"result":"Failed","reason":"Incorrect username or password entered. Please try again."}}"#,
+                        r#"{"clientlogin":{"status":"FAIL","message":"Incorrect username or password entered. Please try again.","messagecode":"wrongpassword"}}"#,
                     );
                 }
                 if let Some(sess) = self.sessions.get_mut(sid) {
                     sess.user = Some("Bot".into());
+                    sess.provider = Provider::CentralAuth;
                 }
-                Reply::json(r#"{"login":{"result":"Success","lguserid":7,"lgusername":"Bot"}}"#)
+                Reply::json(r#"{"clientlogin":{"status":"PASS","username":"Bot"}}"#)
             }
             "logout" if seen.method == "POST" => {
                 if !token_ok(seen.form_param("token")) {
@@ -427,14 +476,23 @@ impl MiniWiki {
                 ))
             }
             "centralauthtoken" => {
+                // ApiCentralAuthToken::execute's order (1.29+).
+                let provider = self.sessions.get(sid).map(|s| s.provider);
+                if seen.param("callback").is_some() || seen.param("origin") == Some("*") {
+                    return fixture("centralauthtoken/ca-mw143-centralauthtoken-hascallback.http");
+                }
                 if !logged_in {
-                    return Reply::error(
-                        "notloggedin",
-                        "Anonymous users cannot obtain a centralauthtoken.",
-                    );
+                    return fixture("centralauthtoken/ca-mw143-centralauthtoken-notloggedin.http");
+                }
+                if provider != Some(Provider::CentralAuth) {
+                    return fixture("centralauthtoken/ca-mw143-centralauthtoken-badsession.http");
+                }
+                if self.unattached {
+                    return fixture("centralauthtoken/ca-mw143-centralauthtoken-notattached.http");
                 }
                 let token = format!("{:032x}{:06x}", 0xca00 + self.central_issued.len(), 7);
                 self.central_issued.push(token.clone());
+                self.central_issued_at.insert(token.clone(), Instant::now());
                 Reply::json(
                     serde_json::json!({"centralauthtoken": {"centralauthtoken": token}})
                         .to_string(),
@@ -1044,41 +1102,102 @@ async fn nothing_secret_reaches_the_log() {
 // ---------------------------------------------------------------------------
 // CentralAuth.
 
-/// The foreign wiki: accepts each issued `centralauthtoken` once, from the
-/// URL only.
-async fn foreign_wiki(home: Arc<Mutex<MiniWiki>>, reject_first: bool) -> Double {
-    let used: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let rejected = Arc::new(Mutex::new(!reject_first));
-    Double::start("127.0.0.2", move |seen| {
-        let token = seen.query_param("centralauthtoken").map(str::to_owned);
-        assert!(
-            seen.form_param("centralauthtoken").is_none(),
-            "a centralauthtoken in a body"
-        );
-        let valid = token.as_ref().is_some_and(|t| {
-            lock(&home).central_issued.contains(t) && lock(&used).insert(t.clone())
-        });
-        if !valid || !std::mem::replace(&mut *lock(&rejected), true) {
-            return fixture("centralauthtoken/ca-mw143-foreign-wiki-badtoken.http");
+/// A foreign wiki of the farm, as CentralAuth's token session provider
+/// makes it (mediawiki-protocol.md §8, §11): each issued
+/// `centralauthtoken` works once (consumed before the module runs) and for
+/// 60 s; the token may come in the URL or the POST body; cookies sent with
+/// it are ignored and the token session never sets one; it cannot log out.
+/// A used or expired token is refused with `badtoken` after
+/// `badtoken_delay` (up to 3 s on REL1_38–REL1_43; zero for fast tests).
+struct ForeignWiki {
+    home: Arc<Mutex<MiniWiki>>,
+    used: HashSet<String>,
+    /// Refuse the first valid token as if it had expired.
+    reject_first: bool,
+    badtoken_delay: Duration,
+    ttl: Duration,
+}
+
+/// The foreign csrf token of a token session (the fixture's).
+const FOREIGN_CSRF: &str = "3fca07db0591eb010febfd8d7172f07667d946c0+\\";
+
+impl ForeignWiki {
+    fn new(home: Arc<Mutex<MiniWiki>>) -> Self {
+        ForeignWiki {
+            home,
+            used: HashSet::new(),
+            reject_first: false,
+            badtoken_delay: Duration::ZERO,
+            ttl: Duration::from_secs(60),
         }
-        let reply = match seen.action() {
+    }
+
+    fn handle(&mut self, seen: &Seen) -> Reply {
+        let Some(token) = seen.param("centralauthtoken").map(str::to_owned) else {
+            // No token: an anonymous session of this wiki (no cookie of
+            // ours is ever valid here: the tests never log in to it).
+            return match seen.action() {
+                "query" if seen.param("meta") == Some("tokens") => {
+                    Reply::json(r#"{"batchcomplete":true,"query":{"tokens":{"csrftoken":"+\\"}}}"#)
+                }
+                _ => Reply::json(
+                    r#"{"batchcomplete":true,"query":{"userinfo":{"id":0,"name":"127.0.0.1","anon":true}}}"#,
+                ),
+            };
+        };
+        let fresh = lock(&self.home)
+            .central_issued_at
+            .get(&token)
+            .is_some_and(|at| at.elapsed() < self.ttl);
+        // Single use: consumed whatever comes next.
+        let unused = self.used.insert(token);
+        if !fresh || !unused || std::mem::take(&mut self.reject_first) {
+            return fixture("centralauthtoken/ca-mw143-foreign-wiki-badtoken.http")
+                .delayed(self.badtoken_delay);
+        }
+        match seen.action() {
             "query" if seen.param("meta") == Some("tokens") => {
                 fixture("centralauthtoken/ca-mw143-foreign-wiki-meta-tokens.http")
             }
             "query" => {
                 Reply::json(r#"{"batchcomplete":true,"query":{"userinfo":{"id":7,"name":"Bot"}}}"#)
             }
-            "edit"
-                if seen.form_param("token")
-                    == Some("3fca07db0591eb010febfd8d7172f07667d946c0+\\") =>
-            {
+            "logout" => fixture("logout/ca-mw143-logout-cannotlogout-centralauthtoken-fv2.http"),
+            "edit" if seen.form_param("token") == Some(FOREIGN_CSRF) => {
                 Reply::json(r#"{"edit":{"result":"Success","title":"Foreign"}}"#)
             }
             _ => Reply::error("badtoken", "Invalid CSRF token."),
-        };
-        reply.add_header("set-cookie", "foreign_session=f1; path=/; HttpOnly")
-    })
-    .await
+        }
+    }
+}
+
+async fn start_foreign(wiki: ForeignWiki) -> Double {
+    let wiki = Mutex::new(wiki);
+    Double::start("127.0.0.2", move |seen| lock(&wiki).handle(seen)).await
+}
+
+/// The foreign wiki with instant refusals; `reject_first` refuses the
+/// first valid token.
+async fn foreign_wiki(home: Arc<Mutex<MiniWiki>>, reject_first: bool) -> Double {
+    let mut wiki = ForeignWiki::new(home);
+    wiki.reject_first = reject_first;
+    start_foreign(wiki).await
+}
+
+/// A main-account login (`action=clientlogin`): the one kind of session
+/// CentralAuth gives centralauthtokens to.
+async fn main_login(client: &Client) {
+    let step = client
+        .client_login(MAIN, Password::new(MAIN_PASSWORD), "http://127.0.0.1/")
+        .await
+        .expect("clientlogin");
+    assert!(
+        matches!(
+            step.into_value(),
+            mw_transport::ClientLoginOutcome::LoggedIn(_)
+        ),
+        "clientlogin did not pass"
+    );
 }
 
 #[tokio::test]
@@ -1086,10 +1205,7 @@ async fn centralauth_uses_a_fresh_token_per_foreign_request() {
     let (home, state) = mini_wiki("127.0.0.1").await;
     let foreign = foreign_wiki(Arc::clone(&state), false).await;
     let client = client(&home.api());
-    client
-        .login(BOT, Password::new(BOT_PASSWORD))
-        .await
-        .expect("login");
+    main_login(&client).await;
     let meta = client.foreign(&foreign.api()).expect("foreign");
     let edit = meta.call(edit()).await.expect("foreign edit");
     assert_eq!(
@@ -1107,7 +1223,7 @@ async fn centralauth_uses_a_fresh_token_per_foreign_request() {
         home.summary(),
         [
             "GET query tokens",
-            "POST login",
+            "POST clientlogin",
             "GET centralauthtoken",
             "GET centralauthtoken",
             "GET centralauthtoken"
@@ -1130,18 +1246,268 @@ async fn centralauth_uses_a_fresh_token_per_foreign_request() {
     assert_eq!(sent.iter().collect::<HashSet<_>>().len(), 3);
     for s in foreign.seen() {
         // Only the centralauthtoken is in the URL; the foreign csrf token
-        // is in the body; no home cookie goes to the other host.
+        // is in the body; the token session sets no cookie, so none goes
+        // there, and no home cookie goes to the other host.
         assert!(s.query_param("token").is_none());
         assert!(s.form_param("centralauthtoken").is_none());
-        assert!(s.cookie("dblwiki_session").is_none(), "{s:?}");
+        assert!(s.header("cookie").is_none(), "{s:?}");
     }
-    // The foreign wiki's own cookie goes back to it, never home.
-    assert_eq!(foreign.seen()[1].cookie("foreign_session"), Some("f1"));
-    assert!(
-        home.seen()
-            .iter()
-            .all(|s| s.cookie("foreign_session").is_none())
+}
+
+/// A bot-password session gets `badsession` from CentralAuth: a typed
+/// error, and nothing reaches the foreign wiki.
+#[tokio::test]
+async fn a_bot_password_session_cannot_call_another_wiki() {
+    let (home, state) = mini_wiki("127.0.0.1").await;
+    let foreign = foreign_wiki(Arc::clone(&state), false).await;
+    let client = client(&home.api());
+    client
+        .login(BOT, Password::new(BOT_PASSWORD))
+        .await
+        .expect("bot-password login");
+    let err = client
+        .foreign(&foreign.api())
+        .expect("foreign")
+        .call(get_query())
+        .await
+        .expect_err("badsession");
+    match &err {
+        Error::Protocol(mw_protocol::Error::CentralAuthSession(m)) => {
+            assert!(m.contains("client_login"), "{m}");
+        }
+        other => panic!("expected CentralAuthSession, got {other:?}"),
+    }
+    assert!(err.to_string().contains("main-account login"), "{err}");
+    assert!(foreign.seen().is_empty());
+    assert_eq!(
+        home.summary(),
+        ["GET query tokens", "POST login", "GET centralauthtoken"]
     );
+    assert!(lock(&state).central_issued.is_empty());
+}
+
+/// The deprecated main-account `action=login` is a CentralAuth session
+/// too.
+#[tokio::test]
+async fn a_main_account_action_login_can_call_another_wiki() {
+    let (home, state) = mini_wiki("127.0.0.1").await;
+    let foreign = foreign_wiki(Arc::clone(&state), false).await;
+    let client = client(&home.api());
+    let user = client
+        .login(MAIN, Password::new(MAIN_PASSWORD))
+        .await
+        .expect("main-account login");
+    assert!(user.has_deprecation());
+    let info = client
+        .foreign(&foreign.api())
+        .expect("foreign")
+        .call(get_query())
+        .await
+        .expect("foreign query");
+    assert_eq!(
+        info.get(&["query", "userinfo", "name"])
+            .and_then(|v| v.as_str()),
+        Some("Bot")
+    );
+}
+
+/// What a `Seen` of the doubles needs for a direct call of a handler.
+fn seen(method: &str, query: &[(&str, &str)], form: &[(&str, &str)], cookie: Option<&str>) -> Seen {
+    let own = |p: &[(&str, &str)]| -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let mut headers = http::HeaderMap::new();
+    if let Some(c) = cookie {
+        headers.insert("cookie", c.parse().expect("cookie header"));
+    }
+    Seen {
+        method: method.into(),
+        path: "/w/api.php".into(),
+        raw_query: String::new(),
+        query: own(query),
+        form: own(form),
+        headers,
+    }
+}
+
+fn code_of(reply: &Reply) -> (String, String) {
+    let v: serde_json::Value = serde_json::from_slice(&reply.body).expect("JSON");
+    (
+        v["error"]["code"].as_str().unwrap_or_default().to_owned(),
+        v["error"]["info"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// The home double answers `action=centralauthtoken` in CentralAuth's
+/// order: `hascallback`, `notloggedin`, `badsession`, `notattached`.
+#[test]
+fn the_centralauth_double_checks_in_centralauths_order() {
+    let wiki = MiniWiki::shared("dblwiki_session");
+    let mut w = lock(&wiki);
+    for (sid, provider) in [("bp", Provider::BotPassword), ("ca", Provider::CentralAuth)] {
+        w.sessions.insert(
+            sid.into(),
+            Sess {
+                user: Some("Bot".into()),
+                provider,
+                secret: 0,
+            },
+        );
+    }
+    w.unattached = true;
+    let ask = |w: &mut MiniWiki, extra: &[(&str, &str)], sid: Option<&str>| {
+        let mut q = vec![("action", "centralauthtoken")];
+        q.extend_from_slice(extra);
+        let cookie = sid.map(|s| format!("dblwiki_session={s}"));
+        code_of(&w.handle(&seen("GET", &q, &[], cookie.as_deref()))).0
+    };
+    assert_eq!(ask(&mut w, &[("origin", "*")], None), "hascallback");
+    assert_eq!(ask(&mut w, &[("origin", "*")], Some("bp")), "hascallback");
+    assert_eq!(ask(&mut w, &[], None), "notloggedin");
+    assert_eq!(ask(&mut w, &[], Some("bp")), "badsession");
+    assert_eq!(ask(&mut w, &[], Some("ca")), "notattached");
+    w.unattached = false;
+    assert_eq!(ask(&mut w, &[], Some("bp")), "badsession");
+    assert_eq!(
+        ask(&mut w, &[], Some("ca")),
+        "",
+        "a token for the CentralAuth session"
+    );
+    assert_eq!(w.central_issued.len(), 1);
+}
+
+/// The foreign double's token session: single use, 60 s, URL or body,
+/// cookies ignored and never set, no logout.
+#[test]
+fn the_foreign_double_is_a_token_session() {
+    let home = MiniWiki::shared("dblwiki_session");
+    let issue = |n: usize| {
+        let t = format!("{n:032x}000007");
+        let mut h = lock(&home);
+        h.central_issued.push(t.clone());
+        h.central_issued_at.insert(t.clone(), Instant::now());
+        t
+    };
+    let mut wiki = ForeignWiki::new(Arc::clone(&home));
+    fn userinfo(t: &str) -> Vec<(&'static str, &str)> {
+        vec![
+            ("action", "query"),
+            ("meta", "userinfo"),
+            ("centralauthtoken", t),
+        ]
+    }
+    let t1 = issue(1);
+    let ok = wiki.handle(&seen("GET", &userinfo(&t1), &[], Some("foreign_session=x")));
+    assert_eq!(code_of(&ok).0, "");
+    assert!(
+        ok.headers.iter().all(|(k, _)| k != "set-cookie"),
+        "no cookie"
+    );
+    let again = wiki.handle(&seen("GET", &userinfo(&t1), &[], None));
+    assert_eq!(
+        code_of(&again),
+        (
+            "badtoken".into(),
+            "The centralauthtoken is not valid.".into()
+        )
+    );
+    // In the POST body too.
+    let t2 = issue(2);
+    let body = wiki.handle(&seen(
+        "POST",
+        &[("action", "query"), ("meta", "userinfo")],
+        &[("centralauthtoken", &t2)],
+        None,
+    ));
+    assert_eq!(code_of(&body).0, "");
+    // A cookie is no session here: without a token, anonymous.
+    let anon = wiki.handle(&seen(
+        "GET",
+        &[("action", "query"), ("meta", "userinfo")],
+        &[],
+        Some("foreign_session=x"),
+    ));
+    assert!(String::from_utf8_lossy(&anon.body).contains("127.0.0.1"));
+    // No logout with a token session.
+    let t3 = issue(3);
+    let logout = wiki.handle(&seen(
+        "POST",
+        &[("action", "logout"), ("centralauthtoken", &t3)],
+        &[("token", FOREIGN_CSRF)],
+        None,
+    ));
+    assert_eq!(
+        code_of(&logout),
+        (
+            "cannotlogout".into(),
+            "Logging out is not possible when using CentralAuthApiSessionProvider sessions.".into()
+        )
+    );
+    // Expired: refused.
+    wiki.ttl = Duration::ZERO;
+    let t4 = issue(4);
+    assert_eq!(
+        code_of(&wiki.handle(&seen("GET", &userinfo(&t4), &[], None))).0,
+        "badtoken"
+    );
+    // An unknown token: refused after the configured delay.
+    wiki.badtoken_delay = Duration::from_secs(3);
+    let refused = wiki.handle(&seen("GET", &userinfo("0badc0de"), &[], None));
+    assert_eq!(code_of(&refused).0, "badtoken");
+    assert_eq!(refused.delay, Duration::from_secs(3));
+}
+
+/// REL1_38–REL1_43 poll up to 3 s for a token they do not have before
+/// refusing it: the flow waits that out (within the client's timeout),
+/// restarts once with fresh tokens and succeeds.
+#[tokio::test]
+async fn a_refused_centralauthtoken_takes_the_real_3_s_and_the_flow_still_succeeds() {
+    const { assert!(mw_transport::DEFAULT_TIMEOUT.as_secs() >= 3 * 3) };
+    let (home, state) = mini_wiki("127.0.0.1").await;
+    let mut wiki = ForeignWiki::new(Arc::clone(&state));
+    wiki.reject_first = true;
+    wiki.badtoken_delay = Duration::from_secs(3);
+    let foreign = start_foreign(wiki).await;
+    let client = builder(&home.api())
+        .timeout(mw_transport::DEFAULT_TIMEOUT)
+        .build()
+        .expect("client");
+    main_login(&client).await;
+    let started = Instant::now();
+    client
+        .foreign(&foreign.api())
+        .expect("foreign")
+        .call(get_query())
+        .await
+        .expect("foreign query after the slow refusal");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(3), "{took:?}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_eq!(
+        foreign.summary(),
+        ["GET query userinfo", "GET query userinfo"]
+    );
+    assert_eq!(lock(&state).central_issued.len(), 2);
+}
+
+/// Logging out of a foreign wiki through a token session is
+/// `cannotlogout`, an API error the caller sees.
+#[tokio::test]
+async fn a_foreign_logout_is_cannotlogout() {
+    let (home, state) = mini_wiki("127.0.0.1").await;
+    let foreign = foreign_wiki(Arc::clone(&state), false).await;
+    let client = client(&home.api());
+    main_login(&client).await;
+    let err = client
+        .foreign(&foreign.api())
+        .expect("foreign")
+        .call(ActionCall::new(ActionRequest::post("logout")).with_token(TokenType::CSRF))
+        .await
+        .expect_err("cannotlogout");
+    assert_eq!(err.code(), Some("cannotlogout"), "{err:?}");
+    assert!(client.user().is_some(), "the home session stays logged in");
 }
 
 /// Every CentralAuth flow (a refused central token and the restart, a
@@ -1158,10 +1524,7 @@ async fn centralauth_leaks_nothing_at_trace_level() {
     let foreign = foreign_wiki(Arc::clone(&state), true).await;
     let client = client(&home.api());
     let mut shown = Vec::new();
-    client
-        .login(BOT, Password::new(BOT_PASSWORD))
-        .await
-        .expect("login");
+    main_login(&client).await;
     let meta = client.foreign(&foreign.api()).expect("foreign");
     shown.push(format!("{meta:?}"));
     let edited = meta.call(edit()).await.expect("foreign edit");
@@ -1186,7 +1549,8 @@ async fn centralauth_leaks_nothing_at_trace_level() {
     let central = lock(&state).central_issued.clone();
     assert!(central.len() >= 5, "{central:?}");
     let mut secrets: Vec<(&str, String)> = vec![
-        ("the password", BOT_PASSWORD.to_owned()),
+        ("the password", MAIN_PASSWORD.to_owned()),
+        ("the bot password", BOT_PASSWORD.to_owned()),
         ("the home csrf token", csrf.secret().to_owned()),
         (
             "the foreign csrf token",
@@ -1238,10 +1602,7 @@ async fn a_refused_centralauthtoken_restarts_the_foreign_flow_once() {
     let (home, state) = mini_wiki("127.0.0.1").await;
     let foreign = foreign_wiki(Arc::clone(&state), true).await;
     let client = client(&home.api());
-    client
-        .login(BOT, Password::new(BOT_PASSWORD))
-        .await
-        .expect("login");
+    main_login(&client).await;
     client
         .foreign(&foreign.api())
         .expect("foreign")

@@ -21,7 +21,9 @@ pub fn request() -> ActionRequest {
 
 /// Reads `centralauthtoken.centralauthtoken` (a hex string, or a JWT on
 /// wikis with `$wgUseSessionCookieJwt`). Errors (`notloggedin`,
-/// `badsession`, `notattached`, `hascallback`) arrive as [`Error::Api`].
+/// `badsession`, `notattached`, `hascallback`) arrive as [`Error::Api`]; a
+/// [`Session`](crate::Session) turns `badsession` (a session that is not
+/// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope) -> Result<Token, Error> {
     let obj = object_at(env, &["centralauthtoken"])?;
     let value = str_field(obj, "centralauthtoken")?;
@@ -29,6 +31,34 @@ pub fn parse(env: &Envelope) -> Result<Token, Error> {
         return Err(Error::Decode("empty centralauthtoken".into()));
     }
     Ok(Token::new(value))
+}
+
+/// `action=tokens&type=centralauth` on the home wiki: how farms on
+/// MediaWiki 1.21–1.23 handed out the token, before
+/// `action=centralauthtoken` existed (CentralAuth's `ApiTokensGetTokenTypes`
+/// hook).
+///
+/// ```
+/// use mw_protocol::actions::centralauth;
+/// let req = centralauth::legacy_request();
+/// assert_eq!(req.action(), "tokens");
+/// assert_eq!(req.param_value("type"), Some("centralauth"));
+/// ```
+pub fn legacy_request() -> ActionRequest {
+    ActionRequest::get("tokens").param("type", "centralauth")
+}
+
+/// Reads `tokens.centralauthtoken` of an `action=tokens&type=centralauth`
+/// answer; `None` when the wiki has no such type (no CentralAuth: the
+/// value is dropped with an "Unrecognized value" warning).
+pub fn parse_legacy(env: &Envelope) -> Result<Option<Token>, Error> {
+    match env.get(&["tokens", "centralauthtoken"]) {
+        None => Ok(None),
+        Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(Some(Token::new(s.as_str()))),
+        Some(_) => Err(Error::Decode(
+            "tokens.centralauthtoken is not a token".into(),
+        )),
+    }
 }
 
 /// Makes `call` a request for the foreign wiki, authenticated by `token`

@@ -44,8 +44,10 @@ pub enum LoginResponse {
         /// The canonical user name (`lgusername`).
         username: String,
     },
-    /// Send the login again with this token (MediaWiki ≤1.26, or when no
-    /// token was sent).
+    /// Send the login again with this token: when no token was sent; up to
+    /// 1.26 whenever the session holds no login token (even if one was
+    /// sent); on 1.28–1.34 on a new session (cookies lost). 1.35+ answer a
+    /// new session that sent a token with `Failed` (`sessionlost`) instead.
     NeedToken {
         /// The token to send, when the server gave one.
         token: Option<Token>,

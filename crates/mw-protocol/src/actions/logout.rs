@@ -1,10 +1,14 @@
-//! `action=logout`: POST with a csrf token since MediaWiki 1.34.
+//! `action=logout`: POST with a csrf token since MediaWiki 1.33.0 (and the
+//! 1.32.2 security release, T25227). The answer is `[]` before 1.25, `{}`
+//! from 1.25; from 1.45 an anonymous logout gets the warning `notloggedin`
+//! instead.
 
 use crate::response::Envelope;
-use crate::{ActionRequest, Error, Token};
+use crate::{ActionRequest, Error, Token, Warning};
 
 /// `action=logout` as a POST. With `None`, the tokenless form that wikis
-/// before 1.34 accepted (newer ones answer `missingparam`/`notoken`).
+/// before 1.33 (1.32.2) accepted (newer ones answer
+/// `missingparam`/`notoken`).
 ///
 /// ```
 /// use mw_protocol::{actions::logout, Token};
@@ -25,8 +29,9 @@ pub fn request(token: Option<&Token>) -> ActionRequest {
 pub enum LogoutOutcome {
     /// The session was logged out.
     LoggedOut,
-    /// The session was not logged in (the `notloggedin` warning of newer
-    /// versions: "You must be logged in.").
+    /// The session was not logged in (the `notloggedin` warning of 1.45+:
+    /// "You must be logged in."; a [`Session`](crate::Session) says so on
+    /// every version, from the anonymous token it sent).
     NotLoggedIn,
 }
 
@@ -34,13 +39,17 @@ pub enum LogoutOutcome {
 /// `notloggedin` warning. `badtoken`, `mustpostparams`, `cannotlogout` and
 /// the others arrive as [`Error::Api`].
 pub fn parse(env: &Envelope) -> Result<LogoutOutcome, Error> {
-    let not_logged_in = env.warnings.iter().any(|w| {
-        w.module == "logout"
-            && (w.code.as_deref() == Some("notloggedin") || w.text == "You must be logged in.")
-    });
+    let not_logged_in = env.warnings.iter().any(is_not_logged_in_warning);
     Ok(if not_logged_in {
         LogoutOutcome::NotLoggedIn
     } else {
         LogoutOutcome::LoggedOut
     })
+}
+
+/// `true` for the `notloggedin` warning of an anonymous logout (MediaWiki
+/// 1.45+): "You must be logged in." of module `logout`, in any format.
+pub fn is_not_logged_in_warning(w: &Warning) -> bool {
+    w.module == "logout"
+        && (w.code.as_deref() == Some("notloggedin") || w.text == "You must be logged in.")
 }

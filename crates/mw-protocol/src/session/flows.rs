@@ -2,11 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use url::Url;
-
 use super::state::{Credentials, Ctx, TokenApi, User};
 use super::{ActionCall, Output};
-use crate::actions::{centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens};
+use crate::actions::{checktoken, clientlogin, legacy_tokens, login, logout, tokens};
 use crate::response::Envelope;
 use crate::{ActionRequest, Error, Password, Token, TokenType, Warning};
 
@@ -14,7 +12,7 @@ use crate::{ActionRequest, Error, Password, Token, TokenType, Warning};
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
     Home,
-    Foreign(Url),
+    Foreign(url::Url),
 }
 
 /// What a flow asks the session to do next.
@@ -600,23 +598,39 @@ fn not_logged_in(req: &ActionRequest, ty: &TokenType) -> Error {
 
 // ---- logout ----
 
-pub(crate) struct Logout;
+/// Logs out. Whether the session was logged in is known from what was
+/// sent: the anonymous csrf token `+\\`, or (on wikis whose logout takes
+/// no token) no user, means it was not, on every version; 1.45's
+/// `notloggedin` warning only says the same (and is dropped: the client's
+/// own call caused it).
+#[derive(Default)]
+pub(crate) struct Logout {
+    anonymous: bool,
+}
 
 impl Flow for Logout {
     fn start(&mut self, cx: &mut Ctx) -> Step {
         if cx.logout_without_token {
-            // Before 1.33 logout took no token ("Unrecognized parameter").
+            // Before 1.33 (and 1.32.2) logout took no token.
+            self.anonymous = cx.user.is_none();
             return Step::Send(Target::Home, cx.decorate(logout::request(None)));
         }
         Step::NeedToken(TokenType::CSRF)
     }
 
     fn on_token(&mut self, cx: &mut Ctx, token: Token) -> Step {
+        self.anonymous = token.is_anonymous();
         Step::Send(Target::Home, cx.decorate(logout::request(Some(&token))))
     }
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
-        let outcome = res.and_then(|env| logout::parse(&env));
+        let outcome = res.and_then(|env| logout::parse(&env)).map(|outcome| {
+            if self.anonymous {
+                logout::LogoutOutcome::NotLoggedIn
+            } else {
+                outcome
+            }
+        });
         if outcome.is_ok() {
             cx.logged_out();
         }
@@ -632,163 +646,5 @@ impl Flow for Logout {
     fn on_session_lost(&mut self, cx: &mut Ctx) -> Step {
         cx.logged_out();
         Step::Done(Ok(Output::LoggedOut(logout::LogoutOutcome::NotLoggedIn)))
-    }
-}
-
-// ---- CentralAuth foreign call ----
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ForeignStage {
-    CentralTokenForTokens,
-    ForeignTokens,
-    CentralTokenForCall,
-    ForeignCall,
-}
-
-pub(crate) struct Foreign {
-    url: Url,
-    call: ActionCall,
-    stage: ForeignStage,
-    foreign_token: Option<Token>,
-    restarted: bool,
-}
-
-impl Foreign {
-    pub fn new(url: Url, call: ActionCall) -> Self {
-        Foreign {
-            url,
-            call,
-            stage: ForeignStage::CentralTokenForCall,
-            foreign_token: None,
-            restarted: false,
-        }
-    }
-
-    /// The type of the token the foreign call needs (csrf if it needs none,
-    /// which only the token stages ask for).
-    fn token_type(&self) -> TokenType {
-        self.call
-            .token
-            .as_ref()
-            .map_or(TokenType::CSRF, |(t, _)| t.clone())
-    }
-
-    fn central_token(&mut self, stage: ForeignStage) -> Step {
-        self.stage = stage;
-        Step::Send(Target::Home, centralauth::request())
-    }
-
-    fn foreign(&mut self, cx: &Ctx, central: &Token) -> Step {
-        match self.stage {
-            ForeignStage::CentralTokenForTokens => {
-                self.stage = ForeignStage::ForeignTokens;
-                let ty = self.token_type();
-                let req = centralauth::foreign_request(tokens::request(&[ty]), central);
-                Step::Send(Target::Foreign(self.url.clone()), cx.with_maxlag(req))
-            }
-            _ => {
-                self.stage = ForeignStage::ForeignCall;
-                let mut req = self.call.request.clone();
-                if let (Some((_, param)), Some(token)) = (&self.call.token, &self.foreign_token) {
-                    req = req.token(param.as_str(), token.clone());
-                }
-                let req = centralauth::foreign_request(cx.with_maxlag(req), central);
-                Step::Send(Target::Foreign(self.url.clone()), req)
-            }
-        }
-    }
-}
-
-impl Flow for Foreign {
-    fn start(&mut self, cx: &mut Ctx) -> Step {
-        if cx.user.is_none() {
-            return Step::Done(Err(Error::NotLoggedIn(
-                "a call to another wiki with a centralauthtoken needs a logged-in user (a \
-                 main-account login); nothing was sent"
-                    .into(),
-            )));
-        }
-        self.foreign_token = None;
-        if self.call.token.is_some() {
-            self.central_token(ForeignStage::CentralTokenForTokens)
-        } else {
-            self.central_token(ForeignStage::CentralTokenForCall)
-        }
-    }
-
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
-        let res = if matches!(
-            self.stage,
-            ForeignStage::CentralTokenForTokens | ForeignStage::CentralTokenForCall
-        ) {
-            unsupported_if_unknown(
-                res,
-                "action=centralauthtoken needs the CentralAuth extension, and this wiki does \
-                 not have it",
-            )
-        } else {
-            res
-        };
-        let env = match res {
-            Ok(env) => env,
-            Err(e)
-                if e.code() == Some("badtoken")
-                    && matches!(
-                        self.stage,
-                        ForeignStage::ForeignTokens | ForeignStage::ForeignCall
-                    )
-                    && !self.restarted =>
-            {
-                // The centralauthtoken (single use, one minute) or the
-                // foreign token was refused: start over once.
-                self.restarted = true;
-                return self.start(cx);
-            }
-            Err(e) => return Step::Done(Err(e)),
-        };
-        match self.stage {
-            ForeignStage::CentralTokenForTokens | ForeignStage::CentralTokenForCall => {
-                match centralauth::parse(&env) {
-                    Ok(central) => self.foreign(cx, &central),
-                    Err(e) => Step::Done(Err(e)),
-                }
-            }
-            ForeignStage::ForeignTokens => {
-                let ty = self.token_type();
-                match tokens::parse(&env).map(|set| set.get(&ty).cloned()) {
-                    Ok(Some(token)) if ty.is_user_bound() && token.is_anonymous() => {
-                        Step::Done(Err(Error::SessionLost(
-                            "the foreign wiki did not accept the centralauthtoken session".into(),
-                        )))
-                    }
-                    Ok(Some(token)) if token.is_mangled() => {
-                        Step::Done(Err(mangled_token("the foreign wiki", &ty)))
-                    }
-                    Ok(Some(token)) => {
-                        self.foreign_token = Some(token);
-                        self.central_token(ForeignStage::CentralTokenForCall)
-                    }
-                    Ok(None) => Step::Done(Err(Error::Unsupported(format!(
-                        "the foreign wiki returned no {ty} token"
-                    )))),
-                    Err(e) => Step::Done(Err(e)),
-                }
-            }
-            ForeignStage::ForeignCall => Step::Done(Ok(Output::Response(env))),
-        }
-    }
-
-    /// A centralauthtoken is single-use: a retried foreign request needs a
-    /// fresh one.
-    fn retry(&mut self, _cx: &mut Ctx) -> Option<Step> {
-        match self.stage {
-            ForeignStage::ForeignTokens => {
-                Some(self.central_token(ForeignStage::CentralTokenForTokens))
-            }
-            ForeignStage::ForeignCall => {
-                Some(self.central_token(ForeignStage::CentralTokenForCall))
-            }
-            _ => None,
-        }
     }
 }

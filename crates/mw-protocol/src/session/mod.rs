@@ -25,6 +25,7 @@
 //! sets.
 
 mod flows;
+mod foreign;
 mod results;
 mod snapshot;
 mod state;
@@ -445,21 +446,25 @@ impl Session {
     /// Logs out: `action=logout` as a POST with a csrf token, then forgets
     /// the user, the credentials and every cached token.
     pub fn logout(&mut self) -> OpId {
-        self.start(Box::new(flows::Logout), Internal::No)
+        self.start(Box::new(flows::Logout::default()), Internal::No)
     }
 
     /// Calls a module on a foreign wiki of the same CentralAuth single
     /// sign-on, authenticated by a fresh, single-use `centralauthtoken`
     /// from this wiki (and, with a token type, a second one to fetch that
     /// token on the foreign wiki first). A `badtoken` from the foreign
-    /// wiki restarts the flow once.
+    /// wiki restarts the flow once. CentralAuth gives tokens only to a
+    /// main-account login ([`client_login`](Self::client_login)): after a
+    /// bot-password or OAuth login this fails with
+    /// [`Error::CentralAuthSession`]. On 1.21–1.23 farms the token comes
+    /// from `action=tokens&type=centralauth`.
     pub fn foreign_call(
         &mut self,
         foreign_endpoint: &str,
         call: ActionCall,
     ) -> Result<OpId, Error> {
         let url = crate::request::parse_endpoint(foreign_endpoint)?;
-        Ok(self.start(Box::new(flows::Foreign::new(url, call)), Internal::No))
+        Ok(self.start(Box::new(foreign::Foreign::new(url, call)), Internal::No))
     }
 
     /// A serializable snapshot: endpoint, user, token API and cached

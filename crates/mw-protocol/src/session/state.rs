@@ -102,7 +102,9 @@ impl Ctx {
     /// Learns from "Unrecognized parameter(s): …" warnings which of the
     /// parameters the client adds by itself the wiki does not know, and
     /// drops those warnings when they name nothing else (the caller did
-    /// not cause them). On `action=logout`, `token` counts as the client's.
+    /// not cause them). On `action=logout`, `token` counts as the client's,
+    /// and so does the `notloggedin` warning of an anonymous logout (1.45+):
+    /// the logout's outcome says it.
     pub fn learn_unknown_params(
         &mut self,
         warnings: &mut Vec<Warning>,
@@ -110,6 +112,9 @@ impl Ctx {
     ) {
         let logout = sent.is_some_and(|r| r.action() == "logout");
         warnings.retain(|w| {
+            if logout && crate::actions::logout::is_not_logged_in_warning(w) {
+                return false;
+            }
             let Some(names) = unrecognized_params(w) else {
                 return true;
             };

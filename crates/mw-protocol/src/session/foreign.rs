@@ -1,0 +1,242 @@
+//! The CentralAuth flow: a call to another wiki of the same farm,
+//! authenticated by a fresh, single-use `centralauthtoken` of the home wiki.
+//!
+//! What real farms do (mediawiki-protocol.md §11): the home wiki hands out
+//! a token only to a CentralAuth session (a main-account login); a
+//! bot-password or OAuth session gets `badsession`, which becomes
+//! [`Error::CentralAuthSession`]. Farms on MediaWiki 1.21–1.23 have no
+//! `action=centralauthtoken`: the token comes from
+//! `action=tokens&type=centralauth`, and the foreign wiki's own tokens from
+//! `action=tokens`.
+
+use url::Url;
+
+use super::flows::{Flow, Step, Target, mangled_token};
+use super::state::{Ctx, TokenApi};
+use super::{ActionCall, Output};
+use crate::actions::{centralauth, legacy_tokens, tokens};
+use crate::response::Envelope;
+use crate::{Error, Token, TokenType};
+
+/// What a wiki without CentralAuth answers.
+const NO_CENTRALAUTH: &str = "action=centralauthtoken needs the CentralAuth extension, and this \
+    wiki does not have it";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    CentralTokenForTokens,
+    ForeignTokens,
+    CentralTokenForCall,
+    ForeignCall,
+}
+
+impl Stage {
+    fn is_central(self) -> bool {
+        matches!(
+            self,
+            Stage::CentralTokenForTokens | Stage::CentralTokenForCall
+        )
+    }
+}
+
+pub(crate) struct Foreign {
+    url: Url,
+    call: ActionCall,
+    stage: Stage,
+    foreign_token: Option<Token>,
+    restarted: bool,
+    /// The central token was asked with `action=tokens&type=centralauth`.
+    legacy_central: bool,
+    /// `action=centralauthtoken` was unknown and the 1.23 way was tried.
+    tried_legacy: bool,
+}
+
+impl Foreign {
+    pub fn new(url: Url, call: ActionCall) -> Self {
+        Foreign {
+            url,
+            call,
+            stage: Stage::CentralTokenForCall,
+            foreign_token: None,
+            restarted: false,
+            legacy_central: false,
+            tried_legacy: false,
+        }
+    }
+
+    /// The type of the token the foreign call needs (csrf if it needs none,
+    /// which only the token stages ask for).
+    fn token_type(&self) -> TokenType {
+        self.call
+            .token
+            .as_ref()
+            .map_or(TokenType::CSRF, |(t, _)| t.clone())
+    }
+
+    fn central_token(&mut self, cx: &Ctx, stage: Stage) -> Step {
+        self.stage = stage;
+        self.legacy_central = cx.token_api == TokenApi::ActionTokens;
+        self.send_central()
+    }
+
+    fn send_central(&self) -> Step {
+        let req = if self.legacy_central {
+            centralauth::legacy_request()
+        } else {
+            centralauth::request()
+        };
+        Step::Send(Target::Home, req)
+    }
+
+    fn foreign(&mut self, cx: &Ctx, central: &Token) -> Step {
+        let target = Target::Foreign(self.url.clone());
+        match self.stage {
+            Stage::CentralTokenForTokens => {
+                self.stage = Stage::ForeignTokens;
+                let ty = self.token_type();
+                // A farm runs one version: a home wiki with only
+                // action=tokens has foreign wikis with only action=tokens.
+                let req = if cx.token_api == TokenApi::ActionTokens {
+                    match legacy_tokens::request(std::slice::from_ref(&ty)) {
+                        Ok(req) => req,
+                        Err(e) => return Step::Done(Err(e)),
+                    }
+                } else {
+                    tokens::request(&[ty])
+                };
+                let req = centralauth::foreign_request(req, central);
+                Step::Send(target, cx.with_maxlag(req))
+            }
+            _ => {
+                self.stage = Stage::ForeignCall;
+                let mut req = self.call.request.clone();
+                if let (Some((_, param)), Some(token)) = (&self.call.token, &self.foreign_token) {
+                    req = req.token(param.as_str(), token.clone());
+                }
+                let req = centralauth::foreign_request(cx.with_maxlag(req), central);
+                Step::Send(target, req)
+            }
+        }
+    }
+
+    /// The answer of the home wiki to a central-token request.
+    fn on_central(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let env = match res {
+            Ok(env) => env,
+            Err(Error::Api(e)) if e.code == "badsession" => {
+                return Step::Done(Err(Error::CentralAuthSession(format!(
+                    "the home wiki answered badsession (\"{}\"): a bot-password or OAuth \
+                     session never gets a centralauthtoken; log in with client_login (or the \
+                     deprecated main-account action=login)",
+                    e.text
+                ))));
+            }
+            Err(Error::Api(e)) if e.is_unknown_action() => {
+                if !self.legacy_central && cx.token_api == TokenApi::Unknown && !self.tried_legacy {
+                    // Perhaps a 1.21–1.23 farm: try its way once.
+                    self.tried_legacy = true;
+                    self.legacy_central = true;
+                    return self.send_central();
+                }
+                return Step::Done(Err(Error::Unsupported(NO_CENTRALAUTH.into())));
+            }
+            Err(e) => return Step::Done(Err(e)),
+        };
+        let central = if self.legacy_central {
+            match centralauth::parse_legacy(&env) {
+                Ok(Some(token)) => {
+                    if cx.token_api != TokenApi::ActionTokens {
+                        // Only 1.21–1.23 farms answer this way.
+                        cx.token_api = TokenApi::ActionTokens;
+                        cx.found_old_wiki();
+                    }
+                    token
+                }
+                Ok(None) => return Step::Done(Err(Error::Unsupported(NO_CENTRALAUTH.into()))),
+                Err(e) => return Step::Done(Err(e)),
+            }
+        } else {
+            match centralauth::parse(&env) {
+                Ok(token) => token,
+                Err(e) => return Step::Done(Err(e)),
+            }
+        };
+        self.foreign(cx, &central)
+    }
+
+    /// The foreign wiki's answer to the token fetch.
+    fn on_foreign_tokens(&mut self, cx: &mut Ctx, env: &Envelope) -> Step {
+        let ty = self.token_type();
+        let parsed = if cx.token_api == TokenApi::ActionTokens {
+            legacy_tokens::parse(env)
+        } else {
+            tokens::parse(env)
+        };
+        match parsed.map(|set| set.get(&ty).cloned()) {
+            Ok(Some(token)) if ty.is_user_bound() && token.is_anonymous() => {
+                Step::Done(Err(Error::SessionLost(
+                    "the foreign wiki did not accept the centralauthtoken session".into(),
+                )))
+            }
+            Ok(Some(token)) if token.is_mangled() => {
+                Step::Done(Err(mangled_token("the foreign wiki", &ty)))
+            }
+            Ok(Some(token)) => {
+                self.foreign_token = Some(token);
+                self.central_token(cx, Stage::CentralTokenForCall)
+            }
+            Ok(None) => Step::Done(Err(Error::Unsupported(format!(
+                "the foreign wiki returned no {ty} token"
+            )))),
+            Err(e) => Step::Done(Err(e)),
+        }
+    }
+}
+
+impl Flow for Foreign {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        if cx.user.is_none() {
+            return Step::Done(Err(Error::NotLoggedIn(
+                "a call to another wiki with a centralauthtoken needs a logged-in user (a \
+                 main-account login); nothing was sent"
+                    .into(),
+            )));
+        }
+        self.foreign_token = None;
+        if self.call.token.is_some() {
+            self.central_token(cx, Stage::CentralTokenForTokens)
+        } else {
+            self.central_token(cx, Stage::CentralTokenForCall)
+        }
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        if self.stage.is_central() {
+            return self.on_central(cx, res);
+        }
+        let env = match res {
+            Ok(env) => env,
+            Err(e) if e.code() == Some("badtoken") && !self.restarted => {
+                // The centralauthtoken (single use, one minute) or the
+                // foreign token was refused: start over once.
+                self.restarted = true;
+                return self.start(cx);
+            }
+            Err(e) => return Step::Done(Err(e)),
+        };
+        match self.stage {
+            Stage::ForeignTokens => self.on_foreign_tokens(cx, &env),
+            _ => Step::Done(Ok(Output::Response(env))),
+        }
+    }
+
+    /// A centralauthtoken is single-use: a retried foreign request needs a
+    /// fresh one.
+    fn retry(&mut self, cx: &mut Ctx) -> Option<Step> {
+        match self.stage {
+            Stage::ForeignTokens => Some(self.central_token(cx, Stage::CentralTokenForTokens)),
+            Stage::ForeignCall => Some(self.central_token(cx, Stage::CentralTokenForCall)),
+            _ => None,
+        }
+    }
+}
