@@ -816,6 +816,13 @@ fn drive(commands: &[Command], replies: &[Reply], relogin: bool, max_steps: usiz
             match (&reply, to_response(&reply, &t.request)) {
                 (_, Some(res)) => session.handle_response(t.id, res, now),
                 (Reply::Drop, None) => held.push(t),
+                // Half of them a lost connection, which a repeatable
+                // request answers with one more try.
+                (_, None) if next_reply % 2 == 0 => session.handle_transport_failure(
+                    t.id,
+                    Error::Disconnected("connection closed".into()),
+                    now,
+                ),
                 (_, None) => session.handle_transport_error(t.id, "connection reset", now),
             }
             continue;

@@ -1339,10 +1339,10 @@ fn transport_errors_are_not_retried_for_a_write() {
         if r.is_meta_tokens() {
             return tokens_body("csrftoken", ANON);
         }
-        Reply::TransportError("connection reset by peer".into())
+        Reply::Disconnected("connection reset by peer".into())
     });
     let op = d.session.call(edit_call());
-    assert!(matches!(d.finish(op), Err(Error::Transport(_))));
+    assert!(matches!(d.finish(op), Err(Error::Disconnected(_))));
     assert_eq!(d.actions_since(0), ["query+tokens(csrf)", "edit"]);
 }
 
@@ -1357,7 +1357,7 @@ fn a_repeatable_request_is_sent_once_more_after_a_transport_error() {
     let mut d = Driver::new(session(), move |r: &Sent| {
         if failed2.get() < 2 && r.action() == "login" || failed2.get() == 0 {
             failed2.set(failed2.get() + 1);
-            return Reply::TransportError("connection closed before message completed".into());
+            return Reply::Disconnected("connection closed before message completed".into());
         }
         if r.is_meta_tokens() {
             return login_token();
@@ -1377,10 +1377,10 @@ fn a_repeatable_request_is_sent_once_more_after_a_transport_error() {
     );
     // Twice in a row is the error.
     let mut d = Driver::new(session(), |_r: &Sent| {
-        Reply::TransportError("connection reset by peer".into())
+        Reply::Disconnected("connection reset by peer".into())
     });
     let op = d.session.get_token(TokenType::LOGIN);
-    assert!(matches!(d.finish(op), Err(Error::Transport(_))));
+    assert!(matches!(d.finish(op), Err(Error::Disconnected(_))));
     assert_eq!(d.count(), 2);
 }
 

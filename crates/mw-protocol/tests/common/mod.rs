@@ -282,6 +282,9 @@ pub enum Reply {
     Response(http::Response<Vec<u8>>),
     /// The transport failed (`handle_transport_error`).
     TransportError(String),
+    /// The connection closed before an answer (`handle_transport_failure`
+    /// with `Error::Disconnected`).
+    Disconnected(String),
     /// No answer: the request stays in flight.
     Drop,
 }
@@ -393,6 +396,11 @@ impl<F: FnMut(&Sent) -> Reply> Driver<F> {
                     Reply::TransportError(e) => {
                         self.session.handle_transport_error(t.id, e, self.now)
                     }
+                    Reply::Disconnected(e) => self.session.handle_transport_failure(
+                        t.id,
+                        Error::Disconnected(e),
+                        self.now,
+                    ),
                     Reply::Drop => self.dropped.push(t),
                 }
                 self.debug.push_str(&format!("{:?}\n", self.session));
