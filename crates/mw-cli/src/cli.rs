@@ -22,8 +22,8 @@ pub struct Args {
     pub session: PathBuf,
 
     /// The User-Agent (required): name/version (contact), as Wikimedia's
-    /// policy asks, such as "MyBot/1.0 (https://example.org/mybot;
-    /// mybot@example.org)".
+    /// policy asks, such as `MyBot/1.0 (https://example.org/mybot;
+    /// mybot@example.org)`.
     #[arg(long, env = "MW_USER_AGENT", value_name = "UA")]
     pub user_agent: Option<String>,
 
