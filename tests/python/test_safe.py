@@ -12,7 +12,8 @@ import pytest
 import mwauth
 from conftest import UA, Wiki, json_reply, sansio_driver
 
-EDIT = {"title": "Mwauth safe by default", "appendtext": "\nx", "summary": "mwauth test"}
+# "Main Page" exists on a fresh wiki; the bot password may edit pages, not create them.
+EDIT = {"title": "Main Page", "appendtext": "\nx", "summary": "mwauth test"}
 
 
 def test_a_csrf_write_without_a_login_raises_and_sends_nothing(wiki: Wiki) -> None:
