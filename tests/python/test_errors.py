@@ -288,3 +288,14 @@ def test_connection_refused_is_a_transport_error() -> None:
         with pytest.raises(mwauth.TransportError) as info:
             s.token("login")
     assert not isinstance(info.value, mwauth.HTTPStatusError)
+
+
+def test_a_mapping_is_not_a_parameter_value(make_double: Any) -> None:
+    # It used to go out as its first key ("titles=a").
+    double = make_double(lambda req: json_reply({"batchcomplete": True}))
+    with mwauth.Session(double.url, user_agent=UA) as s:
+        with pytest.raises(mwauth.InvalidInputError, match='parameter "titles"'):
+            s.call("query", {"titles": {"a": 1}})
+        with pytest.raises(mwauth.InvalidInputError, match='parameter "titles"'):
+            s.call("query", {"titles": ["A", {"b": 2}]})
+    assert double.count(action="query") == 0

@@ -59,10 +59,22 @@ fn scalar_text(v: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
 /// a list, tuple or set → values joined with `|` (or with U+001F, MediaWiki's
 /// alternative separator, when a value contains `|`); `Token`/`Password` →
 /// a secret, sent last in a POST body.
-fn param_value(v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
+fn param_value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
     let py = v.py();
     if v.is_none() {
         return Ok(ParamValue::Absent);
+    }
+    // A mapping is iterable, but as its keys: `{"a": 1}` would go out as
+    // "a". MediaWiki has no nested parameters, so it is refused.
+    if v.hasattr("keys")? && !v.is_instance_of::<PyString>() {
+        return Err(invalid_input(
+            py,
+            format!(
+                "parameter {name:?}: a {} is not a parameter value (give a string, a number, \
+                 a bool, or a list of them)",
+                v.get_type().name()?
+            ),
+        ));
     }
     if let Ok(t) = v.cast::<PyToken>() {
         return Ok(ParamValue::Token(t.get().0.clone()));
@@ -86,7 +98,7 @@ fn param_value(v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
         return Err(invalid_input(
             py,
             format!(
-                "unsupported parameter value of type {}",
+                "parameter {name:?}: unsupported value of type {}",
                 v.get_type().name()?
             ),
         ));
@@ -94,7 +106,17 @@ fn param_value(v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
     let mut items = Vec::new();
     for item in iter {
         let item = item?;
-        if let Some(text) = scalar_text(&item)? {
+        let text = scalar_text(&item).map_err(|_| {
+            let kind = item
+                .get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+            invalid_input(
+                py,
+                format!("parameter {name:?}: a list item of type {kind} is not a value"),
+            )
+        })?;
+        if let Some(text) = text {
             items.push(text);
         }
     }
@@ -137,7 +159,7 @@ pub(crate) fn build_call(
                     "pass the action as the first argument, not in params",
                 ));
             }
-            req = match param_value(&value)? {
+            req = match param_value(&name, &value)? {
                 ParamValue::Absent => req,
                 ParamValue::Text(text) => req.param(name, text),
                 ParamValue::Token(t) => req.token(name, t),
