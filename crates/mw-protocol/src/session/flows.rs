@@ -288,13 +288,12 @@ impl Flow for FetchTokens {
         };
         match parsed {
             Ok(set) if cx.token_api != TokenApi::ActionTokens && !set.meta_tokens_available => {
-                cx.token_api = TokenApi::ActionTokens;
-                cx.found_old_wiki();
+                cx.set_token_api(TokenApi::ActionTokens);
                 self.legacy_request(cx)
             }
             Ok(set) => {
                 if cx.token_api == TokenApi::Unknown {
-                    cx.token_api = TokenApi::MetaTokens;
+                    cx.set_token_api(TokenApi::MetaTokens);
                 }
                 self.fetched(cx, set.tokens)
             }
@@ -370,12 +369,11 @@ impl Flow for Login {
         match self.stage {
             LoginStage::FetchToken => match tokens::parse(&env) {
                 Ok(set) if !set.meta_tokens_available => {
-                    cx.token_api = TokenApi::ActionTokens;
-                    cx.found_old_wiki();
+                    cx.set_token_api(TokenApi::ActionTokens);
                     self.post(None, false)
                 }
                 Ok(set) => {
-                    cx.token_api = TokenApi::MetaTokens;
+                    cx.set_token_api(TokenApi::MetaTokens);
                     // 1.24–1.26 have meta=tokens but no login type: post
                     // without a token and follow NeedToken.
                     let token = set.get(&TokenType::LOGIN).cloned();

@@ -147,8 +147,7 @@ impl Foreign {
                 Ok(Some(token)) => {
                     if cx.token_api != TokenApi::ActionTokens {
                         // Only 1.21–1.23 farms answer this way.
-                        cx.token_api = TokenApi::ActionTokens;
-                        cx.found_old_wiki();
+                        cx.set_token_api(TokenApi::ActionTokens);
                     }
                     token
                 }

@@ -63,10 +63,7 @@ impl SessionSnapshot {
         let endpoint = crate::request::parse_endpoint(&self.endpoint)?;
         let mut cx = Ctx::new(endpoint, config);
         cx.user = self.user;
-        cx.token_api = self.token_api;
-        if cx.token_api == TokenApi::ActionTokens {
-            cx.found_old_wiki();
-        }
+        cx.set_token_api(self.token_api);
         cx.cache = self.tokens;
         Ok(cx)
     }

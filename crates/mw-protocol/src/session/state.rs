@@ -83,13 +83,17 @@ impl Ctx {
         }
     }
 
-    /// The wiki turned out to have only `action=tokens` (MediaWiki
-    /// 1.20–1.23): it knows neither `formatversion` (1.25) nor
-    /// `errorformat` (1.29), and its logout takes no token (1.33).
-    pub fn found_old_wiki(&mut self) {
-        self.unknown_params.insert("formatversion");
-        self.unknown_params.insert("errorformat");
-        self.logout_without_token = true;
+    /// Records which token API the wiki has. One with only `action=tokens`
+    /// (MediaWiki 1.20–1.23) knows neither `formatversion` (1.25) nor
+    /// `errorformat` (1.29), and its logout takes no token (1.33): they
+    /// are not sent to it again.
+    pub fn set_token_api(&mut self, api: TokenApi) {
+        self.token_api = api;
+        if api == TokenApi::ActionTokens {
+            self.unknown_params.insert("formatversion");
+            self.unknown_params.insert("errorformat");
+            self.logout_without_token = true;
+        }
     }
 
     /// Removes the parameters the wiki said it does not know.
