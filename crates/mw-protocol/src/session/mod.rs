@@ -683,8 +683,8 @@ impl Session {
         }
     }
 
-    fn finish(&mut self, id: OpId, mut op: Op, mut result: Result<Output, Error>) {
-        results::redact_outcome(&self.cx, &mut op, &mut result);
+    fn finish(&mut self, id: OpId, op: Op, mut result: Result<Output, Error>) {
+        results::redact_outcome(&self.cx, &op, &mut result);
         match op.internal {
             Internal::No => self.events.push_back(Event::Completed {
                 op: id,

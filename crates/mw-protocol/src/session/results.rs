@@ -209,14 +209,12 @@ fn secrets_of<'a>(cx: &'a Ctx, sent: &'a [String]) -> Vec<&'a str> {
     secrets
 }
 
-/// Redacts a finished operation's result (the errors and texts its flow
-/// made from the server's answers: a login `reason`, a client-login
-/// message) and its warnings.
-pub(super) fn redact_outcome(cx: &Ctx, op: &mut Op, result: &mut Result<Output, Error>) {
+/// Redacts a finished operation's result: the errors and texts its flow
+/// made from the server's answers (a login `reason`, a client-login
+/// message). Its warnings were redacted as each answer came in
+/// ([`Session::handle_result`]).
+pub(super) fn redact_outcome(cx: &Ctx, op: &Op, result: &mut Result<Output, Error>) {
     let secrets = secrets_of(cx, &op.secrets);
-    for w in &mut op.warnings {
-        w.redact(&secrets);
-    }
     match result {
         Err(e) => e.redact(&secrets),
         Ok(Output::ClientLogin(step)) => {
