@@ -82,16 +82,14 @@ impl Session {
         let Some(op) = self.ops.get_mut(&id) else {
             return;
         };
-        let (method, repeatable, url) = match &op.last_sent {
-            Some((Target::Foreign(u), req)) => {
-                (req.method(), req.is_repeatable(), without_query(u))
-            }
-            Some((Target::Home, req)) => (
-                req.method(),
-                req.is_repeatable(),
-                without_query(&self.cx.endpoint),
-            ),
-            None => (Method::Get, true, without_query(&self.cx.endpoint)),
+        let (method, repeatable) = match &op.last_sent {
+            Some((_, req)) => (req.method(), req.is_repeatable()),
+            None => (Method::Get, true),
+        };
+        // For messages only: not built for an answer that needs none.
+        let url = |op: &Op, cx: &Ctx| match &op.last_sent {
+            Some((Target::Foreign(u), _)) => without_query(u),
+            _ => without_query(&cx.endpoint),
         };
 
         // Nothing the server says back may carry a secret the client holds
@@ -110,14 +108,15 @@ impl Session {
             Err(_) => {}
         }
         match &mut result {
-            Err(Error::Http { url: u @ None, .. }) => *u = Some(url.clone()),
-            Err(Error::NotApi { url: u, .. }) if u.is_empty() => u.clone_from(&url),
+            Err(Error::Http { url: u @ None, .. }) => *u = Some(url(op, &self.cx)),
+            Err(Error::NotApi { url: u, .. }) if u.is_empty() => *u = url(op, &self.cx),
             _ => {}
         }
         if let Err(e @ Error::Http { status, .. }) = &result
             && may_have_been_applied(e, method)
         {
             let status = *status;
+            let url = url(op, &self.cx);
             result = Err(Error::MaybeApplied { status, url });
         }
         if result.is_ok() {
