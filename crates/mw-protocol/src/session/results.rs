@@ -94,12 +94,14 @@ impl Session {
 
         // Nothing the server says back may carry a secret the client holds
         // (the warnings and a wait's reason are read before the end).
-        {
-            let secrets = secrets_of(&self.cx, &op.secrets);
-            match &mut result {
-                Ok(env) => env.warnings.iter_mut().for_each(|w| w.redact(&secrets)),
-                Err(e) => e.redact(&secrets),
+        match &mut result {
+            // Most answers carry no text from the server: nothing to scan.
+            Ok(env) if env.warnings.is_empty() => {}
+            Ok(env) => {
+                let secrets = secrets_of(&self.cx, &op.secrets);
+                env.warnings.iter_mut().for_each(|w| w.redact(&secrets));
             }
+            Err(e) => e.redact(&secrets_of(&self.cx, &op.secrets)),
         }
         let sent = op.last_sent.as_ref().map(|(_, req)| req);
         match &mut result {
