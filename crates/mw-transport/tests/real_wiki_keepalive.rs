@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 mod seed;
+use seed::double::read_message;
 use seed::{Idle, PAUSE, Target, answer_and_fin_together, runtime};
 
 /// The plain wiki's API URL and bot password; `None` only when
@@ -129,12 +130,12 @@ async fn relay(mut client: TcpStream, upstream: SocketAddr, close: Close, count:
     loop {
         let next = match close {
             Close::WhenIdle(idle) => {
-                match tokio::time::timeout(idle, read_request(&mut client, &mut buf)).await {
+                match tokio::time::timeout(idle, read_message(&mut client, &mut buf)).await {
                     Ok(next) => next,
                     Err(_) => return, // idle too long: close (FIN)
                 }
             }
-            Close::AfterAnswer => read_request(&mut client, &mut buf).await,
+            Close::AfterAnswer => read_message(&mut client, &mut buf).await,
         };
         let Ok(Some(request)) = next else { return };
         count.fetch_add(1, Ordering::SeqCst);
@@ -182,39 +183,6 @@ fn keep_alive(answer: &[u8]) -> Vec<u8> {
     let mut bytes = out.into_bytes();
     bytes.extend_from_slice(body);
     bytes
-}
-
-/// One whole request (head and `Content-Length` body) as bytes; `buf`
-/// keeps what came after it.
-async fn read_request(
-    stream: &mut TcpStream,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Option<Vec<u8>>> {
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .split("\r\n")
-        .filter_map(|l| l.strip_prefix("content-length:"))
-        .find_map(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + 4 + length {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Ok(Some(buf.drain(..head_end + 4 + length).collect()))
 }
 
 fn upstream(api: &str) -> SocketAddr {

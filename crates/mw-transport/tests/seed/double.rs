@@ -146,11 +146,12 @@ pub fn response(cookie: Option<&str>, body: &str) -> Vec<u8> {
     out
 }
 
-/// Reads one request; `buf` keeps what came after it.
-pub async fn read_request<S: AsyncRead + Unpin>(
+/// Reads one whole message (head and `Content-Length` body) as bytes;
+/// `buf` keeps what came after it.
+pub async fn read_message<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
-) -> std::io::Result<Option<Req>> {
+) -> std::io::Result<Option<Vec<u8>>> {
     let mut chunk = [0u8; 8192];
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -162,7 +163,35 @@ pub async fn read_request<S: AsyncRead + Unpin>(
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let length: usize = head
+        .split("\r\n")
+        .filter_map(|l| l.strip_prefix("content-length:"))
+        .find_map(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + 4 + length {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(Some(buf.drain(..head_end + 4 + length).collect()))
+}
+
+/// Reads one request; `buf` keeps what came after it.
+pub async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<Req>> {
+    let Some(message) = read_message(stream, buf).await? else {
+        return Ok(None);
+    };
+    let head_end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(message.len());
+    let head = String::from_utf8_lossy(&message[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let mut first = lines.next().unwrap_or_default().split(' ');
     let method = first.next().unwrap_or_default().to_owned();
@@ -177,20 +206,7 @@ pub async fn read_request<S: AsyncRead + Unpin>(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let length: usize = header("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    while buf.len() < head_end + 4 + length {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let body: Vec<u8> = buf
-        .drain(..head_end + 4 + length)
-        .skip(head_end + 4)
-        .collect();
+    let body: Vec<u8> = message.get(head_end + 4..).unwrap_or_default().to_vec();
     let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
     let parse = |b: &[u8]| url::form_urlencoded::parse(b).into_owned().collect();
     let cookie = header("cookie").and_then(|c| {
