@@ -26,7 +26,7 @@ use hyper_util::client::legacy::Client as PoolClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use mw_bench::{BOT, BOT_PASSWORD, SeedReplies, UA, cpu_time, median, rss_bytes};
-use mw_protocol::{Config, Event, Output, Password, Session, TokenType};
+use mw_protocol::{Config, Op, Outcome, Password, Session, TokenType};
 use mw_transport::{Client, LogoutOutcome, TokenValidity};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -432,7 +432,7 @@ fn report_rss(what: &str, base: u64, points: &[(usize, u64)]) {
 }
 
 /// Drives one operation of a session to its end with the recorded replies.
-fn drive(session: &mut Session, replies: &SeedReplies) -> Res<Output> {
+fn drive<T: Outcome>(session: &mut Session, op: Op<T>, replies: &SeedReplies) -> Res<T> {
     let now = Instant::now();
     loop {
         while let Some(t) = session.poll_transmit() {
@@ -440,8 +440,8 @@ fn drive(session: &mut Session, replies: &SeedReplies) -> Res<Output> {
             let reply = replies.route(query, t.request.body());
             session.handle_response(t.id, reply.to_http(), now);
         }
-        if let Some(Event::Completed { result, .. }) = session.poll_event() {
-            return Ok(result?);
+        if let Some(done) = session.take(op) {
+            return Ok(done.result?);
         }
     }
 }
@@ -456,10 +456,9 @@ fn scale_protocol(max: usize) -> Res<()> {
         while sessions.len() < stop {
             let mut s = Session::new(url, Config::new(UA))?;
             let op = s.login(BOT, Password::new(BOT_PASSWORD));
-            let _ = op;
-            drive(&mut s, &replies)?;
-            s.get_token(TokenType::CSRF);
-            drive(&mut s, &replies)?;
+            drive(&mut s, op, &replies)?;
+            let op = s.get_token(TokenType::CSRF);
+            drive(&mut s, op, &replies)?;
             if s.user().is_none() {
                 return Err("not logged in".into());
             }

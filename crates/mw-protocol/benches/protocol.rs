@@ -19,7 +19,9 @@ use mw_protocol::actions::{
     centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
 };
 use mw_protocol::response::parse_envelope;
-use mw_protocol::{ActionCall, ActionRequest, Config, Event, Password, Session, Token, TokenType};
+use mw_protocol::{
+    ActionCall, ActionRequest, Config, Op, Outcome, Password, Session, Token, TokenType,
+};
 use url::Url;
 
 const UA: &str = "mw-bench/0.0 (https://github.com/mw-auth/mw-auth; bench@example.org)";
@@ -275,22 +277,6 @@ fn session(c: &mut Criterion) {
         };
         replies[i].response()
     };
-    let run = |s: &mut Session, op| {
-        let now = Instant::now();
-        loop {
-            while let Some(t) = s.poll_transmit() {
-                let res = reply(&t.request);
-                s.handle_response(t.id, res, now);
-            }
-            if let Some(Event::Completed {
-                op: done, result, ..
-            }) = s.poll_event()
-            {
-                assert_eq!(done, op);
-                return result.expect("the flow succeeds");
-            }
-        }
-    };
     c.bench_function("session/seed flow in memory (5 requests)", |b| {
         let mut s = Session::new(API, Config::new(UA)).expect("session");
         b.iter(|| {
@@ -298,16 +284,13 @@ fn session(c: &mut Criterion) {
                 "TestBot@client",
                 Password::new("0123456789abcdefghijklmnopqrstuv"),
             );
-            run(&mut s, op);
+            run_op(&mut s, op, &reply);
             let op = s.get_token(TokenType::CSRF);
-            let csrf = match run(&mut s, op) {
-                mw_protocol::Output::Token(t) => t,
-                other => panic!("{other:?}"),
-            };
+            let csrf = run_op(&mut s, op, &reply);
             let op = s.check_token(TokenType::CSRF, csrf, None);
-            run(&mut s, op);
+            run_op(&mut s, op, &reply);
             let op = s.logout();
-            run(&mut s, op);
+            run_op(&mut s, op, &reply);
         })
     });
     c.bench_function("session/cached-token call (1 request)", |b| {
@@ -316,18 +299,37 @@ fn session(c: &mut Criterion) {
             "TestBot@client",
             Password::new("0123456789abcdefghijklmnopqrstuv"),
         );
-        run(&mut s, op);
+        run_op(&mut s, op, &reply);
         let op = s.get_token(TokenType::CSRF);
-        run(&mut s, op);
+        run_op(&mut s, op, &reply);
         b.iter(|| {
             // Answered with the checktoken reply: only the round trip counts.
             let op = s.call(
                 ActionCall::new(ActionRequest::post("checktoken").param("type", "csrf"))
                     .with_token(TokenType::CSRF),
             );
-            run(&mut s, op);
+            run_op(&mut s, op, &reply);
         })
     });
+}
+
+/// Drives a session against `reply` until `op` finishes, and gives its
+/// value.
+fn run_op<T: Outcome>(
+    s: &mut Session,
+    op: Op<T>,
+    reply: &impl Fn(&http::Request<Vec<u8>>) -> http::Response<Vec<u8>>,
+) -> T {
+    let now = Instant::now();
+    loop {
+        while let Some(t) = s.poll_transmit() {
+            let res = reply(&t.request);
+            s.handle_response(t.id, res, now);
+        }
+        if let Some(done) = s.take(op) {
+            return done.result.expect("the flow succeeds");
+        }
+    }
 }
 
 fn config() -> Criterion {

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use std::time::Instant;
-//! use mw_protocol::{Config, Event, Output, Password, Session};
+//! use mw_protocol::{Config, Password, Session};
 //!
 //! let mut session = Session::new("https://w.example/w/api.php", Config::new("demo/1.0 (me@example.org)"))?;
 //! let op = session.login("Bot@app", Password::new("0123456789abcdefghijklmnopqrstuv"));
@@ -39,21 +39,18 @@
 //!     }
 //! };
 //!
-//! let mut result = None;
-//! while result.is_none() {
+//! // `op` is an `Op<User>`: `take` gives a `User` once the login is done.
+//! let done = loop {
 //!     while let Some(t) = session.poll_transmit() {
 //!         let body = server(&t.request).as_bytes().to_vec();
 //!         session.handle_response(t.id, http::Response::new(body), Instant::now());
 //!     }
-//!     while let Some(Event::Completed { op: done, result: r, .. }) = session.poll_event() {
-//!         assert_eq!(done, op);
-//!         result = Some(r);
+//!     if let Some(done) = session.take(op) {
+//!         break done;
 //!     }
-//! }
-//! match result.unwrap()? {
-//!     Output::LoggedIn(user) => assert_eq!(user.name, "Bot"),
-//!     other => panic!("{other:?}"),
-//! }
+//! };
+//! let user = done.result?;
+//! assert_eq!(user.name, "Bot");
 //! assert_eq!(session.user().map(|u| u.id), Some(Some(42)));
 //! # Ok::<(), mw_protocol::Error>(())
 //! ```
@@ -76,8 +73,8 @@ pub use response::{ApiError, Envelope, Warning};
 pub use retry::RetryPolicy;
 pub use secret::{Password, TOKEN_SUFFIX, Token, redact};
 pub use session::{
-    ActionCall, Assert, Config, Event, OpId, Output, RequestId, Session, SessionSnapshot, TokenApi,
-    Transmit, User, Wait,
+    ActionCall, Assert, ClientLoginOutcome, Completed, Config, Event, Op, OpId, Outcome, RequestId,
+    Session, SessionSnapshot, TokenApi, Transmit, User, Wait,
 };
 pub use token_type::TokenType;
 pub use user_agent::check_user_agent;

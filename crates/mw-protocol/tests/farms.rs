@@ -12,8 +12,8 @@ use std::rc::Rc;
 use common::{Driver, ENDPOINT, FOREIGN, Reply, Sent, USER_AGENT, json, json_value, load_fixture};
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::{
-    ActionCall, ActionRequest, Config, Error, Output, Password, Session, SessionSnapshot, TokenApi,
-    TokenType,
+    ActionCall, ActionRequest, Config, Error, Password, Session, SessionSnapshot, TokenApi,
+    TokenType, User,
 };
 use serde_json::json;
 
@@ -146,11 +146,7 @@ fn a_1_23_farm_gives_the_centralauth_token_through_action_tokens() {
         .session
         .foreign_call(FOREIGN, userinfo_call())
         .expect("valid foreign URL");
-    assert!(
-        matches!(d.finish(op), Ok(Output::Response(_))),
-        "{:?}",
-        d.sent
-    );
+    assert!(d.finish(op).is_ok(), "{:?}", d.sent);
     assert_eq!(d.actions_since(0), ["tokens", "query"]);
     assert!(!d.sent[0].is_foreign());
     assert!(d.sent[1].is_foreign());
@@ -167,11 +163,7 @@ fn a_1_23_farm_foreign_write_gets_its_token_from_action_tokens_too() {
         .session
         .foreign_call(FOREIGN, call)
         .expect("valid foreign URL");
-    assert!(
-        matches!(d.finish(op), Ok(Output::Response(_))),
-        "{:?}",
-        d.sent
-    );
+    assert!(d.finish(op).is_ok(), "{:?}", d.sent);
     assert_eq!(d.actions_since(0), ["tokens", "tokens", "tokens", "edit"]);
 }
 
@@ -186,13 +178,13 @@ fn an_unknown_centralauthtoken_action_falls_back_to_action_tokens() {
         .foreign_call(FOREIGN, userinfo_call())
         .expect("valid foreign URL");
     let done = d.finish_done(op);
-    assert!(matches!(done.result, Ok(Output::Response(_))), "{:?}", done);
+    assert!(done.result.is_ok(), "{:?}", done);
     assert_eq!(d.actions_since(0), ["centralauthtoken", "tokens", "query"]);
     let op = d
         .session
         .foreign_call(FOREIGN, userinfo_call())
         .expect("valid foreign URL");
-    assert!(matches!(d.finish(op), Ok(Output::Response(_))));
+    assert!(d.finish(op).is_ok());
     assert_eq!(d.actions_since(3), ["tokens", "query"]);
 }
 
@@ -261,11 +253,7 @@ fn an_anonymous_logout_is_not_logged_in_on_every_version() {
         });
         let op = d.session.logout();
         let done = d.finish_done(op);
-        assert_eq!(
-            done.result,
-            Ok(Output::LoggedOut(LogoutOutcome::NotLoggedIn)),
-            "{answer}"
-        );
+        assert_eq!(done.result, Ok(LogoutOutcome::NotLoggedIn), "{answer}");
         assert!(done.warnings.is_empty(), "{answer}: {:?}", done.warnings);
     }
 }
@@ -282,10 +270,7 @@ fn the_1_45_anonymous_logout_fixture_is_not_logged_in_without_a_warning() {
     });
     let op = d.session.logout();
     let done = d.finish_done(op);
-    assert_eq!(
-        done.result,
-        Ok(Output::LoggedOut(LogoutOutcome::NotLoggedIn))
-    );
+    assert_eq!(done.result, Ok(LogoutOutcome::NotLoggedIn));
     assert!(done.warnings.is_empty(), "{:?}", done.warnings);
 }
 
@@ -300,15 +285,9 @@ fn a_1_23_logout_is_tokenless_and_its_outcome_follows_the_user() {
     };
     let mut d = Driver::new(session_as_user("action_tokens"), server);
     let op = d.session.logout();
-    assert_eq!(
-        d.finish(op),
-        Ok(Output::LoggedOut(LogoutOutcome::LoggedOut))
-    );
+    assert_eq!(d.finish(op), Ok(LogoutOutcome::LoggedOut));
     let op = d.session.logout();
-    assert_eq!(
-        d.finish(op),
-        Ok(Output::LoggedOut(LogoutOutcome::NotLoggedIn))
-    );
+    assert_eq!(d.finish(op), Ok(LogoutOutcome::NotLoggedIn));
     assert_eq!(d.count(), 2);
 }
 
@@ -405,7 +384,7 @@ fn login_wiki(generation: Generation, keep_cookies: bool) -> impl FnMut(&Sent) -
     }
 }
 
-fn login_on(generation: Generation, keep_cookies: bool) -> (Result<Output, Error>, Vec<String>) {
+fn login_on(generation: Generation, keep_cookies: bool) -> (Result<User, Error>, Vec<String>) {
     let mut d = Driver::new(session(), login_wiki(generation, keep_cookies));
     let op = d.session.login(USERNAME, Password::new(PASSWORD));
     let result = d.finish(op);
@@ -427,10 +406,7 @@ fn login_ends_in_success_on_every_generation_when_cookies_are_kept() {
         (Generation::Mw139, &["query+tokens(login)", "login"][..]),
     ] {
         let (result, sent) = login_on(generation, true);
-        assert!(
-            matches!(result, Ok(Output::LoggedIn(_))),
-            "{generation:?}: {result:?}"
-        );
+        assert!(result.is_ok(), "{generation:?}: {result:?}");
         assert_eq!(sent, actions, "{generation:?}");
     }
 }

@@ -10,13 +10,15 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::{ENDPOINT, FOREIGN, USER_AGENT, all_fixtures, response};
+use mw_protocol::actions::checktoken::TokenCheck;
+use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::actions::{
     centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
 };
 use mw_protocol::response::{parse_envelope, parse_retry_after};
 use mw_protocol::{
-    ActionCall, ActionRequest, Config, Error, Event, Password, RetryPolicy, Session, Token,
-    TokenType,
+    ActionCall, ActionRequest, ClientLoginOutcome, Completed, Config, Envelope, Error, Event, Op,
+    OpId, Password, RetryPolicy, Session, Token, TokenType, User,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -668,7 +670,7 @@ fn command_strategy() -> impl Strategy<Value = Command> {
 
 const PASSWORD: &str = "0123456789abcdefghijklmnopqrstuv";
 
-fn start(session: &mut Session, cmd: &Command) -> mw_protocol::OpId {
+fn start(session: &mut Session, cmd: &Command) -> Started {
     let types = [
         TokenType::CSRF,
         TokenType::LOGIN,
@@ -677,28 +679,30 @@ fn start(session: &mut Session, cmd: &Command) -> mw_protocol::OpId {
         TokenType::SET_GLOBAL_ACCOUNT_STATUS,
     ];
     match cmd {
-        Command::Login => session.login("Example@bot", Password::new(PASSWORD)),
-        Command::ClientLogin => {
-            session.client_login("Example", Password::new(PASSWORD), "https://w.example/")
-        }
-        Command::ClientLoginContinue => {
-            session.client_login_continue(vec![("OATHToken".into(), "123456".into())])
-        }
-        Command::GetToken(i) => session.get_token(types[*i].clone()),
-        Command::CheckToken => session.check_token(
+        Command::Login => Started::Login(session.login("Example@bot", Password::new(PASSWORD))),
+        Command::ClientLogin => Started::ClientLogin(session.client_login(
+            "Example",
+            Password::new(PASSWORD),
+            "https://w.example/",
+        )),
+        Command::ClientLoginContinue => Started::ClientLogin(
+            session.client_login_continue(vec![("OATHToken".into(), "123456".into())]),
+        ),
+        Command::GetToken(i) => Started::Token(session.get_token(types[*i].clone())),
+        Command::CheckToken => Started::Check(session.check_token(
             TokenType::CSRF,
             Token::new("d41d8cd98f00b204e9800998ecf8427e6b021575+\\"),
             Some(60),
-        ),
+        )),
         Command::Call { token } => {
             let call = ActionCall::new(ActionRequest::post("edit").param("title", "Sandbox"));
-            session.call(if *token {
+            Started::Response(session.call(if *token {
                 call.with_token(TokenType::CSRF)
             } else {
                 call
-            })
+            }))
         }
-        Command::Logout => session.logout(),
+        Command::Logout => Started::Logout(session.logout()),
         Command::Foreign { token } => {
             let call = ActionCall::new(ActionRequest::get("query").param("meta", "userinfo"));
             let call = if *token {
@@ -706,9 +710,11 @@ fn start(session: &mut Session, cmd: &Command) -> mw_protocol::OpId {
             } else {
                 call
             };
-            session
-                .foreign_call(FOREIGN, call)
-                .expect("valid foreign URL")
+            Started::Response(
+                session
+                    .foreign_call(FOREIGN, call)
+                    .expect("valid foreign URL"),
+            )
         }
     }
 }
@@ -732,17 +738,61 @@ fn to_response(reply: &Reply, req: &http::Request<Vec<u8>>) -> Option<http::Resp
     }
 }
 
-/// A short name for a result: the output variant or the error variant
-/// (with the API error code).
-fn outcome_kind(result: &Result<mw_protocol::Output, Error>) -> String {
-    match result {
-        Ok(out) => {
-            let debug = format!("{out:?}");
-            let variant = debug.split(['(', ' ', '{']).next().unwrap_or("");
-            format!("Ok({variant})")
+/// A started operation, by the type it finishes with.
+#[derive(Debug, Clone, Copy)]
+enum Started {
+    Login(Op<User>),
+    ClientLogin(Op<ClientLoginOutcome>),
+    Token(Op<Token>),
+    Check(Op<TokenCheck>),
+    Response(Op<Envelope>),
+    Logout(Op<LogoutOutcome>),
+}
+
+impl Started {
+    fn id(&self) -> OpId {
+        match self {
+            Started::Login(op) => op.id(),
+            Started::ClientLogin(op) => op.id(),
+            Started::Token(op) => op.id(),
+            Started::Check(op) => op.id(),
+            Started::Response(op) => op.id(),
+            Started::Logout(op) => op.id(),
         }
-        Err(Error::Api(e)) => format!("Err(Api {})", e.code),
-        Err(e) => {
+    }
+
+    /// Takes the finished result: a short name for it (the kind of
+    /// value, or the error variant with the API error code) and its
+    /// error, if any.
+    fn take(&self, session: &mut Session) -> Option<(String, Option<Error>)> {
+        fn kind<T>(
+            done: Completed<T>,
+            name: impl FnOnce(&T) -> &'static str,
+        ) -> (String, Option<Error>) {
+            match done.result {
+                Ok(value) => (format!("Ok({})", name(&value)), None),
+                Err(e) => (error_kind(&e), Some(e)),
+            }
+        }
+        Some(match self {
+            Started::Login(op) => kind(session.take(*op)?, |_| "LoggedIn"),
+            Started::ClientLogin(op) => kind(session.take(*op)?, |o| match o {
+                ClientLoginOutcome::LoggedIn(_) => "LoggedIn",
+                _ => "ClientLogin",
+            }),
+            Started::Token(op) => kind(session.take(*op)?, |_| "Token"),
+            Started::Check(op) => kind(session.take(*op)?, |_| "TokenCheck"),
+            Started::Response(op) => kind(session.take(*op)?, |_| "Response"),
+            Started::Logout(op) => kind(session.take(*op)?, |_| "LoggedOut"),
+        })
+    }
+}
+
+/// A short name for an error: its variant (with the API error code).
+fn error_kind(e: &Error) -> String {
+    match e {
+        Error::Api(e) => format!("Err(Api {})", e.code),
+        e => {
             let debug = format!("{e:?}");
             let variant = debug.split(['(', ' ', '{']).next().unwrap_or("");
             format!("Err({variant})")
@@ -779,12 +829,12 @@ fn drive(commands: &[Command], replies: &[Reply], relogin: bool, max_steps: usiz
     cfg.relogin = relogin;
     let mut session = Session::new(ENDPOINT, cfg).expect("valid endpoint");
     let mut now = Instant::now();
-    let mut started = Vec::new();
+    let mut handles: Vec<Started> = Vec::new();
     let mut completed = Vec::new();
     let mut pending_commands = commands.iter();
     // Half of the commands start at once, the rest one by one later.
     for cmd in pending_commands.by_ref().take(commands.len().div_ceil(2)) {
-        started.push(start(&mut session, cmd));
+        handles.push(start(&mut session, cmd));
     }
     let mut next_reply = 0usize;
     let mut steps = 0;
@@ -828,14 +878,17 @@ fn drive(commands: &[Command], replies: &[Reply], relogin: bool, max_steps: usiz
             continue;
         }
         let mut any = false;
-        while let Some(Event::Completed { op, result, .. }) = session.poll_event() {
+        while let Some(Event::Completed { op, .. }) = session.poll_event() {
             any = true;
-            assert!(started.contains(&op), "an event for an unknown operation");
+            let Some(handle) = handles.iter().find(|h| h.id() == op) else {
+                panic!("an event for an unknown operation");
+            };
             assert!(!completed.contains(&op), "two events for one operation");
-            if let Err(e) = &result {
+            let (kind, error) = handle.take(&mut session).expect("a finished result");
+            if let Some(e) = &error {
                 assert!(!e.to_string().contains(PASSWORD));
             }
-            kinds.push(outcome_kind(&result));
+            kinds.push(kind);
             completed.push(op);
         }
         if any {
@@ -851,7 +904,7 @@ fn drive(commands: &[Command], replies: &[Reply], relogin: bool, max_steps: usiz
             continue;
         }
         if let Some(cmd) = pending_commands.next() {
-            started.push(start(&mut session, cmd));
+            handles.push(start(&mut session, cmd));
             continue;
         }
         break;
@@ -865,7 +918,7 @@ fn drive(commands: &[Command], replies: &[Reply], relogin: bool, max_steps: usiz
     drop(held);
     Outcome {
         kinds,
-        started,
+        started: handles.iter().map(Started::id).collect(),
         completed,
         steps,
         max_ops,
@@ -951,7 +1004,11 @@ fn a_long_lived_session_does_not_accumulate_operations() {
                 continue;
             }
             if let Some(Event::Completed { op: done, .. }) = session.poll_event() {
-                assert_eq!(done, op);
+                assert_eq!(done, op.id());
+                assert!(
+                    op.take(&mut session).is_some(),
+                    "{cmd:?} finished without a result"
+                );
                 finished = true;
                 continue;
             }

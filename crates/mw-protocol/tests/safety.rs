@@ -14,7 +14,7 @@ use common::{
     respond,
 };
 use mw_protocol::{
-    ActionCall, ActionRequest, Assert, Config, Error, Output, Password, Session, Token, TokenType,
+    ActionCall, ActionRequest, Assert, Config, Error, Password, Session, Token, TokenType,
 };
 use serde_json::json;
 
@@ -82,7 +82,7 @@ fn wiki(mut other: impl FnMut(&Sent) -> Reply + 'static) -> impl FnMut(&Sent) ->
 
 fn login<F: FnMut(&Sent) -> Reply>(d: &mut Driver<F>) {
     let op = d.session.login(USERNAME, Password::new(PASSWORD));
-    assert!(matches!(d.finish(op), Ok(Output::LoggedIn(_))));
+    assert!(d.finish(op).is_ok());
 }
 
 // ---------------------------------------------------------------------------

@@ -15,8 +15,8 @@ use common::{
 use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::{
-    ActionCall, ActionRequest, Config, Error, Event, Output, Password, Session, SessionSnapshot,
-    Token, TokenApi, TokenType,
+    ActionCall, ActionRequest, ClientLoginOutcome, Config, Error, Event, Password, Session,
+    SessionSnapshot, Token, TokenApi, TokenType, User,
 };
 use serde_json::json;
 
@@ -138,15 +138,15 @@ fn logged_in_driver<F: FnMut(&Sent) -> Reply>(session: Session, server: F) -> Dr
     let mut d = Driver::new(session, server);
     let op = d.session.login(USERNAME, Password::new(PASSWORD));
     match d.finish(op) {
-        Ok(Output::LoggedIn(user)) => assert_eq!(user.name, "Example"),
+        Ok(user) => assert_eq!(user.name, "Example"),
         other => panic!("login failed: {other:?}"),
     }
     d
 }
 
-fn assert_logged_in(result: Result<Output, Error>, name: &str, id: Option<u64>) {
+fn assert_logged_in(result: Result<User, Error>, name: &str, id: Option<u64>) {
     match result {
-        Ok(Output::LoggedIn(user)) => {
+        Ok(user) => {
             assert_eq!(user.name, name);
             assert_eq!(user.id, id);
         }
@@ -154,9 +154,9 @@ fn assert_logged_in(result: Result<Output, Error>, name: &str, id: Option<u64>) 
     }
 }
 
-fn token_of(result: Result<Output, Error>) -> Token {
+fn token_of(result: Result<Token, Error>) -> Token {
     match result {
-        Ok(Output::Token(t)) => t,
+        Ok(t) => t,
         other => panic!("expected a token, got {other:?}"),
     }
 }
@@ -200,9 +200,9 @@ fn seed_flow_login_csrf_checktoken_logout_is_five_requests() {
 
     let op = d.session.check_token(TokenType::CSRF, csrf, None);
     match d.finish(op) {
-        Ok(Output::TokenCheck(TokenCheck {
+        Ok(TokenCheck {
             result, generated, ..
-        })) => {
+        }) => {
             assert_eq!(result, TokenValidity::Valid);
             assert_eq!(generated.as_deref(), Some("2026-11-21T22:04:37Z"));
         }
@@ -210,10 +210,7 @@ fn seed_flow_login_csrf_checktoken_logout_is_five_requests() {
     }
 
     let op = d.session.logout();
-    assert_eq!(
-        d.finish(op),
-        Ok(Output::LoggedOut(LogoutOutcome::LoggedOut))
-    );
+    assert_eq!(d.finish(op), Ok(LogoutOutcome::LoggedOut));
     assert_eq!(d.count(), 5);
     assert_eq!(
         d.actions_since(0),
@@ -234,10 +231,7 @@ fn seed_flow_login_csrf_checktoken_logout_is_five_requests() {
 fn seed_flow_logout_is_four_requests() {
     let mut d = logged_in_driver(session(), wiki(|| CSRF.into(), no_other));
     let op = d.session.logout();
-    assert_eq!(
-        d.finish(op),
-        Ok(Output::LoggedOut(LogoutOutcome::LoggedOut))
-    );
+    assert_eq!(d.finish(op), Ok(LogoutOutcome::LoggedOut));
     assert_eq!(
         d.actions_since(0),
         [
@@ -306,7 +300,8 @@ fn one_hundred_concurrent_ops_share_one_token_request() {
     d.run();
     assert_eq!(d.done.len(), 100);
     for op in ops {
-        let done = d.done.iter().find(|x| x.op == op).expect("finished");
+        assert!(d.done.contains(&op.id()), "finished");
+        let done = d.take(op);
         assert!(done.result.is_ok(), "{:?}", done.result);
     }
     let token_requests = d.sent.iter().filter(|s| s.is_meta_tokens()).count();
@@ -366,7 +361,7 @@ fn badtoken_refreshes_the_token_and_retries_once() {
     let before = d.count();
     let op = d.session.call(edit_call());
     match d.finish(op) {
-        Ok(Output::Response(env)) => {
+        Ok(env) => {
             assert_eq!(
                 env.get(&["edit", "result"]).and_then(|v| v.as_str()),
                 Some("Success")
@@ -429,12 +424,15 @@ fn concurrent_badtokens_share_one_refresh() {
     }
     assert_eq!(retried, 2);
     let mut done = Vec::new();
-    while let Some(Event::Completed { op, result, .. }) = s.poll_event() {
-        assert!(result.is_ok(), "{result:?}");
+    while let Some(Event::Completed { op, .. }) = s.poll_event() {
         done.push(op);
     }
     done.sort();
-    assert_eq!(done, [a, b]);
+    assert_eq!(done, [a.id(), b.id()]);
+    for op in [a, b] {
+        let result = s.take(op).expect("finished").result;
+        assert!(result.is_ok(), "{result:?}");
+    }
 }
 
 #[test]
@@ -450,9 +448,8 @@ fn duplicate_and_unknown_responses_are_ignored() {
     s.handle_response(id, r.clone(), t0);
     s.handle_response(id, r, t0);
     s.handle_transport_error(id, "late", t0);
-    assert!(
-        matches!(s.poll_event(), Some(Event::Completed { op: done, result: Ok(_), .. }) if done == op)
-    );
+    assert!(matches!(s.poll_event(), Some(Event::Completed { op: done, .. }) if done == op));
+    assert!(matches!(s.take(op).map(|d| d.result), Some(Ok(_))));
     assert!(s.poll_event().is_none(), "one event only");
     assert!(s.is_idle());
 }
@@ -497,10 +494,7 @@ fn badtoken_on_logout_is_retried_once_with_a_fresh_token() {
         wiki(|| CSRF.into(), no_other)(r)
     });
     let op = d.session.logout();
-    assert_eq!(
-        d.finish(op),
-        Ok(Output::LoggedOut(LogoutOutcome::LoggedOut))
-    );
+    assert_eq!(d.finish(op), Ok(LogoutOutcome::LoggedOut));
     assert_eq!(calls.get(), 2);
     assert!(d.session.user().is_none());
 }
@@ -671,7 +665,7 @@ fn wiki_without_login_tokens_follows_need_token() {
         }
     });
     let op = d.session.login(USERNAME, Password::new(PASSWORD));
-    assert!(matches!(d.finish(op), Ok(Output::LoggedIn(_))));
+    assert!(d.finish(op).is_ok());
     assert_eq!(
         d.actions_since(0),
         ["query+tokens(login)", "login", "login"]
@@ -770,7 +764,7 @@ fn a_lost_session_is_restored_by_logging_in_again() {
     let (server, logins) = wiki_losing_the_session();
     let mut d = logged_in_driver(session(), server);
     let op = d.session.call(edit_call());
-    assert!(matches!(d.finish(op), Ok(Output::Response(_))));
+    assert!(d.finish(op).is_ok());
     assert_eq!(
         d.actions_since(2),
         [
@@ -829,7 +823,7 @@ fn assertuserfailed_logs_in_again_and_retries() {
         ActionRequest::get("query").param("meta", "userinfo"),
     ));
     match d.finish(op) {
-        Ok(Output::Response(env)) => assert_eq!(
+        Ok(env) => assert_eq!(
             env.get(&["query", "userinfo", "name"])
                 .and_then(|v| v.as_str()),
             Some("Example")
@@ -975,7 +969,7 @@ fn foreign_call_without_token_is_two_requests() {
             ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")),
         )
         .expect("valid foreign URL");
-    assert!(matches!(d.finish(op), Ok(Output::Response(_))));
+    assert!(d.finish(op).is_ok());
     assert_eq!(d.actions_since(0), ["centralauthtoken", "query"]);
     assert_eq!(issued.borrow().len(), 1);
     assert!(!d.sent[0].is_foreign());
@@ -996,7 +990,7 @@ fn foreign_call_with_token_is_four_requests() {
         .session
         .foreign_call(FOREIGN, edit_call())
         .expect("valid foreign URL");
-    assert!(matches!(d.finish(op), Ok(Output::Response(_))));
+    assert!(d.finish(op).is_ok());
     assert_eq!(
         d.actions_since(0),
         [
@@ -1036,7 +1030,7 @@ fn foreign_badtoken_restarts_once() {
         .session
         .foreign_call(FOREIGN, edit_call())
         .expect("valid foreign URL");
-    assert!(matches!(d.finish(op), Ok(Output::Response(_))));
+    assert!(d.finish(op).is_ok());
     assert_eq!(d.count(), 8);
     assert_eq!(issued.borrow().len(), 4);
 }
@@ -1082,7 +1076,7 @@ fn foreign_maxlag_retry_gets_a_fresh_centralauthtoken() {
             ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")),
         )
         .expect("valid foreign URL");
-    assert!(matches!(d.finish(op), Ok(Output::Response(_))));
+    assert!(d.finish(op).is_ok());
     assert_eq!(
         d.actions_since(0),
         ["centralauthtoken", "query", "centralauthtoken", "query"]
@@ -1179,13 +1173,10 @@ fn maxlag_waits_for_retry_after_then_retries() {
     };
     s.handle_response(retry.id, ok, t0 + Duration::from_secs(8));
     match s.poll_event() {
-        Some(Event::Completed {
-            op: done,
-            result: Ok(Output::Response(_)),
-            ..
-        }) => assert_eq!(done, op),
+        Some(Event::Completed { op: done, .. }) => assert_eq!(done, op),
         other => panic!("{other:?}"),
     }
+    assert!(matches!(s.take(op).map(|d| d.result), Some(Ok(_))));
     assert!(s.is_idle());
 }
 
@@ -1303,7 +1294,8 @@ fn a_token_fetch_hit_by_maxlag_is_retried_for_all_its_waiters() {
     let b = d.session.call(edit_call());
     d.run();
     for op in [a, b] {
-        let done = d.done.iter().find(|x| x.op == op).expect("done");
+        assert!(d.done.contains(&op.id()), "done");
+        let done = d.take(op);
         assert!(done.result.is_ok(), "{:?}", done.result);
     }
     assert_eq!(fetches.get(), 2);
@@ -1420,10 +1412,7 @@ fn logout_of_an_anonymous_session_reports_not_logged_in() {
         }
     });
     let op = d.session.logout();
-    assert_eq!(
-        d.finish(op),
-        Ok(Output::LoggedOut(LogoutOutcome::NotLoggedIn))
-    );
+    assert_eq!(d.finish(op), Ok(LogoutOutcome::NotLoggedIn));
 }
 
 /// Logging out of a session the wiki has already lost (its csrf token is
@@ -1435,10 +1424,7 @@ fn logout_of_a_lost_session_does_not_log_in_again() {
     let mut d = logged_in_driver(session(), server);
     let before = d.count();
     let op = d.session.logout();
-    assert_eq!(
-        d.finish(op),
-        Ok(Output::LoggedOut(LogoutOutcome::NotLoggedIn))
-    );
+    assert_eq!(d.finish(op), Ok(LogoutOutcome::NotLoggedIn));
     assert_eq!(d.actions_since(before), ["query+tokens(csrf)"]);
     assert_eq!(logins.get(), 1, "no second login");
     assert!(d.session.user().is_none());
@@ -1466,8 +1452,9 @@ fn a_fetch_in_flight_during_login_is_not_cached_for_the_new_user() {
     s.handle_response(post.id, r, t0);
     assert!(matches!(
         s.poll_event(),
-        Some(Event::Completed { op, result: Ok(Output::LoggedIn(_)), .. }) if op == login
+        Some(Event::Completed { op, .. }) if op == login
     ));
+    assert!(matches!(s.take(login).map(|d| d.result), Some(Ok(_))));
 
     // The anonymous answer arrives after the login.
     let Reply::Response(r) = tokens_body("csrftoken", ANON) else {
@@ -1489,12 +1476,9 @@ fn a_fetch_in_flight_during_login_is_not_cached_for_the_new_user() {
     };
     s.handle_response(refetch.id, r, t0);
     match s.poll_event() {
-        Some(Event::Completed {
-            op,
-            result: Ok(Output::Token(t)),
-            ..
-        }) => {
+        Some(Event::Completed { op, .. }) => {
             assert_eq!(op, get);
+            let t = s.take(get).expect("finished").result.expect("a token");
             assert_eq!(t.secret(), CSRF);
         }
         other => panic!("{other:?}"),
@@ -1559,7 +1543,7 @@ fn client_login_with_a_second_factor() {
         .session
         .client_login("Example", Password::new(PASSWORD), "https://w.example/");
     match d.finish(op) {
-        Ok(Output::ClientLogin(resp)) => {
+        Ok(ClientLoginOutcome::Continue(resp)) => {
             assert_eq!(resp.message_code.as_deref(), Some("oathauth-auth-ui"));
             assert_eq!(resp.requests.len(), 1);
         }
@@ -1568,7 +1552,11 @@ fn client_login_with_a_second_factor() {
     let op = d
         .session
         .client_login_continue(vec![("OATHToken".into(), "123456".into())]);
-    assert_logged_in(d.finish(op), "Example", None);
+    let logged_in = d.finish(op).map(|outcome| match outcome {
+        ClientLoginOutcome::LoggedIn(user) => user,
+        other => panic!("{other:?}"),
+    });
+    assert_logged_in(logged_in, "Example", None);
     assert_eq!(
         d.actions_since(0),
         ["query+tokens(login)", "clientlogin", "clientlogin"],

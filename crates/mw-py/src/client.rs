@@ -19,8 +19,8 @@ use std::time::Duration;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use mw_protocol::{ActionCall, Output, Password, Token, TokenType, Warning};
-use mw_transport::{Client, ClientBuilder, ClientLoginOutcome, ForeignWiki, WithWarnings};
+use mw_protocol::{ActionCall, Password, Token, TokenType, Warning};
+use mw_transport::{Client, ClientBuilder, ForeignWiki, WithWarnings};
 
 use crate::awaitable;
 use crate::completed::Completed;
@@ -28,7 +28,7 @@ use crate::errors::{Class, invalid_input, transport_err};
 use crate::params::{build_call, token_type};
 use crate::runtime::{self, Local};
 use crate::sansio::Options;
-use crate::values::{PyUser, password_arg, str_repr, token_arg};
+use crate::values::{IntoPyValue, PyUser, PyValue, password_arg, str_repr, token_arg};
 
 /// How often a blocking call wakes up to let Ctrl-C through.
 const SIGNAL_POLL: Duration = Duration::from_millis(200);
@@ -46,20 +46,18 @@ pub(crate) enum Command {
     Save(PathBuf),
 }
 
-/// What a command produced.
+/// What a command produced: its value (waiting for the GIL to become a
+/// Python object) or its error, with its warnings.
 pub(crate) struct Done {
-    outcome: Result<Option<Output>, mw_transport::Error>,
+    outcome: Result<PyValue, mw_transport::Error>,
     warnings: Vec<Warning>,
 }
 
 impl Done {
-    fn with<T>(
-        result: mw_transport::Result<WithWarnings<T>>,
-        f: impl FnOnce(T) -> Result<Output, mw_transport::Error>,
-    ) -> Done {
+    fn with<T: IntoPyValue + 'static>(result: mw_transport::Result<WithWarnings<T>>) -> Done {
         match result {
             Ok(w) => Done {
-                outcome: f(w.value).map(Some),
+                outcome: Ok(Box::new(w.value)),
                 warnings: w.warnings,
             },
             Err(e) => Done {
@@ -70,11 +68,8 @@ impl Done {
     }
 
     fn into_completed(self, py: Python<'_>) -> PyResult<Completed> {
-        match self.outcome {
-            Ok(None) => Ok(Completed::unit(py, Ok(()))),
-            Ok(Some(output)) => Completed::new(py, 0, Ok(output), &self.warnings),
-            Err(e) => Completed::new(py, 0, Err(transport_err(py, &e)), &self.warnings),
-        }
+        let outcome = self.outcome.map_err(|e| transport_err(py, &e));
+        Completed::new(py, 0, outcome, &self.warnings)
     }
 }
 
@@ -88,42 +83,28 @@ impl<'py> IntoPyObject<'py> for Done {
     }
 }
 
-fn client_login_output(o: ClientLoginOutcome) -> Result<Output, mw_transport::Error> {
-    match o {
-        ClientLoginOutcome::LoggedIn(user) => Ok(Output::LoggedIn(user)),
-        ClientLoginOutcome::Continue(step) => Ok(Output::ClientLogin(step)),
-        _ => Err(mw_protocol::Error::Unsupported(
-            "a client login step this version cannot show".into(),
-        )
-        .into()),
-    }
-}
-
 /// Runs one command.
 pub(crate) async fn execute(client: Client, command: Command) -> Done {
     match command {
-        Command::Login(user, password) => Done::with(client.login(&user, password).await, |u| {
-            Ok(Output::LoggedIn(u))
-        }),
-        Command::ClientLogin(user, password, return_url) => Done::with(
-            client.client_login(&user, password, &return_url).await,
-            client_login_output,
-        ),
-        Command::ClientLoginContinue(fields) => Done::with(
-            client.client_login_continue(fields).await,
-            client_login_output,
-        ),
-        Command::Token(ty) => Done::with(client.token(ty).await, |t| Ok(Output::Token(t))),
+        Command::Login(user, password) => Done::with(client.login(&user, password).await),
+        Command::ClientLogin(user, password, return_url) => {
+            Done::with(client.client_login(&user, password, &return_url).await)
+        }
+        Command::ClientLoginContinue(fields) => {
+            Done::with(client.client_login_continue(fields).await)
+        }
+        Command::Token(ty) => Done::with(client.token(ty).await),
         Command::CheckToken(ty, token, max_age) => {
-            Done::with(client.check_token(ty, &token, max_age).await, |c| {
-                Ok(Output::TokenCheck(c))
-            })
+            Done::with(client.check_token(ty, &token, max_age).await)
         }
         Command::Call(call) => response(client.call(call).await),
         Command::Foreign(wiki, call) => response(wiki.call(call).await),
-        Command::Logout => Done::with(client.logout().await, |o| Ok(Output::LoggedOut(o))),
+        Command::Logout => Done::with(client.logout().await),
         Command::Save(path) => Done {
-            outcome: client.save_session(path).await.map(|()| None),
+            outcome: client
+                .save_session(path)
+                .await
+                .map(|()| Box::new(()) as PyValue),
             warnings: Vec::new(),
         },
     }
@@ -132,7 +113,7 @@ pub(crate) async fn execute(client: Client, command: Command) -> Done {
 fn response(result: mw_transport::Result<mw_transport::Response>) -> Done {
     match result {
         Ok(r) => Done {
-            outcome: Ok(Some(Output::Response(r.envelope))),
+            outcome: Ok(Box::new(r.envelope)),
             warnings: r.warnings,
         },
         Err(e) => Done {

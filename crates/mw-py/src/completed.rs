@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use mw_protocol::{Output, Warning};
+use mw_protocol::Warning;
 
 use crate::errors::emit_warnings;
-use crate::values::{ResponseWarning, output_to_py, warnings_to_py};
+use crate::values::{PyValue, ResponseWarning, warnings_to_py};
 
 /// A finished operation (the answer to `poll_event()`).
 #[pyclass(frozen, module = "mwauth._native", name = "Completed")]
@@ -24,30 +24,20 @@ pub struct Completed {
 }
 
 impl Completed {
-    /// `outcome` is the operation's output, or its error already mapped.
+    /// `outcome` is the operation's value, or its error already mapped.
     pub(crate) fn new(
         py: Python<'_>,
         op: u64,
-        outcome: PyResult<Output>,
+        outcome: PyResult<PyValue>,
         warnings: &[Warning],
     ) -> PyResult<Completed> {
-        let outcome = outcome.and_then(|output| output_to_py(py, &output, warnings));
+        let outcome = outcome.and_then(|value| value.into_py_value(py, warnings));
         Ok(Completed {
             op,
             warnings: warnings_to_py(py, warnings)?,
             outcome,
             warned: AtomicBool::new(false),
         })
-    }
-
-    /// A finished operation without a value (`None`), such as a save.
-    pub(crate) fn unit(py: Python<'_>, outcome: PyResult<()>) -> Completed {
-        Completed {
-            op: 0,
-            warnings: Vec::new(),
-            outcome: outcome.map(|()| py.None()),
-            warned: AtomicBool::new(false),
-        }
     }
 
     /// Emits the warnings (the first time), then gives the value or the

@@ -14,13 +14,14 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
 
 use mw_protocol::{
-    Assert, Config, Error, Event, OpId, RequestId, RetryPolicy, Session, SessionSnapshot,
+    Assert, Config, Error, Event, Op, OpId, Outcome, RequestId, RetryPolicy, Session,
+    SessionSnapshot, Warning,
 };
 
 use crate::completed::Completed;
 use crate::errors::{invalid_input, to_py_err};
 use crate::params::{build_call, token_type};
-use crate::values::{PyUser, password_arg, str_repr, token_arg};
+use crate::values::{IntoPyValue, PyUser, PyValue, password_arg, str_repr, token_arg};
 
 /// The options every session constructor takes.
 pub(crate) struct Options {
@@ -130,9 +131,30 @@ impl Transmit {
     }
 }
 
+/// A finished operation's value, taken from the session with its typed
+/// handle, waiting for the GIL.
+struct Taken {
+    result: Result<PyValue, Error>,
+    warnings: Vec<Warning>,
+}
+
+/// Takes the result of one operation of the session, through its typed
+/// `Op<T>` (captured when the command started it).
+type Taker = Box<dyn FnOnce(&mut Session) -> Option<Taken> + Send>;
+
+fn taker<T: Outcome + IntoPyValue>(op: Op<T>) -> Taker {
+    Box::new(move |session: &mut Session| {
+        let done = session.take(op)?;
+        Some(Taken {
+            result: done.result.map(|value| Box::new(value) as PyValue),
+            warnings: done.warnings,
+        })
+    })
+}
+
 struct Inner {
     session: Session,
-    ops: HashMap<OpId, u64>,
+    ops: HashMap<OpId, (u64, Taker)>,
     next_op: u64,
     requests: HashMap<u64, RequestId>,
     next_request: u64,
@@ -149,10 +171,10 @@ impl Inner {
         }
     }
 
-    fn op(&mut self, op: OpId) -> u64 {
+    fn op<T: Outcome + IntoPyValue>(&mut self, op: Op<T>) -> u64 {
         let id = self.next_op;
         self.next_op += 1;
-        self.ops.insert(op, id);
+        self.ops.insert(op.id(), (id, taker(op)));
         id
     }
 }
@@ -386,7 +408,11 @@ impl SansIOSession {
     /// Forgets an operation; it will produce no event.
     fn abandon(&self, op: u64) {
         let mut inner = self.lock();
-        let found = inner.ops.iter().find(|(_, v)| **v == op).map(|(k, _)| *k);
+        let found = inner
+            .ops
+            .iter()
+            .find(|(_, (id, _))| *id == op)
+            .map(|(k, _)| *k);
         if let Some(core) = found {
             inner.ops.remove(&core);
             inner.session.abandon(core);
@@ -433,22 +459,19 @@ impl SansIOSession {
     fn poll_event(&self, py: Python<'_>) -> PyResult<Option<Completed>> {
         let mut inner = self.lock();
         while let Some(event) = inner.session.poll_event() {
-            match event {
-                Event::Completed {
-                    op,
-                    result,
-                    warnings,
-                } => {
-                    // An op the caller abandoned: drop silently.
-                    let Some(id) = inner.ops.remove(&op) else {
-                        continue;
-                    };
-                    drop(inner);
-                    let outcome = result.map_err(|e| to_py_err(py, &e));
-                    return Completed::new(py, id, outcome, &warnings).map(Some);
-                }
-                _ => continue,
-            }
+            let Event::Completed { op } = event else {
+                continue;
+            };
+            // An op the caller abandoned: drop silently.
+            let Some((id, take)) = inner.ops.remove(&op) else {
+                continue;
+            };
+            let Some(taken) = take(&mut inner.session) else {
+                continue;
+            };
+            drop(inner);
+            let outcome = taken.result.map_err(|e| to_py_err(py, &e));
+            return Completed::new(py, id, outcome, &taken.warnings).map(Some);
         }
         Ok(None)
     }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};
 use mw_protocol::actions::clientlogin::{ClientLoginResponse, ClientLoginStatus};
 use mw_protocol::actions::logout::LogoutOutcome;
-use mw_protocol::{Envelope, Error, Output, Password, Token, User, Warning};
+use mw_protocol::{ClientLoginOutcome, Envelope, Password, Token, User, Warning};
 
 /// A MediaWiki token. `repr()`/`str()` print `<Token redacted>`; the value
 /// is only reachable through `secret()`.
@@ -510,33 +510,65 @@ fn response_to_py(py: Python<'_>, env: &Envelope, warnings: &[Warning]) -> PyRes
     })
 }
 
-/// The Python value of a finished operation. A `Response` lists
-/// `warnings`: every warning of the operation (token fetches included).
-pub(crate) fn output_to_py(
-    py: Python<'_>,
-    output: &Output,
-    warnings: &[Warning],
-) -> PyResult<Py<PyAny>> {
-    Ok(match output {
-        Output::LoggedIn(user) => Py::new(py, PyUser::from(user))?.into_any(),
-        Output::ClientLogin(step) => Py::new(py, client_login_step(py, step)?)?.into_any(),
-        Output::Token(token) => Py::new(py, PyToken(token.clone()))?.into_any(),
-        Output::TokenCheck(check) => Py::new(py, PyTokenCheck::from(check))?.into_any(),
-        Output::Response(env) => Py::new(py, response_to_py(py, env, warnings)?)?.into_any(),
-        Output::LoggedOut(outcome) => Py::new(
-            py,
-            match outcome {
-                LogoutOutcome::NotLoggedIn => PyLogoutOutcome::NotLoggedIn,
-                _ => PyLogoutOutcome::LoggedOut,
-            },
-        )?
-        .into_any(),
-        // `Output` is non-exhaustive.
-        _ => {
-            return Err(crate::errors::to_py_err(
-                py,
-                &Error::Unsupported("an operation result this version cannot show".into()),
-            ));
-        }
-    })
+/// A finished operation's value, converted to its Python class once, under
+/// the GIL (the operation itself finished on a runtime thread).
+pub(crate) trait IntoPyValue: Send {
+    /// The Python object. A `Response` lists `warnings`: every warning of
+    /// the operation (token fetches included).
+    fn into_py_value(self: Box<Self>, py: Python<'_>, warnings: &[Warning]) -> PyResult<Py<PyAny>>;
+}
+
+/// A value of any operation, waiting for the GIL.
+pub(crate) type PyValue = Box<dyn IntoPyValue>;
+
+impl IntoPyValue for () {
+    fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
+        Ok(py.None())
+    }
+}
+
+impl IntoPyValue for User {
+    fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
+        Ok(Py::new(py, PyUser::from(&*self))?.into_any())
+    }
+}
+
+impl IntoPyValue for ClientLoginOutcome {
+    fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
+        Ok(match *self {
+            ClientLoginOutcome::LoggedIn(user) => Py::new(py, PyUser::from(&user))?.into_any(),
+            ClientLoginOutcome::Continue(step) => {
+                Py::new(py, client_login_step(py, &step)?)?.into_any()
+            }
+        })
+    }
+}
+
+impl IntoPyValue for Token {
+    fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
+        Ok(Py::new(py, PyToken(*self))?.into_any())
+    }
+}
+
+impl IntoPyValue for TokenCheck {
+    fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
+        Ok(Py::new(py, PyTokenCheck::from(&*self))?.into_any())
+    }
+}
+
+impl IntoPyValue for Envelope {
+    fn into_py_value(self: Box<Self>, py: Python<'_>, warnings: &[Warning]) -> PyResult<Py<PyAny>> {
+        Ok(Py::new(py, response_to_py(py, &self, warnings)?)?.into_any())
+    }
+}
+
+impl IntoPyValue for LogoutOutcome {
+    fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
+        let outcome = match *self {
+            LogoutOutcome::NotLoggedIn => PyLogoutOutcome::NotLoggedIn,
+            // `LoggedOut`, and whatever a later MediaWiki may add.
+            _ => PyLogoutOutcome::LoggedOut,
+        };
+        Ok(Py::new(py, outcome)?.into_any())
+    }
 }

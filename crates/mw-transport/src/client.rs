@@ -16,7 +16,8 @@ use std::time::Instant;
 use mw_protocol::actions::checktoken::TokenCheck;
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::{
-    ActionCall, Event, OpId, Output, Password, Session, Token, TokenType, Transmit, User, Warning,
+    ActionCall, ClientLoginOutcome, Completed, Event, Op, OpId, Outcome, Password, Session, Token,
+    TokenType, Transmit, User, Warning,
 };
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
@@ -26,7 +27,7 @@ use url::Url;
 use crate::builder::{ClientBuilder, Parts};
 use crate::cookies::Jar;
 use crate::http::Http;
-use crate::outcome::{ClientLoginOutcome, Response, WithWarnings};
+use crate::outcome::{Response, WithWarnings};
 use crate::persist;
 use crate::{Error, Result};
 
@@ -71,15 +72,13 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// What a finished operation gives its waiter.
-struct Completion {
-    result: std::result::Result<Output, mw_protocol::Error>,
-    warnings: Vec<Warning>,
-}
+/// Hands a finished operation's typed result to its waiter (made by
+/// [`Client::run_many`] for the operation's `Op<T>`).
+type Waiter = Box<dyn FnOnce(&mut Session) + Send>;
 
 struct State {
     session: Session,
-    waiters: HashMap<OpId, oneshot::Sender<Completion>>,
+    waiters: HashMap<OpId, Waiter>,
     /// The armed timer: its deadline and task.
     timer: Option<(Instant, JoinHandle<()>)>,
 }
@@ -244,11 +243,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn login(&self, username: &str, password: Password) -> Result<WithWarnings<User>> {
-        let done = self.run(|s| Ok(s.login(username, password))).await?;
-        expect(done, |out| match out {
-            Output::LoggedIn(user) => Ok(user),
-            other => Err(unexpected(&other)),
-        })
+        finished(self.run(|s| Ok(s.login(username, password))).await?)
     }
 
     /// Logs in a main account with `action=clientlogin`. `return_url` must
@@ -281,7 +276,7 @@ impl Client {
         let done = self
             .run(|s| Ok(s.client_login(username, password, return_url)))
             .await?;
-        expect(done, client_login_outcome)
+        finished(done)
     }
 
     /// Continues a client login with the fields the previous step asked
@@ -290,8 +285,7 @@ impl Client {
         &self,
         fields: Vec<(String, String)>,
     ) -> Result<WithWarnings<ClientLoginOutcome>> {
-        let done = self.run(|s| Ok(s.client_login_continue(fields))).await?;
-        expect(done, client_login_outcome)
+        finished(self.run(|s| Ok(s.client_login_continue(fields))).await?)
     }
 
     /// A token of any type, from the cache or with one request (shared by
@@ -304,11 +298,7 @@ impl Client {
     /// # let _ = (csrf, watch); Ok(()) }
     /// ```
     pub async fn token(&self, ty: TokenType) -> Result<WithWarnings<Token>> {
-        let done = self.run(|s| Ok(s.get_token(ty))).await?;
-        expect(done, |out| match out {
-            Output::Token(token) => Ok(token),
-            other => Err(unexpected(&other)),
-        })
+        finished(self.run(|s| Ok(s.get_token(ty))).await?)
     }
 
     /// Gets tokens of several types at once: those not cached come from a
@@ -334,10 +324,7 @@ impl Client {
         let mut tokens = Vec::with_capacity(types.len());
         let mut warnings: Vec<Warning> = Vec::new();
         for (ty, completion) in types.iter().zip(done) {
-            let token = expect(completion, |out| match out {
-                Output::Token(token) => Ok(token),
-                other => Err(unexpected(&other)),
-            })?;
+            let token = finished(completion)?;
             for w in token.warnings {
                 if !warnings.contains(&w) {
                     warnings.push(w);
@@ -369,10 +356,7 @@ impl Client {
         let done = self
             .run(|s| Ok(s.check_token(ty, token, max_age_secs)))
             .await?;
-        expect(done, |out| match out {
-            Output::TokenCheck(check) => Ok(check),
-            other => Err(unexpected(&other)),
-        })
+        finished(done)
     }
 
     /// Calls any module. With [`ActionCall::with_token`], the token comes
@@ -396,11 +380,7 @@ impl Client {
     /// Logs out (`action=logout`, a POST with a csrf token) and forgets the
     /// user, the credentials and the token cache.
     pub async fn logout(&self) -> Result<WithWarnings<LogoutOutcome>> {
-        let done = self.run(|s| Ok(s.logout())).await?;
-        expect(done, |out| match out {
-            Output::LoggedOut(outcome) => Ok(outcome),
-            other => Err(unexpected(&other)),
-        })
+        finished(self.run(|s| Ok(s.logout())).await?)
     }
 
     /// A wiki of the same CentralAuth single sign-on (say, Commons for a
@@ -439,31 +419,38 @@ impl Client {
 
     /// Starts an operation and waits for its result. If the caller's future
     /// is dropped, the operation is abandoned.
-    async fn run(
+    async fn run<T: Outcome + Send>(
         &self,
-        start: impl FnOnce(&mut Session) -> std::result::Result<OpId, mw_protocol::Error>,
-    ) -> Result<Completion> {
+        start: impl FnOnce(&mut Session) -> std::result::Result<Op<T>, mw_protocol::Error>,
+    ) -> Result<Completed<T>> {
         let mut done = self.run_many(|s| start(s).map(|op| vec![op])).await?;
         done.pop().ok_or(Error::NoRuntime)
     }
 
     /// Starts several operations under one lock before pumping, so that the
     /// token fetches they need are batched into one request.
-    async fn run_many(
+    async fn run_many<T: Outcome + Send>(
         &self,
-        start: impl FnOnce(&mut Session) -> std::result::Result<Vec<OpId>, mw_protocol::Error>,
-    ) -> Result<Vec<Completion>> {
+        start: impl FnOnce(&mut Session) -> std::result::Result<Vec<Op<T>>, mw_protocol::Error>,
+    ) -> Result<Vec<Completed<T>>> {
         let handle = Handle::try_current().map_err(|_| Error::NoRuntime)?;
         let (ops, receivers) = {
             let mut state = self.shared.lock();
             let ops = start(&mut state.session)?;
             let mut receivers = Vec::with_capacity(ops.len());
-            for op in &ops {
+            for &op in &ops {
                 let (tx, rx) = oneshot::channel();
-                state.waiters.insert(*op, tx);
+                let waiter: Waiter = Box::new(move |session: &mut Session| {
+                    if let Some(done) = session.take(op) {
+                        // The waiter may be gone (its future was dropped
+                        // just now).
+                        let _ = tx.send(done);
+                    }
+                });
+                state.waiters.insert(op.id(), waiter);
                 receivers.push(rx);
             }
-            (ops, receivers)
+            (ops.iter().map(Op::id).collect(), receivers)
         };
         let mut guard = AbandonOnDrop {
             shared: &self.shared,
@@ -472,7 +459,9 @@ impl Client {
         self.shared.pump(&handle);
         let mut done = Vec::with_capacity(receivers.len());
         for rx in receivers {
-            done.push(rx.await.map_err(|_| Error::NoRuntime)?);
+            let completed = rx.await.map_err(|_| Error::NoRuntime)?;
+            log_warnings(&completed.warnings);
+            done.push(completed);
         }
         guard.ops.clear();
         Ok(done)
@@ -533,7 +522,6 @@ impl Shared {
     /// requests to send, the finished operations, the next wake-up.
     fn pump(self: &Arc<Self>, handle: &Handle) {
         let mut transmits = Vec::new();
-        let mut finished = Vec::new();
         let mut waits = Vec::new();
         {
             let mut state = self.lock();
@@ -544,25 +532,16 @@ impl Shared {
                 waits.push(wait);
             }
             while let Some(event) = state.session.poll_event() {
-                if let Event::Completed {
-                    op,
-                    result,
-                    warnings,
-                } = event
+                if let Event::Completed { op } = event
                     && let Some(waiter) = state.waiters.remove(&op)
                 {
-                    finished.push((waiter, Completion { result, warnings }));
+                    waiter(&mut state.session);
                 }
             }
             self.arm_timer(&mut state, handle);
         }
         for wait in waits {
             log_wait(&wait);
-        }
-        for (waiter, completion) in finished {
-            log_warnings(&completion.warnings);
-            // The waiter may be gone (its future was dropped just now).
-            let _ = waiter.send(completion);
         }
         for transmit in transmits {
             let shared = Arc::clone(self);
@@ -683,42 +662,16 @@ fn log_warnings(warnings: &[Warning]) {
     }
 }
 
-fn expect<T>(done: Completion, pick: impl FnOnce(Output) -> Result<T>) -> Result<WithWarnings<T>> {
-    let value = pick(done.result?)?;
-    Ok(WithWarnings::new(value, done.warnings))
+/// A finished operation's value with its warnings, or its error.
+fn finished<T>(done: Completed<T>) -> Result<WithWarnings<T>> {
+    Ok(WithWarnings::new(done.result?, done.warnings))
 }
 
-fn response(done: Completion) -> Result<Response> {
-    match done.result? {
-        Output::Response(envelope) => Ok(Response {
-            envelope,
-            warnings: done.warnings,
-        }),
-        other => Err(unexpected(&other)),
-    }
-}
-
-fn client_login_outcome(out: Output) -> Result<ClientLoginOutcome> {
-    match out {
-        Output::LoggedIn(user) => Ok(ClientLoginOutcome::LoggedIn(user)),
-        Output::ClientLogin(more) => Ok(ClientLoginOutcome::Continue(more)),
-        other => Err(unexpected(&other)),
-    }
-}
-
-fn unexpected(output: &Output) -> Error {
-    let kind = match output {
-        Output::LoggedIn(_) => "a login",
-        Output::ClientLogin(_) => "a client login step",
-        Output::Token(_) => "a token",
-        Output::TokenCheck(_) => "a token check",
-        Output::Response(_) => "a response",
-        Output::LoggedOut(_) => "a logout",
-        _ => "something else",
-    };
-    Error::Protocol(mw_protocol::Error::Decode(format!(
-        "internal: the operation ended in {kind}"
-    )))
+fn response(done: Completed<mw_protocol::Envelope>) -> Result<Response> {
+    Ok(Response {
+        envelope: done.result?,
+        warnings: done.warnings,
+    })
 }
 
 /// A wiki of the same CentralAuth single sign-on as the client's, called

@@ -160,15 +160,15 @@ pub use builder::{
 pub use client::RequestRecord;
 pub use client::{Client, ForeignWiki};
 pub use error::{Error, Result, SessionFileProblem};
-pub use outcome::{ClientLoginOutcome, Response, WithWarnings};
+pub use outcome::{Response, WithWarnings};
 
 pub use mw_protocol;
 pub use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};
 pub use mw_protocol::actions::clientlogin::{ClientLoginResponse, ClientLoginStatus};
 pub use mw_protocol::actions::logout::LogoutOutcome;
 pub use mw_protocol::{
-    ActionCall, ActionRequest, ApiError, Assert, Config, Envelope, Password, RetryPolicy, Token,
-    TokenType, User, Warning,
+    ActionCall, ActionRequest, ApiError, Assert, ClientLoginOutcome, Config, Envelope, Password,
+    RetryPolicy, Token, TokenType, User, Warning,
 };
 
 /// The redirects followed for one request, at most (same host only; a

@@ -3,8 +3,7 @@
 
 use std::ops::Deref;
 
-use mw_protocol::actions::clientlogin::ClientLoginResponse;
-use mw_protocol::{Envelope, User, Warning};
+use mw_protocol::{Envelope, Warning};
 
 /// A result and every warning of every response that produced it (token
 /// fetches and logins done on the way included). Dereferences to the
@@ -79,16 +78,4 @@ impl Response {
     pub fn has_deprecation(&self) -> bool {
         self.warnings.iter().any(Warning::is_deprecation)
     }
-}
-
-/// How a [`Client::client_login`](crate::Client::client_login) step ended.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ClientLoginOutcome {
-    /// `PASS`: logged in.
-    LoggedIn(User),
-    /// `UI`, `REDIRECT` or `RESTART`: the server needs more (a second
-    /// factor, a redirect to a provider, …). Continue with
-    /// [`Client::client_login_continue`](crate::Client::client_login_continue).
-    Continue(ClientLoginResponse),
 }

@@ -7,9 +7,11 @@ use std::time::Instant;
 
 use url::Url;
 
+use super::engine::{OpState, Operation};
 use super::flows::{Step, Target};
+use super::op::{ClientLoginOutcome, Output};
 use super::state::Ctx;
-use super::{Op, OpState, Output, RequestId, Session, Wait};
+use super::{RequestId, Session, Wait};
 use crate::request::Method;
 use crate::response::{Envelope, parse_envelope};
 use crate::retry::{may_have_been_applied, resend_after_transport};
@@ -87,7 +89,7 @@ impl Session {
             None => (Method::Get, true),
         };
         // For messages only: not built for an answer that needs none.
-        let url = |op: &Op, cx: &Ctx| match &op.last_sent {
+        let url = |op: &Operation, cx: &Ctx| match &op.last_sent {
             Some((Target::Foreign(u), _)) => without_query(u),
             _ => without_query(&cx.endpoint),
         };
@@ -214,16 +216,16 @@ fn secrets_of<'a>(cx: &'a Ctx, sent: &'a [String]) -> Vec<&'a str> {
 /// made from the server's answers (a login `reason`, a client-login
 /// message). Its warnings were redacted as each answer came in
 /// ([`Session::handle_result`]).
-pub(super) fn redact_outcome(cx: &Ctx, op: &Op, result: &mut Result<Output, Error>) {
+pub(super) fn redact_outcome(cx: &Ctx, op: &Operation, result: &mut Result<Output, Error>) {
     let secrets = secrets_of(cx, &op.secrets);
     match result {
         Err(e) => e.redact(&secrets),
-        Ok(Output::ClientLogin(step)) => {
+        Ok(Output::ClientLogin(ClientLoginOutcome::Continue(step))) => {
             if let Some(m) = &mut step.message {
                 redact_in_place(m, &secrets);
             }
         }
-        Ok(Output::LoggedIn(user)) => {
+        Ok(Output::LoggedIn(user) | Output::ClientLogin(ClientLoginOutcome::LoggedIn(user))) => {
             redact_in_place(&mut user.name, &secrets);
         }
         Ok(_) => {}

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mw_protocol::{Error, Event, OpId, Output, Session, Warning};
+use mw_protocol::{Error, Event, Op, OpId, Outcome, Session, Warning};
 
 /// The home wiki of every test.
 pub const ENDPOINT: &str = "https://w.example/w/api.php";
@@ -333,11 +333,11 @@ pub fn api_error(code: &str, text: &str) -> Reply {
 
 /// A finished operation.
 #[derive(Debug, Clone)]
-pub struct Done {
+pub struct Done<T> {
     /// The operation.
     pub op: OpId,
     /// Its result.
-    pub result: Result<Output, Error>,
+    pub result: Result<T, Error>,
     /// Its warnings.
     pub warnings: Vec<Warning>,
 }
@@ -354,8 +354,9 @@ pub struct Driver<F: FnMut(&Sent) -> Reply> {
     pub now: Instant,
     /// Every request sent, in order.
     pub sent: Vec<Sent>,
-    /// Every finished operation, in order.
-    pub done: Vec<Done>,
+    /// Every finished operation, in order (take each result with
+    /// [`Driver::take`]).
+    pub done: Vec<OpId>,
     /// Every wait the session asked for through `poll_timeout`.
     pub waits: Vec<Duration>,
     /// The `Debug` output of every transmit, event and error seen, and of
@@ -431,40 +432,39 @@ impl<F: FnMut(&Sent) -> Reply> Driver<F> {
         while let Some(ev) = self.session.poll_event() {
             any = true;
             self.debug.push_str(&format!("{ev:?}\n"));
-            let Event::Completed {
-                op,
-                result,
-                warnings,
-            } = ev
-            else {
+            let Event::Completed { op } = ev else {
                 panic!("unknown event");
             };
-            if let Err(e) = &result {
-                self.debug.push_str(&format!("{e:?} / {e}\n"));
-            }
-            self.done.push(Done {
-                op,
-                result,
-                warnings,
-            });
+            self.done.push(op);
         }
         any
     }
 
     /// Runs, then takes the result of `op` (panicking if it is not done).
-    pub fn finish(&mut self, op: OpId) -> Result<Output, Error> {
+    pub fn finish<T: Outcome + std::fmt::Debug>(&mut self, op: Op<T>) -> Result<T, Error> {
         self.finish_done(op).result
     }
 
     /// Runs, then takes the whole [`Done`] of `op`.
-    pub fn finish_done(&mut self, op: OpId) -> Done {
+    pub fn finish_done<T: Outcome + std::fmt::Debug>(&mut self, op: Op<T>) -> Done<T> {
         self.run();
-        let idx = self
-            .done
-            .iter()
-            .position(|d| d.op == op)
-            .unwrap_or_else(|| panic!("operation {op:?} did not finish; sent: {:#?}", self.sent));
-        self.done.remove(idx)
+        self.take(op)
+    }
+
+    /// Takes the result of `op`, which must have finished (panics if not).
+    pub fn take<T: Outcome + std::fmt::Debug>(&mut self, op: Op<T>) -> Done<T> {
+        let Some(done) = self.session.take(op) else {
+            panic!("operation {op:?} did not finish; sent: {:#?}", self.sent);
+        };
+        self.debug.push_str(&format!("{done:?}\n"));
+        if let Err(e) = &done.result {
+            self.debug.push_str(&format!("{e:?} / {e}\n"));
+        }
+        Done {
+            op: op.id(),
+            result: done.result,
+            warnings: done.warnings,
+        }
     }
 
     /// How many requests were sent so far.

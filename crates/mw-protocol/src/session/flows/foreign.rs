@@ -11,9 +11,9 @@
 
 use url::Url;
 
-use super::flows::{Flow, Step, Target, mangled_token};
-use super::state::{Ctx, TokenApi};
-use super::{ActionCall, Output};
+use super::super::ActionCall;
+use super::super::state::{Ctx, TokenApi};
+use super::{Flow, Output, Step, Target, mangled_token};
 use crate::actions::{centralauth, legacy_tokens, tokens};
 use crate::response::Envelope;
 use crate::{Error, Token, TokenType};

@@ -1,0 +1,31 @@
+//! `action=checktoken`.
+
+use super::super::state::Ctx;
+use super::{Flow, Output, Step, Target, done, unsupported_if_unknown};
+use crate::actions::checktoken;
+use crate::response::Envelope;
+use crate::{Error, Token, TokenType};
+
+pub(crate) struct CheckToken {
+    pub ty: TokenType,
+    pub token: Token,
+    pub max_age_secs: Option<u64>,
+}
+
+impl Flow for CheckToken {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        let req = checktoken::request(&self.ty, &self.token, self.max_age_secs);
+        Step::Send(Target::Home, cx.decorate(req))
+    }
+
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        let res = unsupported_if_unknown(
+            res,
+            "action=checktoken needs MediaWiki 1.25 or later, and this wiki does not have it",
+        );
+        done(
+            res.and_then(|env| checktoken::parse(&env)),
+            Output::TokenCheck,
+        )
+    }
+}

@@ -1,0 +1,91 @@
+//! What crosses the sans-IO boundary: request ids and [`Transmit`]s out,
+//! [`Event`]s and [`Wait`]s for the driver.
+
+use std::time::Duration;
+
+use crate::Error;
+
+/// Identifies an operation started by a command (the untyped part of its
+/// [`Op`](super::Op) handle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpId(pub(crate) u64);
+
+/// Identifies one HTTP request handed out by
+/// [`Session::poll_transmit`](super::Session::poll_transmit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub(crate) u64);
+
+/// An HTTP request to send.
+///
+/// `Debug` shows the method, the URL (with a `centralauthtoken` redacted)
+/// and the body's length, never the body: it holds tokens and passwords.
+#[non_exhaustive]
+pub struct Transmit {
+    /// Pass this back with the response.
+    pub id: RequestId,
+    /// The request. Tokens and passwords are only ever in its body (a
+    /// `centralauthtoken` is in the URL, where CentralAuth requires it).
+    pub request: http::Request<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Transmit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let uri = self.request.uri().to_string();
+        let uri = match uri.split_once('?') {
+            Some((base, query)) => {
+                let query: Vec<&str> = query
+                    .split('&')
+                    .map(|pair| {
+                        if pair.starts_with("centralauthtoken=") {
+                            "centralauthtoken=<redacted>"
+                        } else {
+                            pair
+                        }
+                    })
+                    .collect();
+                format!("{base}?{}", query.join("&"))
+            }
+            None => uri,
+        };
+        f.debug_struct("Transmit")
+            .field("id", &self.id)
+            .field("method", self.request.method())
+            .field("uri", &uri)
+            .field(
+                "body",
+                &format_args!("<{} bytes>", self.request.body().len()),
+            )
+            .finish()
+    }
+}
+
+/// Something the driver must hand to whoever started an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// An operation finished: its result is ready for
+    /// [`Session::take`](super::Session::take) with the operation's
+    /// [`Op`](super::Op) handle.
+    Completed {
+        /// The operation.
+        op: OpId,
+    },
+}
+
+/// An operation that waits before it retries, from
+/// [`Session::poll_wait`](super::Session::poll_wait): why, and for how long, for a log line (the
+/// driver learns when to wake up from [`Session::poll_timeout`](super::Session::poll_timeout)).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Wait {
+    /// The operation; it may be an internal token fetch shared by several.
+    pub op: OpId,
+    /// How long it waits.
+    pub delay: Duration,
+    /// The answer that made it wait (`maxlag`, `ratelimited`, 429, …).
+    pub reason: Error,
+}
+
+/// The waits kept for [`Session::poll_wait`](super::Session::poll_wait)
+/// (older ones are dropped if the driver does not read them).
+pub(crate) const MAX_PENDING_WAITS: usize = 16;
