@@ -117,14 +117,32 @@ class BadTokenError(APIError):
 class MaxLagError(APIError):
     """``maxlag``: the database replicas lag; the retries were used up."""
 
-    @property
-    def lag(self) -> float | None:
-        """The replication lag in seconds, when the server said."""
-        if isinstance(self.data, dict):
-            lag = self.data.get("lag")
-            if isinstance(lag, (int, float)):
-                return float(lag)
-        return None
+    lag: float | None
+    """The replication lag in seconds, when the server said (in the error's
+    data, or only in its text on older wikis): read by the Rust core."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "maxlag",
+        info: str = "",
+        module: str | None = None,
+        data: Any = None,
+        http_status: int = 200,
+        retry_after: float | None = None,
+        lag: float | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            code=code,
+            info=info,
+            module=module,
+            data=data,
+            http_status=http_status,
+            retry_after=retry_after,
+        )
+        self.lag = lag
 
 
 class RateLimitedError(APIError):

@@ -248,6 +248,24 @@ def test_maxlag_with_retry_after(make_double: Any) -> None:
         driver.run(s2.call("query"))
 
 
+def test_maxlag_lag_from_the_text_of_an_old_wiki(make_double: Any) -> None:
+    """A bc-format maxlag (MediaWiki before 1.29) has no data: the lag is
+    read from its text, by the one rule in the Rust core."""
+
+    def old_maxlag(req: Request) -> Any:
+        return json_reply(
+            {"error": {"code": "maxlag", "info": "Waiting for db3: 12 seconds lagged."}},
+            headers={"Retry-After": "500"},
+        )
+
+    double = make_double(old_maxlag)
+    with mwauth.Session(double.url, user_agent=UA) as s:
+        with pytest.raises(mwauth.MaxLagError) as info:
+            s.call("query", {"meta": "siteinfo"})
+    assert info.value.data is None
+    assert info.value.lag == 12.0
+
+
 @pytest.mark.parametrize(
     "code, cls",
     [

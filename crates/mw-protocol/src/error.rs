@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::response::ApiError;
+use crate::response::{ApiError, ErrorKind};
 
 /// Everything that can go wrong in a flow.
 ///
@@ -121,6 +121,11 @@ impl Error {
         }
     }
 
+    /// The kind of the API error, when this is one.
+    pub fn api_kind(&self) -> Option<ErrorKind> {
+        self.api().map(ApiError::kind)
+    }
+
     /// The API error code, when this is an API error (`badtoken`).
     pub fn code(&self) -> Option<&str> {
         self.api().map(|e| e.code.as_str())
@@ -139,7 +144,7 @@ impl Error {
 impl Error {
     /// Replaces the given secrets in every text the server supplied.
     pub(crate) fn redact(&mut self, secrets: &[&str]) {
-        use crate::secret::redact_in_place;
+        use crate::redact::redact_in_place;
         match self {
             Error::Api(e) => e.redact(secrets),
             Error::Login { result, reason, .. } => {

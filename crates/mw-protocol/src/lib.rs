@@ -59,6 +59,7 @@
 
 pub mod actions;
 mod error;
+mod redact;
 pub mod request;
 pub mod response;
 mod retry;
@@ -68,10 +69,11 @@ mod token_type;
 mod user_agent;
 
 pub use error::Error;
+pub use redact::{redact, redact_secret_params};
 pub use request::ActionRequest;
-pub use response::{ApiError, Envelope, Warning};
+pub use response::{ApiError, Envelope, ErrorKind, Warning};
 pub use retry::RetryPolicy;
-pub use secret::{Password, TOKEN_SUFFIX, Token, redact};
+pub use secret::{Password, TOKEN_SUFFIX, Token};
 pub use session::{
     ActionCall, Assert, ClientLoginOutcome, Completed, Config, Event, Op, OpId, Outcome, RequestId,
     Session, SessionSnapshot, TokenApi, Transmit, User, Wait,

@@ -100,7 +100,7 @@ impl RetryPolicy {
 /// come from a proxy that forwarded the POST: see [`Error::MaybeApplied`].
 fn is_retryable(error: &Error, method: Method) -> bool {
     match (error, method) {
-        (Error::Api(e), _) if matches!(e.code.as_str(), "maxlag" | "ratelimited") => true,
+        (Error::Api(e), _) if e.kind().is_not_acted_on() => true,
         (Error::Api(e), Method::Get) => matches!(e.http_status, 429 | 503),
         (Error::Http { status, .. }, Method::Get) => matches!(status, 429 | 502 | 503 | 504),
         (Error::Http { status: 429, .. }, Method::Post) => true,

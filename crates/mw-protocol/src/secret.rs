@@ -117,50 +117,6 @@ impl fmt::Display for Password {
     }
 }
 
-/// What [`redact`] puts in place of a secret.
-pub const REDACTED: &str = "<redacted>";
-
-/// The shortest secret [`redact`] looks for: shorter strings would match
-/// ordinary text (and `+\`, the anonymous token, is public).
-const MIN_SECRET_LEN: usize = 4;
-
-/// Replaces every occurrence of each secret in `text`, as is and
-/// percent-encoded (as a server quoting a form body would show it), with
-/// `<redacted>`. The session runs every text a server sends back (errors,
-/// warnings, login reasons) through it with the passwords and tokens it
-/// holds, so that none of them reaches a message, a log or an exception.
-/// Secrets shorter than 4 characters and the anonymous token `+\` are
-/// left alone.
-///
-/// ```
-/// let shown = mw_protocol::redact("bad password hunter2hunter2", &["hunter2hunter2"]);
-/// assert_eq!(shown, "bad password <redacted>");
-/// assert_eq!(mw_protocol::redact("token +\\ is public", &["+\\"]), "token +\\ is public");
-/// ```
-pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    redact_in_place(&mut out, secrets);
-    out
-}
-
-/// [`redact`] in place; `true` when something was replaced.
-pub(crate) fn redact_in_place(text: &mut String, secrets: &[&str]) -> bool {
-    let mut changed = false;
-    for secret in secrets {
-        if secret.len() < MIN_SECRET_LEN || *secret == TOKEN_SUFFIX {
-            continue;
-        }
-        let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        for form in [*secret, encoded.as_str()] {
-            if text.contains(form) {
-                *text = text.replace(form, REDACTED);
-                changed = true;
-            }
-        }
-    }
-    changed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,15 +137,6 @@ mod tests {
             None
         );
         assert_eq!(Token::new("é".repeat(30) + "+\\").timestamp(), None);
-    }
-
-    #[test]
-    fn redaction_covers_encoded_forms_and_skips_public_values() {
-        let secret = "ab+c/d e\\";
-        let text = format!("raw {secret} form {}", "ab%2Bc%2Fd+e%5C");
-        let shown = redact(&text, &[secret, "+\\", "ab"]);
-        assert_eq!(shown, "raw <redacted> form <redacted>");
-        assert_eq!(redact("a +\\ b", &[TOKEN_SUFFIX]), "a +\\ b");
     }
 
     #[test]

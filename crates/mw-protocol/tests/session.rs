@@ -1013,6 +1013,35 @@ fn foreign_call_with_token_is_four_requests() {
     }
 }
 
+/// The foreign wiki's token is judged by the same rules as the home
+/// wiki's: one too long to be a token is never used (before, only the
+/// home wiki's fetch refused it).
+#[test]
+fn a_foreign_token_too_long_to_be_one_is_not_used() {
+    let long = format!("{}+\\", "a".repeat(2000));
+    let server = move |r: &Sent| {
+        if !r.is_foreign() {
+            return json_value(json!({"centralauthtoken": {"centralauthtoken": "0123abcd"}}));
+        }
+        if r.is_meta_tokens() {
+            return tokens_body("csrftoken", &long);
+        }
+        panic!("the edit must not be sent: {}", r.action());
+    };
+    let mut d = Driver::new(session_as_user(), server);
+    let op = d
+        .session
+        .foreign_call(FOREIGN, edit_call())
+        .expect("valid foreign URL");
+    let err = d.finish(op).expect_err("a too-long token is refused");
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+    assert!(err.to_string().contains("too long"), "{err}");
+    assert_eq!(
+        d.actions_since(0),
+        ["centralauthtoken", "query+tokens(csrf)"]
+    );
+}
+
 #[test]
 fn foreign_badtoken_restarts_once() {
     let calls = Rc::new(Cell::new(0));

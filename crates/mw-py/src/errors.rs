@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyType};
 
-use mw_protocol::Error;
+use mw_protocol::{Error, ErrorKind};
 
 use crate::values::{ResponseWarning, json_to_py};
 
@@ -110,16 +110,14 @@ fn secs(d: Option<Duration>) -> Option<f64> {
     d.map(|d| d.as_secs_f64())
 }
 
-/// The class of an API error, by code.
-fn api_class(code: &str) -> Class {
-    match code {
-        "badtoken" => Class::BadTokenError,
-        "maxlag" => Class::MaxLagError,
-        "ratelimited" => Class::RateLimitedError,
-        "readonly" => Class::ReadOnlyError,
-        "assertuserfailed" | "assertbotfailed" | "assertnameduserfailed" => {
-            Class::AssertionFailedError
-        }
+/// The class of an API error, by the kind mw-protocol reads from its code.
+fn api_class(kind: ErrorKind) -> Class {
+    match kind {
+        ErrorKind::BadToken => Class::BadTokenError,
+        ErrorKind::MaxLag => Class::MaxLagError,
+        ErrorKind::RateLimited => Class::RateLimitedError,
+        ErrorKind::ReadOnly => Class::ReadOnlyError,
+        kind if kind.is_assertion_failure() => Class::AssertionFailedError,
         _ => Class::APIError,
     }
 }
@@ -130,7 +128,7 @@ fn api_class(code: &str) -> Class {
 pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
     let message = error.to_string();
     match error {
-        Error::Api(e) => api_class(&e.code).err(py, &e.to_string(), |kw| {
+        Error::Api(e) => api_class(e.kind()).err(py, &e.to_string(), |kw| {
             kw.set_item("code", &e.code)?;
             kw.set_item("info", &e.text)?;
             kw.set_item("module", &e.module)?;
@@ -139,7 +137,11 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
                 None => kw.set_item("data", py.None())?,
             }
             kw.set_item("http_status", e.http_status)?;
-            kw.set_item("retry_after", secs(e.retry_after))
+            kw.set_item("retry_after", secs(e.retry_after))?;
+            if e.kind() == ErrorKind::MaxLag {
+                kw.set_item("lag", e.lag())?;
+            }
+            Ok(())
         }),
         Error::Http {
             status,

@@ -63,7 +63,7 @@ impl ApiError {
     /// `badtoken`: the token is invalid (or, on a foreign wiki, the
     /// `centralauthtoken` is).
     pub fn is_badtoken(&self) -> bool {
-        self.code == "badtoken"
+        self.kind() == super::ErrorKind::BadToken
     }
 
     /// The name of the missing parameter, for `missingparam` (1.35+) and
@@ -89,30 +89,15 @@ impl ApiError {
     /// `unknown_action` up to 1.34, `badvalue` for the `action` parameter
     /// from 1.35 ("Unrecognized value for parameter "action": …").
     pub fn is_unknown_action(&self) -> bool {
-        if self.code == "unknown_action" {
-            return true;
-        }
-        self.code == "badvalue"
-            && match self
-                .data
-                .as_ref()
-                .and_then(|d| d.get("param"))
-                .and_then(Value::as_str)
-            {
-                Some(param) => param == "action",
-                None => {
-                    self.text.contains("parameter \"action\"")
-                        || self.text.contains("parameter 'action'")
-                }
-            }
+        self.kind() == super::ErrorKind::UnknownAction
     }
 
     /// Replaces the given secrets in every text of the error (its text,
     /// the other errors, its data, its warnings).
     pub(crate) fn redact(&mut self, secrets: &[&str]) {
-        crate::secret::redact_in_place(&mut self.text, secrets);
+        crate::redact::redact_in_place(&mut self.text, secrets);
         for (_, text) in &mut self.others {
-            crate::secret::redact_in_place(text, secrets);
+            crate::redact::redact_in_place(text, secrets);
         }
         if let Some(data) = &mut self.data {
             redact_value(data, secrets);
@@ -131,7 +116,7 @@ impl ApiError {
     /// The replication lag in seconds, for `maxlag` (from its data,
     /// 1.29+, or from the text "Waiting for …: N seconds lagged").
     pub fn lag(&self) -> Option<f64> {
-        if self.code != "maxlag" {
+        if self.kind() != super::ErrorKind::MaxLag {
             return None;
         }
         if let Some(lag) = self
@@ -157,7 +142,7 @@ impl ApiError {
 pub(crate) fn redact_value(value: &mut Value, secrets: &[&str]) {
     match value {
         Value::String(s) => {
-            crate::secret::redact_in_place(s, secrets);
+            crate::redact::redact_in_place(s, secrets);
         }
         Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
         Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, secrets)),

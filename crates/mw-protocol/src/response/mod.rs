@@ -4,12 +4,14 @@
 
 mod api_error;
 mod envelope;
+mod error_kind;
 mod message;
 mod retry_after;
 mod warning;
 
 pub use api_error::ApiError;
 pub use envelope::{Envelope, parse_envelope};
+pub use error_kind::ErrorKind;
 pub use retry_after::parse_retry_after;
 pub use warning::Warning;
 

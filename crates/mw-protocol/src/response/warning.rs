@@ -55,7 +55,7 @@ impl Warning {
 
     /// Replaces the given secrets in the warning's text and data.
     pub(crate) fn redact(&mut self, secrets: &[&str]) {
-        crate::secret::redact_in_place(&mut self.text, secrets);
+        crate::redact::redact_in_place(&mut self.text, secrets);
         if let Some(data) = &mut self.data {
             super::api_error::redact_value(data, secrets);
         }

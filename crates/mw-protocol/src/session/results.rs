@@ -12,11 +12,11 @@ use super::flows::{Step, Target};
 use super::op::{ClientLoginOutcome, Output};
 use super::state::Ctx;
 use super::{RequestId, Session, Wait};
+use crate::redact::redact_in_place;
 use crate::request::Method;
 use crate::response::{Envelope, parse_envelope};
 use crate::retry::{may_have_been_applied, resend_after_transport};
-use crate::secret::redact_in_place;
-use crate::{Assert, Error, Token};
+use crate::{Assert, Error, ErrorKind, Token};
 
 /// What a session that fails `assert=bot` without a way to log in again
 /// says.
@@ -52,7 +52,8 @@ impl Session {
         error: impl Into<String>,
         now: Instant,
     ) {
-        self.handle_result(id, Err(Error::Transport(error.into())), now);
+        let error = crate::redact_secret_params(&error.into());
+        self.handle_result(id, Err(Error::Transport(error)), now);
     }
 
     /// Like [`handle_transport_error`](Self::handle_transport_error), with
@@ -65,8 +66,10 @@ impl Session {
     /// failure for a server's answer.
     pub fn handle_transport_failure(&mut self, id: RequestId, error: Error, now: Instant) {
         let error = match error {
-            e @ (Error::Timeout(_) | Error::Transport(_) | Error::Disconnected(_)) => e,
-            other => Error::Transport(other.to_string()),
+            Error::Timeout(m) => Error::Timeout(crate::redact_secret_params(&m)),
+            Error::Disconnected(m) => Error::Disconnected(crate::redact_secret_params(&m)),
+            Error::Transport(m) => Error::Transport(crate::redact_secret_params(&m)),
+            other => Error::Transport(crate::redact_secret_params(&other.to_string())),
         };
         self.handle_result(id, Err(error), now);
     }
@@ -156,11 +159,11 @@ impl Session {
                     self.push_wait(wait);
                     return;
                 }
-                let code = e.code();
+                let kind = e.api_kind();
                 // A token the server rejected never stays cached, whether
                 // or not this operation may still retry.
-                let rejected = match (code, &op.used_token) {
-                    (Some("badtoken"), Some((ty, used))) => {
+                let rejected = match (kind, &op.used_token) {
+                    (Some(ErrorKind::BadToken), Some((ty, used))) => {
                         if self.cx.cache.get(ty) == Some(used) {
                             self.cx.cache.remove(ty);
                         }
@@ -169,9 +172,10 @@ impl Session {
                     _ => None,
                 };
                 let has_user = self.cx.user.is_some();
-                let bot_failed =
-                    code == Some("assertbotfailed") && self.cx.config.assert == Assert::Bot;
-                let assert_failed = has_user && (code == Some("assertuserfailed") || bot_failed);
+                let bot_failed = kind == Some(ErrorKind::AssertBotFailed)
+                    && self.cx.config.assert == Assert::Bot;
+                let assert_failed =
+                    has_user && (kind == Some(ErrorKind::AssertUserFailed) || bot_failed);
                 if let (Some(ty), false) = (rejected, op.badtoken_retried) {
                     op.badtoken_retried = true;
                     op.used_token = None;

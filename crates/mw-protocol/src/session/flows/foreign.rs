@@ -13,10 +13,11 @@ use url::Url;
 
 use super::super::ActionCall;
 use super::super::state::{Ctx, TokenApi};
-use super::{Flow, Output, Step, Target, mangled_token};
-use crate::actions::{centralauth, legacy_tokens, tokens};
+use super::token_rules::{Verdict, judge, parse_tokens, token_request};
+use super::{Flow, Output, Step, Target, mangled_token, too_long_token};
+use crate::actions::centralauth;
 use crate::response::Envelope;
-use crate::{Error, Token, TokenType};
+use crate::{Error, ErrorKind, Token, TokenType};
 
 /// What a wiki without CentralAuth answers.
 const NO_CENTRALAUTH: &str = "action=centralauthtoken needs the CentralAuth extension, and this \
@@ -93,16 +94,11 @@ impl Foreign {
         match self.stage {
             Stage::CentralTokenForTokens => {
                 self.stage = Stage::ForeignTokens;
-                let ty = self.token_type();
                 // A farm runs one version: a home wiki with only
                 // action=tokens has foreign wikis with only action=tokens.
-                let req = if cx.token_api == TokenApi::ActionTokens {
-                    match legacy_tokens::request(std::slice::from_ref(&ty)) {
-                        Ok(req) => req,
-                        Err(e) => return Step::Done(Err(e)),
-                    }
-                } else {
-                    tokens::request(&[ty])
+                let req = match token_request(cx.token_api, &[self.token_type()]) {
+                    Ok(req) => req,
+                    Err(e) => return Step::Done(Err(e)),
                 };
                 let req = centralauth::foreign_request(req, central);
                 Step::Send(target, cx.with_maxlag(req))
@@ -123,7 +119,7 @@ impl Foreign {
     fn on_central(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
         let env = match res {
             Ok(env) => env,
-            Err(Error::Api(e)) if e.code == "badsession" => {
+            Err(Error::Api(e)) if e.kind() == ErrorKind::BadSession => {
                 return Step::Done(Err(Error::CentralAuthSession(format!(
                     "the home wiki answered badsession (\"{}\"): a bot-password or OAuth \
                      session never gets a centralauthtoken; log in with client_login (or the \
@@ -166,24 +162,20 @@ impl Foreign {
     /// The foreign wiki's answer to the token fetch.
     fn on_foreign_tokens(&mut self, cx: &mut Ctx, env: &Envelope) -> Step {
         let ty = self.token_type();
-        let parsed = if cx.token_api == TokenApi::ActionTokens {
-            legacy_tokens::parse(env)
-        } else {
-            tokens::parse(env)
-        };
+        let parsed = parse_tokens(cx.token_api, env);
+        // The flow runs only for a logged-in user.
         match parsed.map(|set| set.get(&ty).cloned()) {
-            Ok(Some(token)) if ty.is_user_bound() && token.is_anonymous() => {
-                Step::Done(Err(Error::SessionLost(
+            Ok(Some(token)) => match judge(&ty, &token, true) {
+                Verdict::Usable => {
+                    self.foreign_token = Some(token);
+                    self.central_token(cx, Stage::CentralTokenForCall)
+                }
+                Verdict::Lost => Step::Done(Err(Error::SessionLost(
                     "the foreign wiki did not accept the centralauthtoken session".into(),
-                )))
-            }
-            Ok(Some(token)) if token.is_mangled() => {
-                Step::Done(Err(mangled_token("the foreign wiki", &ty)))
-            }
-            Ok(Some(token)) => {
-                self.foreign_token = Some(token);
-                self.central_token(cx, Stage::CentralTokenForCall)
-            }
+                ))),
+                Verdict::Mangled => Step::Done(Err(mangled_token("the foreign wiki", &ty))),
+                Verdict::TooLong => Step::Done(Err(too_long_token(&ty))),
+            },
             Ok(None) => Step::Done(Err(Error::Unsupported(format!(
                 "the foreign wiki returned no {ty} token"
             )))),
@@ -215,7 +207,7 @@ impl Flow for Foreign {
         }
         let env = match res {
             Ok(env) => env,
-            Err(e) if e.code() == Some("badtoken") && !self.restarted => {
+            Err(e) if e.api_kind() == Some(ErrorKind::BadToken) && !self.restarted => {
                 // The centralauthtoken (single use, one minute) or the
                 // foreign token was refused: start over once.
                 self.restarted = true;

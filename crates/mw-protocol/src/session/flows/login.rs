@@ -1,6 +1,7 @@
 //! `action=login`: a login token, the POST, and `NeedToken` once more.
 
 use super::super::state::{Credentials, Ctx, TokenApi, User};
+use super::token_rules::learn_token_api;
 use super::{Flow, Output, Step, Target};
 use crate::actions::{login, tokens};
 use crate::response::Envelope;
@@ -56,12 +57,8 @@ impl Flow for Login {
         };
         match self.stage {
             LoginStage::FetchToken => match tokens::parse(&env) {
-                Ok(set) if !set.meta_tokens_available => {
-                    cx.set_token_api(TokenApi::ActionTokens);
-                    self.post(None, false)
-                }
+                Ok(set) if learn_token_api(cx, &set) => self.post(None, false),
                 Ok(set) => {
-                    cx.set_token_api(TokenApi::MetaTokens);
                     // 1.24–1.26 have meta=tokens but no login type: post
                     // without a token and follow NeedToken.
                     let token = set.get(&TokenType::LOGIN).cloned();

@@ -9,6 +9,7 @@ mod foreign;
 mod get_token;
 mod login;
 mod logout;
+mod token_rules;
 
 use super::op::Output;
 use super::state::Ctx;
@@ -18,11 +19,12 @@ use crate::{ActionRequest, Error, Token, TokenType};
 pub(crate) use call::Call;
 pub(crate) use check_token::CheckToken;
 pub(crate) use client_login::ClientLogin;
-pub(crate) use fetch::{FetchTokens, Fetched, mangled_token, too_long_token, unknown_token_type};
+pub(crate) use fetch::{FetchTokens, Fetched};
 pub(crate) use foreign::Foreign;
 pub(crate) use get_token::GetToken;
 pub(crate) use login::Login;
 pub(crate) use logout::Logout;
+pub(crate) use token_rules::{mangled_token, too_long_token, unknown_token_type};
 
 /// Where a request goes.
 #[derive(Debug, Clone)]
