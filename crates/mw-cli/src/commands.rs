@@ -243,12 +243,8 @@ async fn call(
     let response = client.call(call).await?;
     output::warnings(&response.warnings);
     keep_session(&client, args).await?;
-    let body = response.body();
-    if args.json {
-        println!("{}", output::json_line(body));
-    } else {
-        println!("{}", output::json_pretty(body));
-    }
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    output::write_json(response.envelope.raw(), !args.json, stdout)?;
     Ok(())
 }
 

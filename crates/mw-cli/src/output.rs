@@ -79,14 +79,51 @@ pub fn json_safe(json: &str) -> String {
     out
 }
 
+/// Writes a JSON body straight from its bytes, indented or on one line,
+/// terminal-safe as [`json_safe`] makes it: the body is transcoded, never
+/// built as a tree, so a large answer costs no more than its bytes (keys
+/// stay in the server's order).
+pub fn write_json(raw: &[u8], pretty: bool, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut safe = SafeJson(out);
+    let mut input = serde_json::Deserializer::from_slice(raw);
+    let result = if pretty {
+        serde_transcode::transcode(&mut input, &mut serde_json::Serializer::pretty(&mut safe))
+    } else {
+        serde_transcode::transcode(&mut input, &mut serde_json::Serializer::new(&mut safe))
+    };
+    result.map_err(std::io::Error::other)?;
+    safe.0.write_all(b"\n")?;
+    safe.0.flush()
+}
+
+/// A writer of serde_json's output that escapes what [`json_safe`] does.
+/// serde_json writes each string in whole UTF-8 fragments, so a character
+/// is never split across two writes.
+struct SafeJson<W>(W);
+
+impl<W: std::io::Write> std::io::Write for SafeJson<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match std::str::from_utf8(buf) {
+            Ok(text) if text.chars().any(|c| is_unsafe(c) && c >= ' ') => {
+                self.0.write_all(json_safe(text).as_bytes())
+            }
+            _ => self.0.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// A JSON value on one line, terminal-safe.
 pub fn json_line(value: &serde_json::Value) -> String {
     json_safe(&value.to_string())
-}
-
-/// A JSON value indented, terminal-safe.
-pub fn json_pretty(value: &serde_json::Value) -> String {
-    json_safe(&serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()))
 }
 
 /// Whether stderr gets colour: only on a terminal, and not with `NO_COLOR`
@@ -230,11 +267,16 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(&line).ok(),
             Some(v.clone())
         );
-        let pretty = json_pretty(&v);
-        assert!(!pretty.chars().any(|c| is_unsafe(c) && c != '\n'));
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&pretty).ok(),
-            Some(v)
-        );
+        let raw = v.to_string();
+        for pretty in [true, false] {
+            let mut out = Vec::new();
+            write_json(raw.as_bytes(), pretty, &mut out).expect("written");
+            let text = String::from_utf8(out).expect("UTF-8");
+            assert!(!text.chars().any(|c| is_unsafe(c) && c != '\n'), "{text}");
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&text).ok(),
+                Some(v.clone())
+            );
+        }
     }
 }

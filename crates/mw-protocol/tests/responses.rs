@@ -412,7 +412,7 @@ fn envelope() {
                 |env| Ok(env.clone()),
                 |env| EnvelopeView {
                     top_level_keys: env
-                        .body
+                        .body()
                         .as_object()
                         .map(|o| o.keys().cloned().collect())
                         .unwrap_or_default(),
@@ -1050,4 +1050,25 @@ fn warnings_that_come_with_an_error_are_kept() {
     assert_eq!(api.warnings.len(), 1);
     assert_eq!(api.warnings[0].module, "main");
     assert_eq!(api.warnings[0].text, "Unrecognized parameter: foo.");
+}
+
+/// A huge errors or warnings list keeps a bounded number of messages (the
+/// envelope pass reads at most 64 and skips the rest unbuilt), and the
+/// first error is still the error.
+#[test]
+fn huge_error_and_warning_lists_are_bounded() {
+    let item = r#"{"code":"x","text":"t","module":"main"},"#;
+    let many = item.repeat(150_000);
+    let many = many.trim_end_matches(',');
+    let errors = format!(r#"{{"errors":[{{"code":"badtoken","text":"Invalid."}},{many}]}}"#);
+    match parse_envelope(&ok(&errors)) {
+        Err(Error::Api(e)) => {
+            assert_eq!(e.code, "badtoken");
+            assert!(e.others.len() < 64, "{} others kept", e.others.len());
+        }
+        other => panic!("expected the API error, got {other:?}"),
+    }
+    let warnings = format!(r#"{{"batchcomplete":true,"warnings":[{many}]}}"#);
+    let env = parse_envelope(&ok(&warnings)).expect("an envelope");
+    assert_eq!(env.warnings.len(), 64);
 }

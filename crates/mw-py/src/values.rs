@@ -501,9 +501,17 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py,
     })
 }
 
+/// A JSON body as Python objects, by Python's own `json.loads` straight
+/// from the bytes (no Rust tree is built on the way).
+fn json_loads(py: Python<'_>, raw: &[u8]) -> PyResult<Py<PyAny>> {
+    static LOADS: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    let loads = LOADS.import(py, "json", "loads")?;
+    Ok(loads.call1((pyo3::types::PyBytes::new(py, raw),))?.unbind())
+}
+
 fn response_to_py(py: Python<'_>, env: &Envelope, warnings: &[Warning]) -> PyResult<PyResponse> {
     Ok(PyResponse {
-        data: json_to_py(py, &env.body)?.unbind(),
+        data: json_loads(py, env.raw())?,
         warnings: warnings_to_py(py, warnings)?,
         servedby: env.servedby.clone(),
         requestid: env.requestid.clone(),

@@ -334,10 +334,13 @@ impl Http {
                 self.max_body
             )));
         }
-        let wire = Limited::new(body, self.max_body)
-            .collect()
-            .await
-            .map_err(|e| {
+        // Read frame by frame into one buffer (of the announced size when
+        // there is one): the body is held once, not as chunks plus a
+        // contiguous copy.
+        let mut wire = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        let mut limited = Limited::new(body, self.max_body);
+        while let Some(frame) = limited.frame().await {
+            let frame = frame.map_err(|e| {
                 if e.downcast_ref::<LengthLimitError>().is_some() {
                     transport(format!(
                         "the response body is larger than {} bytes",
@@ -349,14 +352,17 @@ impl Http {
                         error_chain(&*e)
                     ))
                 }
-            })?
-            .to_bytes();
+            })?;
+            if let Ok(data) = frame.into_data() {
+                wire.extend_from_slice(&data);
+            }
+        }
         let encoding = parts
             .headers
             .get(header::CONTENT_ENCODING)
             .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
         let body = match encoding.as_deref() {
-            None | Some("" | "identity") => wire.to_vec(),
+            None | Some("" | "identity") => wire,
             Some("gzip" | "x-gzip") => {
                 let plain = if wire.is_empty() {
                     Vec::new()

@@ -64,9 +64,10 @@ pub struct Response {
 }
 
 impl Response {
-    /// The whole JSON body.
+    /// The whole JSON body, built as a tree on the first call (see
+    /// [`Envelope::body`]; [`Envelope::read`] reads it typed instead).
     pub fn body(&self) -> &serde_json::Value {
-        &self.envelope.body
+        self.envelope.body()
     }
 
     /// The value at a path of object keys (`["edit", "result"]`).

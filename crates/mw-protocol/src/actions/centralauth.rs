@@ -3,10 +3,13 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
+
 use crate::response::Envelope;
+use crate::response::wire::{Object, Scalar};
 use crate::{ActionRequest, Error, Token};
 
-use super::{object_at, str_field};
+use super::required;
 
 /// How long a `centralauthtoken` lives on the server:
 /// `CentralAuthTokenManager::EXPIRY` is one minute (the "10 seconds" of the
@@ -25,8 +28,14 @@ pub fn request() -> ActionRequest {
 /// [`Session`](crate::Session) turns `badsession` (a session that is not
 /// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope) -> Result<Token, Error> {
-    let obj = object_at(env, &["centralauthtoken"])?;
-    let value = str_field(obj, "centralauthtoken")?;
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        centralauthtoken: Object<Fields>,
+    }
+    let body: Body = env.read()?;
+    let obj = required(body.centralauthtoken, "centralauthtoken")?;
+    let value = obj.centralauthtoken.required_str("centralauthtoken")?;
     if value.is_empty() {
         return Err(Error::Decode("empty centralauthtoken".into()));
     }
@@ -52,13 +61,26 @@ pub fn legacy_request() -> ActionRequest {
 /// answer; `None` when the wiki has no such type (no CentralAuth: the
 /// value is dropped with an "Unrecognized value" warning).
 pub fn parse_legacy(env: &Envelope) -> Result<Option<Token>, Error> {
-    match env.get(&["tokens", "centralauthtoken"]) {
-        None => Ok(None),
-        Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(Some(Token::new(s.as_str()))),
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        tokens: Object<Fields>,
+    }
+    let body: Body = env.read()?;
+    match body.tokens.0.map(|t| t.centralauthtoken) {
+        None | Some(Scalar::Missing) => Ok(None),
+        Some(Scalar::Str(s)) if !s.is_empty() => Ok(Some(Token::new(s))),
         Some(_) => Err(Error::Decode(
             "tokens.centralauthtoken is not a token".into(),
         )),
     }
+}
+
+/// The one member of `centralauthtoken` (and of an old farm's `tokens`).
+#[derive(Deserialize)]
+struct Fields {
+    #[serde(default)]
+    centralauthtoken: Scalar,
 }
 
 /// Makes `call` a request for the foreign wiki, authenticated by `token`

@@ -1,9 +1,12 @@
 //! `action=checktoken` (MediaWiki 1.25+).
 
+use serde::Deserialize;
+
 use crate::response::Envelope;
+use crate::response::wire::{Object, Scalar};
 use crate::{ActionRequest, Error, Token, TokenType};
 
-use super::{object_at, str_field};
+use super::required;
 
 /// Checks a token. Sent as a POST with the token in the body (the server
 /// accepts both methods; the token never goes into a URL).
@@ -53,8 +56,21 @@ pub struct TokenCheck {
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
-    let obj = object_at(env, &["checktoken"])?;
-    let result = match str_field(obj, "result")? {
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        checktoken: Object<Fields>,
+    }
+    #[derive(Deserialize)]
+    struct Fields {
+        #[serde(default)]
+        result: Scalar,
+        #[serde(default)]
+        generated: Scalar,
+    }
+    let body: Body = env.read()?;
+    let obj = required(body.checktoken, "checktoken")?;
+    let result = match obj.result.required_str("result")?.as_str() {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,
         "expired" => TokenValidity::Expired,
@@ -64,9 +80,6 @@ pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
             )));
         }
     };
-    let generated = obj
-        .get("generated")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
+    let generated = obj.generated.into_string();
     Ok(TokenCheck { result, generated })
 }

@@ -3,10 +3,13 @@
 
 use serde_json::Value;
 
+use serde::Deserialize;
+
 use crate::response::Envelope;
+use crate::response::wire::{Kept, Object, Scalar, Shape};
 use crate::{ActionRequest, Error, Password, Token};
 
-use super::{message_text, object_at, str_field};
+use super::{message_text, required};
 
 /// Starts a client login with a user name and password. `return_url` must be
 /// absolute (MediaWiki answers `badurl_loginreturnurl` otherwise).
@@ -85,17 +88,42 @@ pub struct ClientLoginResponse {
 
 /// Reads `clientlogin.status` and its fields.
 pub fn parse(env: &Envelope) -> Result<ClientLoginResponse, Error> {
-    let obj = object_at(env, &["clientlogin"])?;
-    let text = |k: &str| obj.get(k).and_then(message_text);
-    let status = match str_field(obj, "status")? {
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        clientlogin: Object<Fields>,
+    }
+    #[derive(Deserialize)]
+    struct Fields {
+        #[serde(default)]
+        status: Scalar,
+        #[serde(default)]
+        username: Kept,
+        #[serde(default)]
+        message: Kept,
+        #[serde(default)]
+        messagecode: Kept,
+        #[serde(default)]
+        redirecttarget: Scalar,
+        #[serde(default)]
+        redirectdata: Kept,
+        #[serde(default)]
+        canpreservestate: Scalar,
+        #[serde(default)]
+        requests: Kept<MAX_REQUESTS_BYTES>,
+    }
+    let body: Body = env.read()?;
+    let obj = required(body.clientlogin, "clientlogin")?;
+    let text = |k: &Kept| k.0.as_ref().and_then(message_text);
+    let status = match obj.status.required_str("status")?.as_str() {
         "PASS" => ClientLoginStatus::Pass {
-            username: text("username").unwrap_or_default(),
+            username: text(&obj.username).unwrap_or_default(),
         },
         "FAIL" => ClientLoginStatus::Fail,
         "UI" => ClientLoginStatus::Ui,
         "REDIRECT" => ClientLoginStatus::Redirect {
-            redirect_target: str_field(obj, "redirecttarget")?.to_owned(),
-            redirect_data: text("redirectdata"),
+            redirect_target: obj.redirecttarget.required_str("redirecttarget")?,
+            redirect_data: text(&obj.redirectdata),
         },
         "RESTART" => ClientLoginStatus::Restart,
         other => {
@@ -104,20 +132,24 @@ pub fn parse(env: &Envelope) -> Result<ClientLoginResponse, Error> {
             )));
         }
     };
-    let can_preserve_state = match obj.get("canpreservestate") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(_)) => true,
+    let can_preserve_state = match obj.canpreservestate {
+        Scalar::Other(Shape::Bool(b)) => b,
+        Scalar::Str(_) => true,
         _ => false,
+    };
+    let requests = match obj.requests.0 {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
     };
     Ok(ClientLoginResponse {
         status,
-        message: text("message"),
-        message_code: text("messagecode"),
-        requests: obj
-            .get("requests")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default(),
+        message: text(&obj.message),
+        message_code: text(&obj.messagecode),
+        requests,
         can_preserve_state,
     })
 }
+
+/// The largest `requests` list kept (the fields a two-factor or captcha
+/// step asks for are a few KiB).
+const MAX_REQUESTS_BYTES: usize = 1024 * 1024;

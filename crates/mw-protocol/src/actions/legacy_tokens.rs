@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::tokens::{TokenSet, parse_token_map};
+use serde::Deserialize;
+
+use super::tokens::{TokenMap, TokenSet};
 use crate::response::Envelope;
 use crate::{ActionRequest, Error, Token, TokenType};
 
@@ -42,14 +44,17 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
 pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
-    let tokens = env
-        .get(&["tokens"])
-        .ok_or_else(|| Error::Decode("missing object tokens".into()))?;
-    let tokens = parse_token_map(tokens, |name| {
-        TokenType::from_legacy_name(name).ok_or_else(|| Error::Decode(String::new()))
-    })?;
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        tokens: TokenMap,
+    }
+    let body: Body = env.read()?;
+    if let TokenMap::Missing = body.tokens {
+        return Err(Error::Decode("missing object tokens".into()));
+    }
     Ok(TokenSet {
-        tokens,
+        tokens: body.tokens.into_tokens(TokenType::from_legacy_name)?,
         meta_tokens_available: false,
     })
 }
@@ -69,20 +74,28 @@ pub fn intoken_request(titles: &str, legacy_names: &[&str]) -> ActionRequest {
 /// `pages[*].revisions[*].rollbacktoken` (`rvtoken`),
 /// `recentchanges[*].patroltoken` (`rctoken`), `users[*].userrightstoken`
 /// (`ustoken`) and `userinfo.preferencestoken`. Names map to current types;
-/// the first token of each type wins.
+/// the first token of each type wins. Reads the body's JSON tree
+/// ([`Envelope::body`]): such a query answer holds whatever else was asked.
 pub fn parse_module_tokens(env: &Envelope) -> Result<BTreeMap<TokenType, Token>, Error> {
     let mut out = BTreeMap::new();
     let Some(query) = env.get(&["query"]) else {
         return Ok(out);
     };
     let mut add = |obj: &Value| -> Result<(), Error> {
-        if let Value::Object(_) = obj {
-            let found = parse_token_map(obj, |name| {
-                TokenType::from_legacy_name(name).ok_or_else(|| Error::Decode(String::new()))
-            })?;
-            for (ty, token) in found {
-                out.entry(ty).or_insert(token);
-            }
+        let Value::Object(members) = obj else {
+            return Ok(());
+        };
+        for (key, v) in members {
+            let Some(ty) = key
+                .strip_suffix("token")
+                .and_then(TokenType::from_legacy_name)
+            else {
+                continue;
+            };
+            let Value::String(s) = v else {
+                return Err(Error::Decode(format!("token {key} is not a string")));
+            };
+            out.entry(ty).or_insert_with(|| Token::new(s.as_str()));
         }
         Ok(())
     };

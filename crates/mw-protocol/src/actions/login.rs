@@ -1,11 +1,12 @@
 //! `action=login` (bot passwords; main accounts with a deprecation warning).
 
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::response::Envelope;
+use crate::response::wire::{Kept, Object, Scalar};
 use crate::{ActionRequest, Error, Password, Token};
 
-use super::{message_text, object_at, str_field};
+use super::{message_text, required};
 
 /// `action=login` as a POST: `lgname`, then `lgpassword`, then `lgtoken`
 /// last. Without a token, MediaWiki answers `NeedToken` (the two-step flow
@@ -60,25 +61,40 @@ pub enum LoginResponse {
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
-    let obj = object_at(env, &["login"])?;
-    match str_field(obj, "result")? {
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        login: Object<Fields>,
+    }
+    #[derive(Deserialize)]
+    struct Fields {
+        #[serde(default)]
+        result: Scalar,
+        #[serde(default)]
+        lguserid: Scalar,
+        #[serde(default)]
+        lgusername: Scalar,
+        #[serde(default)]
+        token: Scalar,
+        #[serde(default)]
+        reason: Kept,
+        #[serde(default)]
+        wait: Scalar,
+    }
+    let body: Body = env.read()?;
+    let obj = required(body.login, "login")?;
+    match obj.result.required_str("result")?.as_str() {
         "Success" => Ok(LoginResponse::Success {
-            user_id: obj.get("lguserid").and_then(Value::as_u64),
-            username: obj
-                .get("lgusername")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
+            user_id: obj.lguserid.number_u64(),
+            username: obj.lgusername.into_string().unwrap_or_default(),
         }),
         "NeedToken" => Ok(LoginResponse::NeedToken {
-            token: obj.get("token").and_then(Value::as_str).map(Token::new),
+            token: obj.token.into_string().map(Token::new),
         }),
         other => Err(Error::Login {
             result: other.to_owned(),
-            reason: obj.get("reason").and_then(message_text),
-            wait: obj
-                .get("wait")
-                .and_then(|w| w.as_u64().or_else(|| w.as_str()?.parse().ok())),
+            reason: obj.reason.0.as_ref().and_then(message_text),
+            wait: obj.wait.as_u64(),
         }),
     }
 }

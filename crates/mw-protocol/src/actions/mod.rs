@@ -1,8 +1,9 @@
 //! One module per API module: request builders and typed parsers.
 //!
 //! Builders return an [`ActionRequest`](crate::ActionRequest); parsers take
-//! the [`Envelope`] that
-//! [`parse_envelope`](crate::response::parse_envelope) made of the response.
+//! the [`Envelope`](crate::Envelope) that
+//! [`parse_envelope`](crate::response::parse_envelope) made of the response
+//! and read their module's members typed, straight from its bytes.
 
 pub mod centralauth;
 pub mod checktoken;
@@ -15,28 +16,14 @@ pub mod tokens;
 use serde_json::Value;
 
 use crate::Error;
-use crate::response::Envelope;
+use crate::response::wire::Object;
 
-/// The object at `path`, or a decode error naming what is missing.
-pub(crate) fn object_at<'a>(
-    env: &'a Envelope,
-    path: &[&str],
-) -> Result<&'a serde_json::Map<String, Value>, Error> {
-    env.get(path)
-        .and_then(Value::as_object)
-        .ok_or_else(|| Error::Decode(format!("missing object {}", path.join("."))))
-}
-
-/// A string field, or a decode error naming it.
-pub(crate) fn str_field<'a>(
-    obj: &'a serde_json::Map<String, Value>,
-    name: &str,
-) -> Result<&'a str, Error> {
-    match obj.get(name) {
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(Error::Decode(format!("field {name} is not a string"))),
-        None => Err(Error::Decode(format!("missing field {name}"))),
-    }
+/// The module's object of a response (`{"login": {…}}`, read into a
+/// parser's own typed struct), or a decode error naming what is missing.
+pub(crate) fn required<T>(object: Object<T>, name: &str) -> Result<T, Error> {
+    object
+        .0
+        .ok_or_else(|| Error::Decode(format!("missing object {name}")))
 }
 
 /// A message that is a string (bc format) or a `{code, text}` object

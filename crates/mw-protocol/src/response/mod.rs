@@ -8,8 +8,10 @@ mod error_kind;
 mod message;
 mod retry_after;
 mod warning;
+pub(crate) mod wire;
 
 pub use api_error::ApiError;
+pub(crate) use envelope::parse_owned;
 pub use envelope::{Envelope, parse_envelope};
 pub use error_kind::ErrorKind;
 pub use retry_after::parse_retry_after;

@@ -14,7 +14,7 @@ use super::state::Ctx;
 use super::{RequestId, Session, Wait};
 use crate::redact::redact_in_place;
 use crate::request::Method;
-use crate::response::{Envelope, parse_envelope};
+use crate::response::{Envelope, parse_owned};
 use crate::retry::{may_have_been_applied, resend_after_transport};
 use crate::{Assert, Error, ErrorKind, Token};
 
@@ -33,8 +33,9 @@ impl Session {
         response: http::Response<Vec<u8>>,
         now: Instant,
     ) {
-        let result = parse_envelope(&response).map_err(|e| match e {
-            Error::Decode(detail) if looks_like_html(&response) => Error::NotApi {
+        let html = looks_like_html(&response);
+        let result = parse_owned(response).map_err(|e| match e {
+            Error::Decode(detail) if html => Error::NotApi {
                 url: String::new(),
                 detail,
             },
