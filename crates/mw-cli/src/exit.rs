@@ -132,6 +132,7 @@ fn kind(e: &CliError) -> &'static str {
             ProtocolError::Transport(_) | ProtocolError::Disconnected(_) => "transport",
             ProtocolError::Timeout(_) => "timeout",
             ProtocolError::InvalidInput(_) => "invalid-input",
+            ProtocolError::Internal(_) => "internal",
             _ => "other",
         },
         CliError::Client(Error::SessionFile { .. }) => "session-file",
@@ -224,6 +225,10 @@ mod tests {
         assert_eq!(
             code(ProtocolError::CentralAuthSession("badsession".into())),
             (Code::CentralAuthSession, "centralauth-session")
+        );
+        assert_eq!(
+            code(ProtocolError::Internal("a broken invariant".into())),
+            (Code::Other, "internal")
         );
         let e = CliError::TokenRejected("expired");
         assert_eq!(

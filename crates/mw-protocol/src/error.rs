@@ -72,6 +72,10 @@ pub enum Error {
     /// HTML page, or JSON of the wrong shape.
     #[error("invalid response: {0}")]
     Decode(String),
+    /// A broken invariant of this crate (a bug, never the server's doing):
+    /// please report it with the message.
+    #[error("internal error of mw-protocol (please report it): {0}")]
+    Internal(String),
     /// `action=login` or `action=clientlogin` did not log in.
     #[error("login failed: {result}{}", reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
     Login {
@@ -161,7 +165,8 @@ impl Error {
             | Error::Timeout(m)
             | Error::Disconnected(m)
             | Error::NotLoggedIn(m)
-            | Error::CentralAuthSession(m) => {
+            | Error::CentralAuthSession(m)
+            | Error::Internal(m) => {
                 redact_in_place(m, secrets);
             }
             Error::NotApi { detail, .. } => {

@@ -172,6 +172,7 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
         Error::SessionLost(_) => Class::SessionLostError.err(py, &message, no_attrs),
         Error::Unsupported(_) => Class::UnsupportedError.err(py, &message, no_attrs),
         Error::InvalidInput(_) => Class::InvalidInputError.err(py, &message, no_attrs),
+        Error::Internal(_) => Class::MWError.err(py, &message, no_attrs),
         Error::Transport(_) | Error::Disconnected(_) => {
             Class::TransportError.err(py, &message, no_attrs)
         }

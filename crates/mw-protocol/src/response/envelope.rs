@@ -137,20 +137,26 @@ struct Shared {
 /// # Ok::<(), mw_protocol::Error>(())
 /// ```
 pub fn parse_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope, Error> {
-    let (parts, body) = response.clone().into_parts();
-    parse_parts(&parts, body)
+    parse_body(
+        response.status(),
+        response.headers(),
+        response.body().clone(),
+    )
 }
 
 /// [`parse_envelope`] of a response the caller gives up: its body becomes
 /// the envelope's without a copy.
 pub(crate) fn parse_owned(response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
     let (parts, body) = response.into_parts();
-    parse_parts(&parts, body)
+    parse_body(parts.status, &parts.headers, body)
 }
 
-fn parse_parts(parts: &http::response::Parts, raw: Vec<u8>) -> Result<Envelope, Error> {
-    let status = parts.status;
-    let retry_after = parse_retry_after(&parts.headers);
+fn parse_body(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    raw: Vec<u8>,
+) -> Result<Envelope, Error> {
+    let retry_after = parse_retry_after(headers);
     let shared = match check_text(&raw).and_then(|()| read_shared(&raw)) {
         Ok(shared) => shared,
         Err(err) => {
@@ -161,7 +167,7 @@ fn parse_parts(parts: &http::response::Parts, raw: Vec<u8>) -> Result<Envelope, 
                     url: None,
                 });
             }
-            return Err(Error::Decode(describe_bad_body(parts, &raw, err)));
+            return Err(Error::Decode(describe_bad_body(headers, &raw, err)));
         }
     };
     let warnings = parse_warnings(shared.warnings);
@@ -276,9 +282,8 @@ fn read_shared(raw: &[u8]) -> Result<Shared, BadBody> {
 
 /// A short description of a body that is not a JSON object, without
 /// echoing it (it may hold anything).
-fn describe_bad_body(parts: &http::response::Parts, body: &[u8], err: BadBody) -> String {
-    let ctype = parts
-        .headers
+fn describe_bad_body(headers: &http::HeaderMap, body: &[u8], err: BadBody) -> String {
+    let ctype = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("no content type");

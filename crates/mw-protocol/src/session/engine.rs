@@ -82,7 +82,9 @@ impl Session {
                     Some(step) => step,
                     None => match op.last_sent.clone() {
                         Some((target, req)) => Step::Send(target, req),
-                        None => Step::Done(Err(Error::Decode("nothing to retry".into()))),
+                        None => Step::Done(Err(Error::Internal(
+                            "a sleeping operation sent nothing".into(),
+                        ))),
                     },
                 },
                 None => continue,
@@ -221,7 +223,7 @@ impl Session {
                 // A fetch that ended in an error: fail every waiter it served.
                 let err = match result {
                     Err(e) => e,
-                    Ok(_) => Error::Decode("token fetch gave no tokens".into()),
+                    Ok(_) => Error::Internal("a token fetch finished without its tokens".into()),
                 };
                 self.distribute(op, flows::Fetched::failed(err));
             }

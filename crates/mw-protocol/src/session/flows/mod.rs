@@ -52,7 +52,9 @@ pub(crate) trait Flow: Send {
     fn start(&mut self, cx: &mut Ctx) -> Step;
 
     fn on_token(&mut self, _cx: &mut Ctx, _token: Token) -> Step {
-        Step::Done(Err(Error::Decode("internal: unexpected token".into())))
+        Step::Done(Err(Error::Internal(
+            "a token for a flow that asked for none".into(),
+        )))
     }
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step;
