@@ -76,7 +76,7 @@ pub use retry::RetryPolicy;
 pub use secret::{Password, TOKEN_SUFFIX, Token};
 pub use session::{
     ActionCall, Assert, ClientLoginOutcome, Completed, Config, Event, Op, OpId, Outcome, RequestId,
-    Session, SessionSnapshot, TokenApi, Transmit, User, Wait,
+    Session, SessionSnapshot, TokenApi, Transmit, TransportFailure, User, Wait,
 };
 pub use token_type::TokenType;
 pub use user_agent::check_user_agent;

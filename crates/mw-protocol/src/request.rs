@@ -203,6 +203,16 @@ impl ActionRequest {
         endpoint: &Url,
         user_agent: &str,
     ) -> Result<http::Request<Vec<u8>>, Error> {
+        self.to_http_with_url(endpoint, user_agent)
+            .map(|(_, request)| request)
+    }
+
+    /// [`to_http`](Self::to_http), with the request's URL as parsed.
+    pub(crate) fn to_http_with_url(
+        &self,
+        endpoint: &Url,
+        user_agent: &str,
+    ) -> Result<(Url, http::Request<Vec<u8>>), Error> {
         if !matches!(endpoint.scheme(), "http" | "https") || endpoint.host_str().is_none() {
             return Err(Error::InvalidInput(
                 "the endpoint must be an http(s) URL with a host".into(),
@@ -248,9 +258,10 @@ impl ActionRequest {
                 "application/x-www-form-urlencoded",
             ),
         };
-        builder
+        let request = builder
             .body(body)
-            .map_err(|e| Error::InvalidInput(format!("cannot build request: {e}")))
+            .map_err(|e| Error::InvalidInput(format!("cannot build request: {e}")))?;
+        Ok((url, request))
     }
 }
 

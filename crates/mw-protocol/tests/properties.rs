@@ -18,7 +18,7 @@ use mw_protocol::actions::{
 use mw_protocol::response::{parse_envelope, parse_retry_after};
 use mw_protocol::{
     ActionCall, ActionRequest, ClientLoginOutcome, Completed, Config, Envelope, Error, Event, Op,
-    OpId, Password, RetryPolicy, Session, Token, TokenType, User,
+    OpId, Password, RetryPolicy, Session, Token, TokenType, TransportFailure, User,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -870,10 +870,14 @@ fn drive(commands: &[Command], replies: &[Reply], relogin: bool, max_steps: usiz
                 // request answers with one more try.
                 (_, None) if next_reply % 2 == 0 => session.handle_transport_failure(
                     t.id,
-                    Error::Disconnected("connection closed".into()),
+                    TransportFailure::Disconnected("connection closed".into()),
                     now,
                 ),
-                (_, None) => session.handle_transport_error(t.id, "connection reset", now),
+                (_, None) => session.handle_transport_failure(
+                    t.id,
+                    TransportFailure::Other("connection reset".into()),
+                    now,
+                ),
             }
             continue;
         }
@@ -999,7 +1003,11 @@ fn a_long_lived_session_does_not_accumulate_operations() {
                 next += 1;
                 match to_response(reply, &t.request) {
                     Some(res) => session.handle_response(t.id, res, now),
-                    None => session.handle_transport_error(t.id, "reset", now),
+                    None => session.handle_transport_failure(
+                        t.id,
+                        TransportFailure::Other("reset".into()),
+                        now,
+                    ),
                 }
                 continue;
             }

@@ -16,7 +16,7 @@ use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::{
     ActionCall, ActionRequest, ClientLoginOutcome, Config, Error, Event, Password, Session,
-    SessionSnapshot, Token, TokenApi, TokenType, User,
+    SessionSnapshot, Token, TokenApi, TokenType, TransportFailure, User,
 };
 use serde_json::json;
 
@@ -447,7 +447,7 @@ fn duplicate_and_unknown_responses_are_ignored() {
     };
     s.handle_response(id, r.clone(), t0);
     s.handle_response(id, r, t0);
-    s.handle_transport_error(id, "late", t0);
+    s.handle_transport_failure(id, TransportFailure::Other("late".into()), t0);
     assert!(matches!(s.poll_event(), Some(Event::Completed { op: done, .. }) if done == op));
     assert!(matches!(s.take(op).map(|d| d.result), Some(Ok(_))));
     assert!(s.poll_event().is_none(), "one event only");

@@ -15,7 +15,7 @@ use pyo3::types::{PyBytes, PyType};
 
 use mw_protocol::{
     Assert, Config, Error, Event, Op, OpId, Outcome, RequestId, RetryPolicy, Session,
-    SessionSnapshot, Warning,
+    SessionSnapshot, TransportFailure, Warning,
 };
 
 use crate::completed::Completed;
@@ -535,9 +535,9 @@ impl SansIOSession {
     ) -> PyResult<()> {
         let now = self.clock.instant(py, now)?;
         let error = if timeout {
-            Error::Timeout(message)
+            TransportFailure::Timeout(message)
         } else {
-            Error::Transport(message)
+            TransportFailure::Other(message)
         };
         let mut inner = self.lock();
         if let Some(rid) = inner.requests.remove(&id) {

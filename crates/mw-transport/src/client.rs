@@ -17,7 +17,7 @@ use mw_protocol::actions::checktoken::TokenCheck;
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::{
     ActionCall, ClientLoginOutcome, Completed, Event, Op, OpId, Outcome, Password, Session, Token,
-    TokenType, Transmit, User, Warning,
+    TokenType, Transmit, TransportFailure, User, Warning,
 };
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
@@ -499,7 +499,7 @@ struct ReportOnDrop {
 impl Drop for ReportOnDrop {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            let error = mw_protocol::Error::Transport("the request task ended early".into());
+            let error = TransportFailure::Other("the request task ended early".into());
             self.shared
                 .lock()
                 .session
@@ -582,6 +582,7 @@ impl Shared {
     /// Sends one request and feeds the outcome back to the session.
     async fn exchange(self: Arc<Self>, transmit: Transmit) {
         let id = transmit.id;
+        let url = transmit.url;
         let request = transmit.request;
         // Decoding the request's parameters again is about 7% of a
         // request's instructions (callgrind, docs/performance.md): only
@@ -604,7 +605,7 @@ impl Shared {
             shared: Arc::clone(&self),
             id: Some(id),
         };
-        let result = self.http.send(request).await;
+        let result = self.http.send(url, request).await;
         report.id = None;
         let now = Instant::now();
         {
@@ -620,7 +621,7 @@ impl Shared {
                 }
                 Err(failure) => {
                     let error = failure.into_protocol();
-                    tracing::debug!(%error, "request failed");
+                    tracing::debug!(?error, "request failed");
                     state.session.handle_transport_failure(id, error, now);
                 }
             }

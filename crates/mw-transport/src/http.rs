@@ -45,11 +45,12 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    pub fn into_protocol(self) -> mw_protocol::Error {
+    pub fn into_protocol(self) -> mw_protocol::TransportFailure {
+        use mw_protocol::TransportFailure as F;
         match self {
-            Failure::Timeout(m) => mw_protocol::Error::Timeout(m),
-            Failure::Transport(m) => mw_protocol::Error::Transport(m),
-            Failure::Disconnected(m) => mw_protocol::Error::Disconnected(m),
+            Failure::Timeout(m) => F::Timeout(m),
+            Failure::Transport(m) => F::Other(m),
+            Failure::Disconnected(m) => F::Disconnected(m),
         }
     }
 }
@@ -83,9 +84,6 @@ impl Bearer {
 }
 
 pub(crate) struct Http {
-    /// The wiki's `api.php` up to its path, for [`Http::url_of`].
-    endpoint_prefix: String,
-    endpoint: Url,
     client: PoolClient<Connector, Full<Bytes>>,
     jar: Arc<Jar>,
     timeout: Duration,
@@ -149,8 +147,6 @@ impl Http {
             // named because this crate relies on it.
             .retry_canceled_requests(true)
             .build(connector);
-        let endpoint = settings.endpoint.clone();
-        let endpoint_prefix = endpoint[..url::Position::AfterPath].to_owned();
         let bearer = match settings.bearer {
             None => None,
             Some(token) => {
@@ -164,8 +160,6 @@ impl Http {
             }
         };
         Ok(Http {
-            endpoint_prefix,
-            endpoint,
             client,
             jar,
             timeout: settings.timeout,
@@ -175,13 +169,15 @@ impl Http {
         })
     }
 
-    /// Sends a request (following same-host redirects) and reads the whole,
-    /// decompressed body, all within the request timeout.
+    /// Sends a request to `url` (its URL as the session parsed it),
+    /// following same-host redirects, and reads the whole, decompressed
+    /// body, all within the request timeout.
     pub async fn send(
         &self,
+        url: Url,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Failure> {
-        match tokio::time::timeout(self.timeout, self.exchange(request)).await {
+        match tokio::time::timeout(self.timeout, self.exchange(url, request)).await {
             Ok(result) => result,
             Err(_) => Err(Failure::Timeout(format!(
                 "no complete response within {}",
@@ -192,11 +188,11 @@ impl Http {
 
     async fn exchange(
         &self,
+        first: Url,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Failure> {
         let (parts, body) = request.into_parts();
         let body = Bytes::from(body);
-        let first = self.url_of(&parts.uri.to_string())?;
         let mut url = first.clone();
         for hop in 0..=MAX_REDIRECTS {
             let response = self.hop(&parts.method, &url, &parts.headers, &body).await?;
@@ -237,23 +233,6 @@ impl Http {
         Err(transport(format!(
             "more than {MAX_REDIRECTS} redirects; not followed"
         )))
-    }
-
-    /// The URL of a request. Those to the wiki's own `api.php` (all but a
-    /// foreign wiki's) reuse its parsed URL and only set the query:
-    /// parsing the whole URL again, host included, was ~8% of a request's
-    /// instructions (callgrind, docs/performance.md).
-    fn url_of(&self, uri: &str) -> Result<Url, Failure> {
-        if let Some(rest) = uri.strip_prefix(self.endpoint_prefix.as_str())
-            && (rest.is_empty() || rest.starts_with('?'))
-            && !rest.contains('#')
-        {
-            let mut url = self.endpoint.clone();
-            url.set_fragment(None);
-            url.set_query(rest.strip_prefix('?'));
-            return Ok(url);
-        }
-        Url::parse(uri).map_err(|_| transport("the request URL is not valid"))
     }
 
     /// Sends one request (no redirects). A request refused by a stale
@@ -562,52 +541,6 @@ mod tests {
         assert!(bearer.applies_to(&url("https://w.example/w/api.php?a=b")));
         assert!(!bearer.applies_to(&url("http://w.example/w/api.php")));
         assert!(!bearer.applies_to(&url("https://other.example/w/api.php")));
-    }
-}
-
-#[cfg(test)]
-mod url_tests {
-    use super::*;
-
-    fn http(endpoint: &str) -> Http {
-        Http::new(
-            HttpSettings {
-                timeout: Duration::from_secs(1),
-                connect_timeout: Duration::from_secs(1),
-                max_body_bytes: 1,
-                bearer: None,
-                endpoint: Url::parse(endpoint).expect("url"),
-                tls: None,
-            },
-            Arc::new(Jar::new()),
-        )
-        .expect("http")
-    }
-
-    #[test]
-    fn request_urls_are_the_same_as_parsed_ones() {
-        for endpoint in [
-            "https://en.wikipedia.org/w/api.php",
-            "http://127.0.0.1:8080/w/api.php",
-            "https://w.example/api.php?x=1",
-            "https://W.Example:443/w/api.php",
-        ] {
-            let h = http(endpoint);
-            let base = h.endpoint_prefix.clone();
-            for uri in [
-                base.clone(),
-                format!("{base}?"),
-                format!("{base}?action=query&meta=tokens&type=login&format=json"),
-                format!("{base}?titles=%C3%A9t%C3%A9&x=a+b%2B%5C"),
-                format!("{base}x?action=query"),
-                format!("{base}#frag"),
-                "https://commons.wikimedia.org/w/api.php?action=query".to_owned(),
-            ] {
-                let fast = h.url_of(&uri).map(|u| u.to_string()).ok();
-                let parsed = Url::parse(&uri).map(|u| u.to_string()).ok();
-                assert_eq!(fast, parsed, "{endpoint} {uri}");
-            }
-        }
     }
 }
 

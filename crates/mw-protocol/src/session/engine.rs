@@ -135,14 +135,18 @@ impl Session {
                             op.secrets.push(secret.to_owned());
                         }
                     }
-                    match req.to_http(url, &self.cx.config.user_agent) {
-                        Ok(request) => {
+                    match req.to_http_with_url(url, &self.cx.config.user_agent) {
+                        Ok((url, request)) => {
                             let rid = RequestId(self.next_id);
                             self.next_id += 1;
                             op.last_sent = Some((target, req));
                             op.state = OpState::InFlight;
                             self.requests.insert(rid, id);
-                            self.transmits.push_back(Transmit { id: rid, request });
+                            self.transmits.push_back(Transmit {
+                                id: rid,
+                                url,
+                                request,
+                            });
                             return;
                         }
                         Err(e) => Step::Done(Err(e)),

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use url::Url;
+
 use crate::Error;
 
 /// Identifies an operation started by a command (the untyped part of its
@@ -23,6 +25,9 @@ pub struct RequestId(pub(crate) u64);
 pub struct Transmit {
     /// Pass this back with the response.
     pub id: RequestId,
+    /// The request's URL, parsed (the same as `request.uri()`), for a
+    /// driver that needs a [`Url`]: no need to print and parse it again.
+    pub url: Url,
     /// The request. Tokens and passwords are only ever in its body (a
     /// `centralauthtoken` is in the URL, where CentralAuth requires it).
     pub request: http::Request<Vec<u8>>,
@@ -84,6 +89,24 @@ pub struct Wait {
     pub delay: Duration,
     /// The answer that made it wait (`maxlag`, `ratelimited`, 429, …).
     pub reason: Error,
+}
+
+/// Why a request got no answer, for
+/// [`Session::handle_transport_failure`](super::Session::handle_transport_failure).
+/// Messages may quote URLs or bodies: the session redacts secret
+/// parameters from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportFailure {
+    /// The driver gave up waiting (connect or response timeout): becomes
+    /// [`Error::Timeout`].
+    Timeout(String),
+    /// The connection closed or was reset before an answer came: becomes
+    /// [`Error::Disconnected`], and a repeatable request is sent once more.
+    Disconnected(String),
+    /// Anything else (refused, TLS, a body too large, …): becomes
+    /// [`Error::Transport`].
+    Other(String),
 }
 
 /// The waits kept for [`Session::poll_wait`](super::Session::poll_wait)

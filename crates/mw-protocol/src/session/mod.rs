@@ -52,7 +52,7 @@ pub use call::ActionCall;
 pub use config::{Assert, Config};
 use engine::Operation;
 use io::MAX_PENDING_WAITS;
-pub use io::{Event, OpId, RequestId, Transmit, Wait};
+pub use io::{Event, OpId, RequestId, Transmit, TransportFailure, Wait};
 use op::Output;
 pub use op::{ClientLoginOutcome, Completed, Op, Outcome};
 pub use snapshot::SessionSnapshot;

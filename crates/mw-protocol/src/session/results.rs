@@ -11,7 +11,7 @@ use super::engine::{OpState, Operation};
 use super::flows::{Step, Target};
 use super::op::{ClientLoginOutcome, Output};
 use super::state::Ctx;
-use super::{RequestId, Session, Wait};
+use super::{RequestId, Session, TransportFailure, Wait};
 use crate::redact::redact_in_place;
 use crate::request::Method;
 use crate::response::{Envelope, parse_owned};
@@ -44,33 +44,21 @@ impl Session {
         self.handle_result(id, result, now);
     }
 
-    /// Reports that a request could not be completed (connection refused,
-    /// reset, timeout, body too large). Not retried: a POST may have
-    /// reached the server.
-    pub fn handle_transport_error(
+    /// Reports that a request got no answer: a timeout, a lost
+    /// connection (a repeatable request is then sent once more) or any
+    /// other transport failure (not retried: a POST may have reached the
+    /// server). Secret parameters quoted in the message are redacted.
+    pub fn handle_transport_failure(
         &mut self,
         id: RequestId,
-        error: impl Into<String>,
+        failure: TransportFailure,
         now: Instant,
     ) {
-        let error = crate::redact_secret_params(&error.into());
-        self.handle_result(id, Err(Error::Transport(error)), now);
-    }
-
-    /// Like [`handle_transport_error`](Self::handle_transport_error), with
-    /// a typed failure: [`Error::Timeout`] when the driver gave up waiting
-    /// (connect or response timeout), [`Error::Disconnected`] when the
-    /// connection closed or was reset before an answer came (a repeatable
-    /// request is then sent once more), [`Error::Transport`] for everything
-    /// else. Any other variant is reported as [`Error::Transport`] with its
-    /// message, so that a driver cannot make the session take a transport
-    /// failure for a server's answer.
-    pub fn handle_transport_failure(&mut self, id: RequestId, error: Error, now: Instant) {
-        let error = match error {
-            Error::Timeout(m) => Error::Timeout(crate::redact_secret_params(&m)),
-            Error::Disconnected(m) => Error::Disconnected(crate::redact_secret_params(&m)),
-            Error::Transport(m) => Error::Transport(crate::redact_secret_params(&m)),
-            other => Error::Transport(crate::redact_secret_params(&other.to_string())),
+        use crate::redact_secret_params as clean;
+        let error = match failure {
+            TransportFailure::Timeout(m) => Error::Timeout(clean(&m)),
+            TransportFailure::Disconnected(m) => Error::Disconnected(clean(&m)),
+            TransportFailure::Other(m) => Error::Transport(clean(&m)),
         };
         self.handle_result(id, Err(error), now);
     }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mw_protocol::{Error, Event, Op, OpId, Outcome, Session, Warning};
+use mw_protocol::{Error, Event, Op, OpId, Outcome, Session, TransportFailure, Warning};
 
 /// The home wiki of every test.
 pub const ENDPOINT: &str = "https://w.example/w/api.php";
@@ -280,10 +280,10 @@ impl Sent {
 pub enum Reply {
     /// An HTTP response.
     Response(http::Response<Vec<u8>>),
-    /// The transport failed (`handle_transport_error`).
+    /// The transport failed (`TransportFailure::Other`).
     TransportError(String),
-    /// The connection closed before an answer (`handle_transport_failure`
-    /// with `Error::Disconnected`).
+    /// The connection closed before an answer
+    /// (`TransportFailure::Disconnected`).
     Disconnected(String),
     /// No answer: the request stays in flight.
     Drop,
@@ -389,17 +389,21 @@ impl<F: FnMut(&Sent) -> Reply> Driver<F> {
         for _ in 0..100_000 {
             if let Some(t) = self.session.poll_transmit() {
                 self.debug.push_str(&format!("{t:?}\n"));
+                // The parsed URL a driver gets is the request's own.
+                assert_eq!(t.url.as_str(), t.request.uri().to_string(), "Transmit::url");
                 let sent = Sent::new(&t.request);
                 let reply = (self.server)(&sent);
                 self.sent.push(sent);
                 match reply {
                     Reply::Response(r) => self.session.handle_response(t.id, r, self.now),
-                    Reply::TransportError(e) => {
-                        self.session.handle_transport_error(t.id, e, self.now)
-                    }
+                    Reply::TransportError(e) => self.session.handle_transport_failure(
+                        t.id,
+                        TransportFailure::Other(e),
+                        self.now,
+                    ),
                     Reply::Disconnected(e) => self.session.handle_transport_failure(
                         t.id,
-                        Error::Disconnected(e),
+                        TransportFailure::Disconnected(e),
                         self.now,
                     ),
                     Reply::Drop => self.dropped.push(t),
