@@ -1,27 +1,18 @@
-//! The client and its driver loop.
-//!
-//! The [`Session`] lives in a mutex. Each method starts an operation,
-//! registers a oneshot channel under its [`OpId`] and [`pump`s](Shared::pump):
-//! every request the session wants goes to a task of its own, every
-//! finished operation to its waiter, and a timer task wakes the session
-//! when it waits out a backoff. A response is fed back under the lock,
-//! with `Instant::now()`, and the pump runs again. The driver decides
-//! nothing: retries, token refreshes and relogins are the session's.
+//! The client's public API: [`Client`] and [`ForeignWiki`]. The driver
+//! loop is in `client/driver.rs`, the test hooks in `client/record.rs`.
 
-use std::collections::{HashMap, HashSet};
+mod driver;
+mod record;
+
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::time::Instant;
+use std::sync::Arc;
 
 use mw_protocol::actions::checktoken::TokenCheck;
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::{
-    ActionCall, ClientLoginOutcome, Completed, Event, Op, OpId, Outcome, Password, Session, Token,
-    TokenType, Transmit, TransportFailure, User, Warning,
+    ActionCall, ClientLoginOutcome, Completed, Password, Session, Token, TokenType, User, Warning,
 };
 use tokio::runtime::Handle;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::builder::{ClientBuilder, Parts};
@@ -30,6 +21,9 @@ use crate::http::Http;
 use crate::outcome::{Response, WithWarnings};
 use crate::persist;
 use crate::{Error, Result};
+use driver::Shared;
+#[doc(hidden)]
+pub use record::RequestRecord;
 
 /// An async MediaWiki API client: one session (user, token cache, cookies)
 /// shared by every clone, usable from many tasks at once.
@@ -72,77 +66,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Hands a finished operation's typed result to its waiter (made by
-/// [`Client::run_many`] for the operation's `Op<T>`).
-type Waiter = Box<dyn FnOnce(&mut Session) + Send>;
-
-struct State {
-    session: Session,
-    waiters: HashMap<OpId, Waiter>,
-    /// The armed timer: its deadline and task.
-    timer: Option<(Instant, JoinHandle<()>)>,
-}
-
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    http: Http,
-    jar: Arc<Jar>,
-    endpoint: Url,
-    log: Option<Mutex<Vec<RequestRecord>>>,
-}
-
-/// Test support: a summary of one request the session asked for (never a
-/// secret: no token, password, cookie or query string).
-#[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RequestRecord {
-    /// `GET` or `POST`.
-    pub method: String,
-    /// The host (and port) it went to.
-    pub host: String,
-    /// Its `action` parameter.
-    pub action: String,
-    /// Its `meta` parameter, if any.
-    pub meta: Option<String>,
-    /// Its `type` parameter, if any (the token types of a fetch).
-    pub types: Option<String>,
-    /// Whether it carried a `centralauthtoken` in its URL.
-    pub centralauthtoken: bool,
-}
-
-impl RequestRecord {
-    fn of(request: &http::Request<Vec<u8>>) -> RequestRecord {
-        let uri = request.uri();
-        let mut record = RequestRecord {
-            method: request.method().to_string(),
-            host: uri.authority().map(ToString::to_string).unwrap_or_default(),
-            action: String::new(),
-            meta: None,
-            types: None,
-            centralauthtoken: false,
-        };
-        let query = uri.query().unwrap_or_default().as_bytes();
-        let body: &[u8] = if request.method() == http::Method::POST {
-            request.body()
-        } else {
-            &[]
-        };
-        for (name, value) in
-            url::form_urlencoded::parse(query).chain(url::form_urlencoded::parse(body))
-        {
-            match &*name {
-                "action" => record.action = value.into_owned(),
-                "meta" => record.meta = Some(value.into_owned()),
-                "type" => record.types = Some(value.into_owned()),
-                "centralauthtoken" => record.centralauthtoken = true,
-                _ => {}
-            }
-        }
-        record
-    }
-}
-
 impl Client {
     /// A builder for a client of the wiki whose `api.php` is at `api_url`.
     pub fn builder(api_url: impl Into<String>) -> ClientBuilder {
@@ -156,17 +79,13 @@ impl Client {
         let jar = Arc::new(jar);
         let http = Http::new(parts.http, Arc::clone(&jar)).map_err(Error::InvalidConfig)?;
         Ok(Client {
-            shared: Arc::new(Shared {
-                state: Mutex::new(State {
-                    session,
-                    waiters: HashMap::new(),
-                    timer: None,
-                }),
+            shared: Arc::new(Shared::new(
+                session,
                 http,
                 jar,
-                endpoint: parts.endpoint,
-                log: parts.record_requests.then(|| Mutex::new(Vec::new())),
-            }),
+                parts.endpoint,
+                parts.record_requests,
+            )),
         })
     }
 
@@ -405,261 +324,6 @@ impl Client {
             client: self.clone(),
             endpoint,
         })
-    }
-
-    /// Test support: the requests sent so far, when the builder had
-    /// `record_requests(true)`.
-    #[doc(hidden)]
-    pub fn request_log(&self) -> Vec<RequestRecord> {
-        match &self.shared.log {
-            Some(log) => log.lock().unwrap_or_else(PoisonError::into_inner).clone(),
-            None => Vec::new(),
-        }
-    }
-
-    /// Starts an operation and waits for its result. If the caller's future
-    /// is dropped, the operation is abandoned.
-    async fn run<T: Outcome + Send>(
-        &self,
-        start: impl FnOnce(&mut Session) -> std::result::Result<Op<T>, mw_protocol::Error>,
-    ) -> Result<Completed<T>> {
-        let mut done = self.run_many(|s| start(s).map(|op| vec![op])).await?;
-        done.pop().ok_or(Error::NoRuntime)
-    }
-
-    /// Starts several operations under one lock before pumping, so that the
-    /// token fetches they need are batched into one request.
-    async fn run_many<T: Outcome + Send>(
-        &self,
-        start: impl FnOnce(&mut Session) -> std::result::Result<Vec<Op<T>>, mw_protocol::Error>,
-    ) -> Result<Vec<Completed<T>>> {
-        let handle = Handle::try_current().map_err(|_| Error::NoRuntime)?;
-        let (ops, receivers) = {
-            let mut state = self.shared.lock();
-            let ops = start(&mut state.session)?;
-            let mut receivers = Vec::with_capacity(ops.len());
-            for &op in &ops {
-                let (tx, rx) = oneshot::channel();
-                let waiter: Waiter = Box::new(move |session: &mut Session| {
-                    if let Some(done) = session.take(op) {
-                        // The waiter may be gone (its future was dropped
-                        // just now).
-                        let _ = tx.send(done);
-                    }
-                });
-                state.waiters.insert(op.id(), waiter);
-                receivers.push(rx);
-            }
-            (ops.iter().map(Op::id).collect(), receivers)
-        };
-        let mut guard = AbandonOnDrop {
-            shared: &self.shared,
-            ops,
-        };
-        self.shared.pump(&handle);
-        let mut done = Vec::with_capacity(receivers.len());
-        for rx in receivers {
-            let completed = rx.await.map_err(|_| Error::NoRuntime)?;
-            log_warnings(&completed.warnings);
-            done.push(completed);
-        }
-        guard.ops.clear();
-        Ok(done)
-    }
-}
-
-/// Abandons an operation whose caller went away.
-struct AbandonOnDrop<'a> {
-    shared: &'a Arc<Shared>,
-    ops: Vec<OpId>,
-}
-
-impl Drop for AbandonOnDrop<'_> {
-    fn drop(&mut self) {
-        if self.ops.is_empty() {
-            return;
-        }
-        let mut state = self.shared.lock();
-        for op in self.ops.drain(..) {
-            if state.waiters.remove(&op).is_some() {
-                state.session.abandon(op);
-                tracing::debug!(?op, "operation abandoned by its caller");
-            }
-        }
-    }
-}
-
-/// Reports a request whose task ended without an answer (it panicked, or
-/// its runtime shut down), so that its operation does not wait forever.
-struct ReportOnDrop {
-    shared: Arc<Shared>,
-    id: Option<mw_protocol::RequestId>,
-}
-
-impl Drop for ReportOnDrop {
-    fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            let error = TransportFailure::Other("the request task ended early".into());
-            self.shared
-                .lock()
-                .session
-                .handle_transport_failure(id, error, Instant::now());
-            if let Ok(handle) = Handle::try_current() {
-                self.shared.pump(&handle);
-            }
-        }
-    }
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while the lock was held cannot leave the session
-        // half-changed in a way that matters more than stopping would.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Hands out everything the session has for the outside world: the
-    /// requests to send, the finished operations, the next wake-up.
-    fn pump(self: &Arc<Self>, handle: &Handle) {
-        let mut transmits = Vec::new();
-        let mut waits = Vec::new();
-        {
-            let mut state = self.lock();
-            while let Some(transmit) = state.session.poll_transmit() {
-                transmits.push(transmit);
-            }
-            while let Some(wait) = state.session.poll_wait() {
-                waits.push(wait);
-            }
-            while let Some(event) = state.session.poll_event() {
-                if let Event::Completed { op } = event
-                    && let Some(waiter) = state.waiters.remove(&op)
-                {
-                    waiter(&mut state.session);
-                }
-            }
-            self.arm_timer(&mut state, handle);
-        }
-        for wait in waits {
-            log_wait(&wait);
-        }
-        for transmit in transmits {
-            let shared = Arc::clone(self);
-            handle.spawn(shared.exchange(transmit));
-        }
-    }
-
-    /// Keeps one timer task armed for the session's next deadline.
-    fn arm_timer(self: &Arc<Self>, state: &mut State, handle: &Handle) {
-        let next = state.session.poll_timeout();
-        if let (Some(at), Some((armed, _))) = (next, &state.timer)
-            && *armed == at
-        {
-            return;
-        }
-        if let Some((_, task)) = state.timer.take() {
-            task.abort();
-        }
-        let Some(at) = next else { return };
-        let weak: Weak<Shared> = Arc::downgrade(self);
-        let task = handle.spawn(async move {
-            tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
-            let Some(shared) = weak.upgrade() else { return };
-            {
-                let mut state = shared.lock();
-                if matches!(state.timer, Some((armed, _)) if armed == at) {
-                    state.timer = None;
-                }
-                state.session.handle_timeout(Instant::now());
-            }
-            if let Ok(handle) = Handle::try_current() {
-                shared.pump(&handle);
-            }
-        });
-        state.timer = Some((at, task));
-    }
-
-    /// Sends one request and feeds the outcome back to the session.
-    async fn exchange(self: Arc<Self>, transmit: Transmit) {
-        let id = transmit.id;
-        let url = transmit.url;
-        let request = transmit.request;
-        // Decoding the request's parameters again is about 7% of a
-        // request's instructions (callgrind, docs/performance.md): only
-        // when someone looks.
-        if self.log.is_some() || tracing::enabled!(tracing::Level::DEBUG) {
-            let record = RequestRecord::of(&request);
-            tracing::debug!(
-                method = %record.method,
-                host = %record.host,
-                action = %record.action,
-                "sending a request"
-            );
-            if let Some(log) = &self.log {
-                log.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(record);
-            }
-        }
-        let mut report = ReportOnDrop {
-            shared: Arc::clone(&self),
-            id: Some(id),
-        };
-        let result = self.http.send(url, request).await;
-        report.id = None;
-        let now = Instant::now();
-        {
-            let mut state = self.lock();
-            match result {
-                Ok(response) => {
-                    tracing::debug!(
-                        status = response.status().as_u16(),
-                        bytes = response.body().len(),
-                        "received a response"
-                    );
-                    state.session.handle_response(id, response, now);
-                }
-                Err(failure) => {
-                    let error = failure.into_protocol();
-                    tracing::debug!(?error, "request failed");
-                    state.session.handle_transport_failure(id, error, now);
-                }
-            }
-        }
-        if let Ok(handle) = Handle::try_current() {
-            self.pump(&handle);
-        }
-    }
-}
-
-/// A wait before a retry goes to `tracing` at INFO, target
-/// `mw_transport::wait`, with its `reason` and `wait_ms`: a run that waits
-/// out `maxlag` says so.
-fn log_wait(wait: &mw_protocol::Wait) {
-    let wait_ms = u64::try_from(wait.delay.as_millis()).unwrap_or(u64::MAX);
-    tracing::info!(
-        target: "mw_transport::wait",
-        reason = %wait.reason,
-        wait_ms,
-        "waiting {:.1} s before retrying: {}",
-        wait.delay.as_secs_f64(),
-        wait.reason
-    );
-}
-
-/// Every warning goes to `tracing` (once per operation).
-fn log_warnings(warnings: &[Warning]) {
-    let mut seen = HashSet::new();
-    for w in warnings {
-        if seen.insert((&w.module, &w.code, &w.text)) {
-            tracing::warn!(
-                module = %w.module,
-                code = w.code.as_deref().unwrap_or(""),
-                deprecation = w.is_deprecation(),
-                "MediaWiki API warning: {}",
-                w.text
-            );
-        }
     }
 }
 

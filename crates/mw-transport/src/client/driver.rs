@@ -1,0 +1,315 @@
+//! The driver loop: the [`Session`] in a mutex, a waiter per operation, a
+//! task per request, one timer for the session's next wake-up.
+//!
+//! Each method of [`Client`] starts an operation under the lock, registers
+//! a waiter under its [`OpId`] and [`pump`s](Shared::pump): every request
+//! the session wants goes to a task of its own, every finished operation
+//! to its waiter (which takes its own typed result), and a timer task
+//! wakes the session when it waits out a backoff. A response is fed back
+//! under the lock, with `Instant::now()`, and the pump runs again. The
+//! driver decides nothing: retries, token refreshes and relogins are the
+//! session's.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Instant;
+
+use mw_protocol::{
+    Completed, Event, Op, OpId, Outcome, Session, Transmit, TransportFailure, Warning,
+};
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use super::Client;
+use super::record::RequestRecord;
+use crate::cookies::Jar;
+use crate::http::Http;
+use crate::{Error, Result};
+
+/// Hands a finished operation's typed result to its waiter (made by
+/// [`Client::run_many`] for the operation's `Op<T>`).
+type Waiter = Box<dyn FnOnce(&mut Session) + Send>;
+
+pub(super) struct State {
+    pub(super) session: Session,
+    pub(super) waiters: HashMap<OpId, Waiter>,
+    /// The armed timer: its deadline and task.
+    pub(super) timer: Option<(Instant, JoinHandle<()>)>,
+}
+
+pub(crate) struct Shared {
+    pub(super) state: Mutex<State>,
+    pub(super) http: Http,
+    pub(super) jar: Arc<Jar>,
+    pub(super) endpoint: Url,
+    pub(super) log: Option<Mutex<Vec<RequestRecord>>>,
+}
+
+impl Client {
+    /// Starts an operation and waits for its result. If the caller's future
+    /// is dropped, the operation is abandoned.
+    pub(super) async fn run<T: Outcome + Send>(
+        &self,
+        start: impl FnOnce(&mut Session) -> std::result::Result<Op<T>, mw_protocol::Error>,
+    ) -> Result<Completed<T>> {
+        let mut done = self.run_many(|s| start(s).map(|op| vec![op])).await?;
+        done.pop().ok_or(Error::NoRuntime)
+    }
+
+    /// Starts several operations under one lock before pumping, so that the
+    /// token fetches they need are batched into one request.
+    pub(super) async fn run_many<T: Outcome + Send>(
+        &self,
+        start: impl FnOnce(&mut Session) -> std::result::Result<Vec<Op<T>>, mw_protocol::Error>,
+    ) -> Result<Vec<Completed<T>>> {
+        let handle = Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        let (ops, receivers) = {
+            let mut state = self.shared.lock();
+            let ops = start(&mut state.session)?;
+            let mut receivers = Vec::with_capacity(ops.len());
+            for &op in &ops {
+                let (tx, rx) = oneshot::channel();
+                let waiter: Waiter = Box::new(move |session: &mut Session| {
+                    if let Some(done) = session.take(op) {
+                        // The waiter may be gone (its future was dropped
+                        // just now).
+                        let _ = tx.send(done);
+                    }
+                });
+                state.waiters.insert(op.id(), waiter);
+                receivers.push(rx);
+            }
+            (ops.iter().map(Op::id).collect(), receivers)
+        };
+        let mut guard = AbandonOnDrop {
+            shared: &self.shared,
+            ops,
+        };
+        self.shared.pump(&handle);
+        let mut done = Vec::with_capacity(receivers.len());
+        for rx in receivers {
+            let completed = rx.await.map_err(|_| Error::NoRuntime)?;
+            log_warnings(&completed.warnings);
+            done.push(completed);
+        }
+        guard.ops.clear();
+        Ok(done)
+    }
+}
+
+/// Abandons an operation whose caller went away.
+struct AbandonOnDrop<'a> {
+    shared: &'a Arc<Shared>,
+    ops: Vec<OpId>,
+}
+
+impl Drop for AbandonOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.ops.is_empty() {
+            return;
+        }
+        let mut state = self.shared.lock();
+        for op in self.ops.drain(..) {
+            if state.waiters.remove(&op).is_some() {
+                state.session.abandon(op);
+                tracing::debug!(?op, "operation abandoned by its caller");
+            }
+        }
+    }
+}
+
+/// Reports a request whose task ended without an answer (it panicked, or
+/// its runtime shut down), so that its operation does not wait forever.
+struct ReportOnDrop {
+    shared: Arc<Shared>,
+    id: Option<mw_protocol::RequestId>,
+}
+
+impl Drop for ReportOnDrop {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let error = TransportFailure::Other("the request task ended early".into());
+            self.shared
+                .lock()
+                .session
+                .handle_transport_failure(id, error, Instant::now());
+            if let Ok(handle) = Handle::try_current() {
+                self.shared.pump(&handle);
+            }
+        }
+    }
+}
+
+impl Shared {
+    pub(super) fn new(
+        session: Session,
+        http: Http,
+        jar: Arc<Jar>,
+        endpoint: Url,
+        record_requests: bool,
+    ) -> Shared {
+        Shared {
+            state: Mutex::new(State {
+                session,
+                waiters: HashMap::new(),
+                timer: None,
+            }),
+            http,
+            jar,
+            endpoint,
+            log: record_requests.then(|| Mutex::new(Vec::new())),
+        }
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held cannot leave the session
+        // half-changed in a way that matters more than stopping would.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands out everything the session has for the outside world: the
+    /// requests to send, the finished operations, the next wake-up.
+    fn pump(self: &Arc<Self>, handle: &Handle) {
+        let mut transmits = Vec::new();
+        let mut waits = Vec::new();
+        {
+            let mut state = self.lock();
+            while let Some(transmit) = state.session.poll_transmit() {
+                transmits.push(transmit);
+            }
+            while let Some(wait) = state.session.poll_wait() {
+                waits.push(wait);
+            }
+            while let Some(event) = state.session.poll_event() {
+                if let Event::Completed { op } = event
+                    && let Some(waiter) = state.waiters.remove(&op)
+                {
+                    waiter(&mut state.session);
+                }
+            }
+            self.arm_timer(&mut state, handle);
+        }
+        for wait in waits {
+            log_wait(&wait);
+        }
+        for transmit in transmits {
+            let shared = Arc::clone(self);
+            handle.spawn(shared.exchange(transmit));
+        }
+    }
+
+    /// Keeps one timer task armed for the session's next deadline.
+    fn arm_timer(self: &Arc<Self>, state: &mut State, handle: &Handle) {
+        let next = state.session.poll_timeout();
+        if let (Some(at), Some((armed, _))) = (next, &state.timer)
+            && *armed == at
+        {
+            return;
+        }
+        if let Some((_, task)) = state.timer.take() {
+            task.abort();
+        }
+        let Some(at) = next else { return };
+        let weak: Weak<Shared> = Arc::downgrade(self);
+        let task = handle.spawn(async move {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
+            let Some(shared) = weak.upgrade() else { return };
+            {
+                let mut state = shared.lock();
+                if matches!(state.timer, Some((armed, _)) if armed == at) {
+                    state.timer = None;
+                }
+                state.session.handle_timeout(Instant::now());
+            }
+            if let Ok(handle) = Handle::try_current() {
+                shared.pump(&handle);
+            }
+        });
+        state.timer = Some((at, task));
+    }
+
+    /// Sends one request and feeds the outcome back to the session.
+    async fn exchange(self: Arc<Self>, transmit: Transmit) {
+        let id = transmit.id;
+        let url = transmit.url;
+        let request = transmit.request;
+        // Decoding the request's parameters again is about 7% of a
+        // request's instructions (callgrind, docs/performance.md): only
+        // when someone looks.
+        if self.log.is_some() || tracing::enabled!(tracing::Level::DEBUG) {
+            let record = RequestRecord::of(&request);
+            tracing::debug!(
+                method = %record.method,
+                host = %record.host,
+                action = %record.action,
+                "sending a request"
+            );
+            if let Some(log) = &self.log {
+                log.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(record);
+            }
+        }
+        let mut report = ReportOnDrop {
+            shared: Arc::clone(&self),
+            id: Some(id),
+        };
+        let result = self.http.send(url, request).await;
+        report.id = None;
+        let now = Instant::now();
+        {
+            let mut state = self.lock();
+            match result {
+                Ok(response) => {
+                    tracing::debug!(
+                        status = response.status().as_u16(),
+                        bytes = response.body().len(),
+                        "received a response"
+                    );
+                    state.session.handle_response(id, response, now);
+                }
+                Err(failure) => {
+                    let error = failure.into_protocol();
+                    tracing::debug!(?error, "request failed");
+                    state.session.handle_transport_failure(id, error, now);
+                }
+            }
+        }
+        if let Ok(handle) = Handle::try_current() {
+            self.pump(&handle);
+        }
+    }
+}
+
+/// A wait before a retry goes to `tracing` at INFO, target
+/// `mw_transport::wait`, with its `reason` and `wait_ms`: a run that waits
+/// out `maxlag` says so.
+fn log_wait(wait: &mw_protocol::Wait) {
+    let wait_ms = u64::try_from(wait.delay.as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        target: "mw_transport::wait",
+        reason = %wait.reason,
+        wait_ms,
+        "waiting {:.1} s before retrying: {}",
+        wait.delay.as_secs_f64(),
+        wait.reason
+    );
+}
+
+/// Every warning goes to `tracing` (once per operation).
+fn log_warnings(warnings: &[Warning]) {
+    let mut seen = HashSet::new();
+    for w in warnings {
+        if seen.insert((&w.module, &w.code, &w.text)) {
+            tracing::warn!(
+                module = %w.module,
+                code = w.code.as_deref().unwrap_or(""),
+                deprecation = w.is_deprecation(),
+                "MediaWiki API warning: {}",
+                w.text
+            );
+        }
+    }
+}
