@@ -17,17 +17,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyType};
 
 use mw_protocol::{ActionCall, Password, Token, TokenType, Warning};
-use mw_transport::{Client, ClientBuilder, ForeignWiki, WithWarnings};
+use mw_transport::{Client, ForeignWiki, WithWarnings};
 
 use crate::awaitable;
 use crate::completed::Completed;
-use crate::errors::{Class, invalid_input, transport_err};
+use crate::errors::{Class, transport_err};
+use crate::options::{Options, Takes};
 use crate::params::{build_call, token_type};
 use crate::runtime::{self, Local};
-use crate::sansio::Options;
 use crate::values::{IntoPyValue, PyUser, PyValue, password_arg, str_repr, token_arg};
 
 /// How often a blocking call wakes up to let Ctrl-C through.
@@ -152,70 +152,6 @@ where
     }
 }
 
-/// The options of `Session(...)` and `AsyncSession(...)`.
-struct ClientOptions {
-    protocol: Options,
-    timeout: f64,
-    connect_timeout: f64,
-    max_body_bytes: Option<usize>,
-    bearer_token: Option<Token>,
-}
-
-fn duration(py: Python<'_>, what: &str, secs: f64) -> PyResult<Duration> {
-    match Duration::try_from_secs_f64(secs) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(invalid_input(
-            py,
-            format!("{what} must be a positive number of seconds"),
-        )),
-    }
-}
-
-impl ClientOptions {
-    fn builder(&self, py: Python<'_>, api_url: &str) -> PyResult<ClientBuilder> {
-        let mut builder = Client::builder(api_url)
-            .config(self.protocol.config())
-            .timeout(duration(py, "timeout", self.timeout)?)
-            .connect_timeout(duration(py, "connect_timeout", self.connect_timeout)?);
-        if let Some(bytes) = self.max_body_bytes {
-            builder = builder.max_body_bytes(bytes);
-        }
-        if let Some(token) = &self.bearer_token {
-            builder = builder.bearer_token(token.clone());
-        }
-        Ok(builder)
-    }
-
-    fn build(&self, py: Python<'_>, api_url: &str) -> PyResult<Client> {
-        self.builder(py, api_url)?
-            .build()
-            .map_err(|e| transport_err(py, &e))
-    }
-
-    fn resume(
-        &self,
-        py: Python<'_>,
-        path: PathBuf,
-        api_url: &str,
-        username: Option<String>,
-        password: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Client> {
-        let mut builder = self.builder(py, api_url)?;
-        match (username, password) {
-            (Some(u), Some(p)) => builder = builder.credentials(u, password_arg(p)?),
-            (None, None) => {}
-            _ => {
-                return Err(invalid_input(
-                    py,
-                    "give both username and password, or neither",
-                ));
-            }
-        }
-        // Reading a small file: no need to release the GIL.
-        Client::resume(path, builder).map_err(|e| transport_err(py, &e))
-    }
-}
-
 /// The methods' arguments → commands, shared by both sessions.
 fn login_cmd(username: &str, password: &Bound<'_, PyAny>) -> PyResult<Command> {
     Ok(Command::Login(username.to_owned(), password_arg(password)?))
@@ -260,30 +196,6 @@ fn repr(kind: &str, client: &Local<Client>) -> String {
     }
 }
 
-macro_rules! options {
-    ($user_agent:expr, $timeout:expr, $connect_timeout:expr, $maxlag:expr, $assert_user:expr,
-     $relogin:expr, $max_retries:expr, $max_body_bytes:expr, $bearer_token:expr,
-     $allow_anonymous:expr) => {
-        ClientOptions {
-            protocol: Options {
-                user_agent: $user_agent,
-                maxlag: $maxlag,
-                assert_user: $assert_user,
-                relogin: $relogin,
-                max_retries: $max_retries,
-                allow_anonymous: $allow_anonymous,
-            },
-            timeout: $timeout,
-            connect_timeout: $connect_timeout,
-            max_body_bytes: $max_body_bytes,
-            bearer_token: match $bearer_token {
-                Some(t) => Some(token_arg(t)?),
-                None => None,
-            },
-        }
-    };
-}
-
 /// A synchronous session: each method sends its requests and waits, with
 /// the GIL released. A context manager that closes the session on exit
 /// (logging out is explicit).
@@ -317,44 +229,18 @@ impl PySession {
 #[pymethods]
 impl PySession {
     #[new]
-    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+    #[pyo3(signature = (api_url, **options),
            text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        api_url: &str,
-        user_agent: Option<String>,
-        timeout: f64,
-        connect_timeout: f64,
-        maxlag: Option<u32>,
-        assert_user: bool,
-        relogin: bool,
-        max_retries: u32,
-        max_body_bytes: Option<usize>,
-        bearer_token: Option<&Bound<'_, PyAny>>,
-        allow_anonymous: bool,
-    ) -> PyResult<Self> {
-        let options = options!(
-            user_agent,
-            timeout,
-            connect_timeout,
-            maxlag,
-            assert_user,
-            relogin,
-            max_retries,
-            max_body_bytes,
-            bearer_token,
-            allow_anonymous
-        );
+    fn new(py: Python<'_>, api_url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = Options::from_kwargs(py, "Session()", Takes::Client, options)?;
         Ok(PySession::of(options.build(py, api_url)?))
     }
 
     /// Resumes a session saved with `save()` (no request is made). With
     /// `username` and `password`, a session the wiki forgot logs in again.
     #[classmethod]
-    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, **options),
            text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
-    #[allow(clippy::too_many_arguments)]
     fn resume(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
@@ -362,29 +248,9 @@ impl PySession {
         api_url: &str,
         username: Option<String>,
         password: Option<&Bound<'_, PyAny>>,
-        user_agent: Option<String>,
-        timeout: f64,
-        connect_timeout: f64,
-        maxlag: Option<u32>,
-        assert_user: bool,
-        relogin: bool,
-        max_retries: u32,
-        max_body_bytes: Option<usize>,
-        bearer_token: Option<&Bound<'_, PyAny>>,
-        allow_anonymous: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = options!(
-            user_agent,
-            timeout,
-            connect_timeout,
-            maxlag,
-            assert_user,
-            relogin,
-            max_retries,
-            max_body_bytes,
-            bearer_token,
-            allow_anonymous
-        );
+        let options = Options::from_kwargs(py, "Session()", Takes::Client, options)?;
         Ok(PySession::of(
             options.resume(py, path, api_url, username, password)?,
         ))
@@ -596,35 +462,10 @@ impl AsyncSessionCore {
 #[pymethods]
 impl AsyncSessionCore {
     #[new]
-    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+    #[pyo3(signature = (api_url, **options),
            text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        api_url: &str,
-        user_agent: Option<String>,
-        timeout: f64,
-        connect_timeout: f64,
-        maxlag: Option<u32>,
-        assert_user: bool,
-        relogin: bool,
-        max_retries: u32,
-        max_body_bytes: Option<usize>,
-        bearer_token: Option<&Bound<'_, PyAny>>,
-        allow_anonymous: bool,
-    ) -> PyResult<Self> {
-        let options = options!(
-            user_agent,
-            timeout,
-            connect_timeout,
-            maxlag,
-            assert_user,
-            relogin,
-            max_retries,
-            max_body_bytes,
-            bearer_token,
-            allow_anonymous
-        );
+    fn new(py: Python<'_>, api_url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = Options::from_kwargs(py, "AsyncSession()", Takes::Client, options)?;
         Ok(AsyncSessionCore {
             client: Local::new(options.build(py, api_url)?),
         })
@@ -632,9 +473,8 @@ impl AsyncSessionCore {
 
     /// See `Session.resume`.
     #[classmethod]
-    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, **options),
            text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
-    #[allow(clippy::too_many_arguments)]
     fn resume(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
@@ -642,29 +482,9 @@ impl AsyncSessionCore {
         api_url: &str,
         username: Option<String>,
         password: Option<&Bound<'_, PyAny>>,
-        user_agent: Option<String>,
-        timeout: f64,
-        connect_timeout: f64,
-        maxlag: Option<u32>,
-        assert_user: bool,
-        relogin: bool,
-        max_retries: u32,
-        max_body_bytes: Option<usize>,
-        bearer_token: Option<&Bound<'_, PyAny>>,
-        allow_anonymous: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = options!(
-            user_agent,
-            timeout,
-            connect_timeout,
-            maxlag,
-            assert_user,
-            relogin,
-            max_retries,
-            max_body_bytes,
-            bearer_token,
-            allow_anonymous
-        );
+        let options = Options::from_kwargs(py, "AsyncSession()", Takes::Client, options)?;
         Ok(AsyncSessionCore {
             client: Local::new(options.resume(py, path, api_url, username, password)?),
         })

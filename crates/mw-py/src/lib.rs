@@ -26,6 +26,7 @@ mod awaitable;
 mod client;
 mod completed;
 mod errors;
+mod options;
 mod params;
 mod runtime;
 mod sansio;

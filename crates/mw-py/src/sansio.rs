@@ -11,47 +11,17 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyType};
+use pyo3::types::{PyBytes, PyDict, PyType};
 
 use mw_protocol::{
-    Assert, Config, Error, Event, Op, OpId, Outcome, RequestId, RetryPolicy, Session,
-    SessionSnapshot, TransportFailure, Warning,
+    Error, Event, Op, OpId, Outcome, RequestId, Session, SessionSnapshot, TransportFailure, Warning,
 };
 
 use crate::completed::Completed;
 use crate::errors::{invalid_input, to_py_err};
+use crate::options::{Options, Takes};
 use crate::params::{build_call, token_type};
 use crate::values::{IntoPyValue, PyUser, PyValue, password_arg, str_repr, token_arg};
-
-/// The options every session constructor takes.
-pub(crate) struct Options {
-    pub user_agent: Option<String>,
-    pub maxlag: Option<u32>,
-    pub assert_user: bool,
-    pub relogin: bool,
-    pub max_retries: u32,
-    pub allow_anonymous: bool,
-}
-
-impl Options {
-    pub(crate) fn config(&self) -> Config {
-        // No default: the core refuses a missing or generic user agent, the
-        // same rule as in Rust and the CLI.
-        let mut config = Config::new(self.user_agent.clone().unwrap_or_default());
-        config.maxlag = self.maxlag;
-        config.assert = if self.assert_user {
-            Assert::User
-        } else {
-            Assert::None
-        };
-        config.relogin = self.relogin;
-        config.allow_anonymous = self.allow_anonymous;
-        let mut retry = RetryPolicy::default();
-        retry.max_retries = self.max_retries;
-        config.retry = retry;
-        config
-    }
-}
 
 /// Maps `time.monotonic()` seconds to `Instant`s and back, from a pair of
 /// readings taken together at construction (both are CLOCK_MONOTONIC on
@@ -206,55 +176,26 @@ impl SansIOSession {
 #[pymethods]
 impl SansIOSession {
     #[new]
-    #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (api_url, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, allow_anonymous=false),
+    #[pyo3(signature = (api_url, **options),
            text_signature = "(api_url, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3, allow_anonymous=False)")]
-    fn new(
-        py: Python<'_>,
-        api_url: &str,
-        user_agent: Option<String>,
-        maxlag: Option<u32>,
-        assert_user: bool,
-        relogin: bool,
-        max_retries: u32,
-        allow_anonymous: bool,
-    ) -> PyResult<Self> {
-        let options = Options {
-            user_agent,
-            maxlag,
-            assert_user,
-            relogin,
-            max_retries,
-            allow_anonymous,
-        };
+    fn new(py: Python<'_>, api_url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let options = Options::from_kwargs(py, "SansIOSession()", Takes::Protocol, options)?;
         let session = Session::new(api_url, options.config()).map_err(|e| to_py_err(py, &e))?;
         Self::with(py, session)
     }
 
     /// Resumes a session from `snapshot()`'s JSON.
     #[classmethod]
-    #[pyo3(signature = (snapshot, *, user_agent=None, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, allow_anonymous=false),
+    #[pyo3(signature = (snapshot, **options),
            text_signature = "(snapshot, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3, allow_anonymous=False)")]
-    #[allow(clippy::too_many_arguments)]
     fn restore(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         snapshot: &str,
-        user_agent: Option<String>,
-        maxlag: Option<u32>,
-        assert_user: bool,
-        relogin: bool,
-        max_retries: u32,
-        allow_anonymous: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = Options {
-            user_agent,
-            maxlag,
-            assert_user,
-            relogin,
-            max_retries,
-            allow_anonymous,
-        };
+        let options =
+            Options::from_kwargs(py, "SansIOSession.restore()", Takes::Protocol, options)?;
         let snap: SessionSnapshot = serde_json::from_str(snapshot)
             .map_err(|e| invalid_input(py, format!("invalid session snapshot: {e}")))?;
         let session = Session::restore(snap, options.config()).map_err(|e| to_py_err(py, &e))?;

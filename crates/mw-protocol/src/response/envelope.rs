@@ -223,7 +223,10 @@ fn check_text(raw: &[u8]) -> Result<(), BadBody> {
 fn check_depth(raw: &[u8]) -> Result<(), usize> {
     // Fewer brackets than the limit cannot nest past it: almost every
     // answer is decided here, by a vectorised count.
-    if memchr::memchr2_iter(b'[', b'{', raw).nth(MAX_DEPTH).is_none() {
+    if memchr::memchr2_iter(b'[', b'{', raw)
+        .nth(MAX_DEPTH)
+        .is_none()
+    {
         return Ok(());
     }
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
