@@ -152,6 +152,7 @@ mod http;
 mod outcome;
 mod persist;
 mod stale;
+mod tls;
 
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
@@ -161,6 +162,7 @@ pub use client::RequestRecord;
 pub use client::{Client, ForeignWiki};
 pub use error::{Error, Result, SessionFileProblem};
 pub use outcome::{Response, WithWarnings};
+pub use tls::TrustRoots;
 
 pub use mw_protocol;
 pub use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};
