@@ -159,6 +159,8 @@ struct ClientOptions {
     connect_timeout: f64,
     max_body_bytes: Option<usize>,
     bearer_token: Option<Token>,
+    /// A PEM file of CAs to trust on top of the Mozilla roots.
+    ca_file: Option<PathBuf>,
 }
 
 fn duration(py: Python<'_>, what: &str, secs: f64) -> PyResult<Duration> {
@@ -182,6 +184,9 @@ impl ClientOptions {
         }
         if let Some(token) = &self.bearer_token {
             builder = builder.bearer_token(token.clone());
+        }
+        if let Some(path) = &self.ca_file {
+            builder = builder.add_ca_file(path);
         }
         Ok(builder)
     }
@@ -263,7 +268,7 @@ fn repr(kind: &str, client: &Local<Client>) -> String {
 macro_rules! options {
     ($user_agent:expr, $timeout:expr, $connect_timeout:expr, $maxlag:expr, $assert_user:expr,
      $relogin:expr, $max_retries:expr, $max_body_bytes:expr, $bearer_token:expr,
-     $allow_anonymous:expr) => {
+     $ca_file:expr, $allow_anonymous:expr) => {
         ClientOptions {
             protocol: Options {
                 user_agent: $user_agent,
@@ -280,6 +285,7 @@ macro_rules! options {
                 Some(t) => Some(token_arg(t)?),
                 None => None,
             },
+            ca_file: $ca_file,
         }
     };
 }
@@ -317,8 +323,8 @@ impl PySession {
 #[pymethods]
 impl PySession {
     #[new]
-    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
-           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=false),
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -332,6 +338,7 @@ impl PySession {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        ca_file: Option<PathBuf>,
         allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
@@ -344,6 +351,7 @@ impl PySession {
             max_retries,
             max_body_bytes,
             bearer_token,
+            ca_file,
             allow_anonymous
         );
         Ok(PySession::of(options.build(py, api_url)?))
@@ -352,8 +360,8 @@ impl PySession {
     /// Resumes a session saved with `save()` (no request is made). With
     /// `username` and `password`, a session the wiki forgot logs in again.
     #[classmethod]
-    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
-           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=false),
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn resume(
         _cls: &Bound<'_, PyType>,
@@ -371,6 +379,7 @@ impl PySession {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        ca_file: Option<PathBuf>,
         allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
@@ -383,6 +392,7 @@ impl PySession {
             max_retries,
             max_body_bytes,
             bearer_token,
+            ca_file,
             allow_anonymous
         );
         Ok(PySession::of(
@@ -596,8 +606,8 @@ impl AsyncSessionCore {
 #[pymethods]
 impl AsyncSessionCore {
     #[new]
-    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
-           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+    #[pyo3(signature = (api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=false),
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -611,6 +621,7 @@ impl AsyncSessionCore {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        ca_file: Option<PathBuf>,
         allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
@@ -623,6 +634,7 @@ impl AsyncSessionCore {
             max_retries,
             max_body_bytes,
             bearer_token,
+            ca_file,
             allow_anonymous
         );
         Ok(AsyncSessionCore {
@@ -632,8 +644,8 @@ impl AsyncSessionCore {
 
     /// See `Session.resume`.
     #[classmethod]
-    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=false),
-           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+    #[pyo3(signature = (path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=Some(5), assert_user=true, relogin=true, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=false),
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     #[allow(clippy::too_many_arguments)]
     fn resume(
         _cls: &Bound<'_, PyType>,
@@ -651,6 +663,7 @@ impl AsyncSessionCore {
         max_retries: u32,
         max_body_bytes: Option<usize>,
         bearer_token: Option<&Bound<'_, PyAny>>,
+        ca_file: Option<PathBuf>,
         allow_anonymous: bool,
     ) -> PyResult<Self> {
         let options = options!(
@@ -663,6 +676,7 @@ impl AsyncSessionCore {
             max_retries,
             max_body_bytes,
             bearer_token,
+            ca_file,
             allow_anonymous
         );
         Ok(AsyncSessionCore {
