@@ -184,9 +184,9 @@ impl ClientBuilder {
     /// Builds the client. Fails with [`Error::InvalidConfig`] without a
     /// descriptive user agent, with an endpoint that is not an http(s)
     /// URL, a zero timeout or body cap, an unusable CA file, or a TLS
-    /// set-up error. Needs no
-    /// runtime; the client's methods need a Tokio runtime with its time
-    /// driver (`#[tokio::main]`, or `Builder::enable_all`).
+    /// set-up error. Needs no runtime; the client's methods need a Tokio
+    /// runtime with its time driver (`#[tokio::main]`, or
+    /// `Builder::enable_all`).
     pub fn build(self) -> Result<Client> {
         let parts = self.validate()?;
         let session = Session::new(parts.endpoint.as_str(), parts.config.clone())?;
