@@ -8,7 +8,9 @@
 #   4. pytest on tests/python, against the INSTALLED package (run from the
 #      tests directory so that python/ is not on sys.path).
 # Expects MW_TEST_ENV to name a test wiki's env file (scripts/test-wiki.sh
-# start DIR prints it; scripts/test.sh sets it). Without it the tests fail.
+# start DIR prints it; scripts/test.sh sets it), and MW_TEST_ENV_APACHE one
+# of a wiki behind Apache (start-apache DIR) for test_tls.py. Without them
+# the tests fail.
 # Extra arguments go to pytest (e.g. -k sansio -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,9 +3,11 @@
 #
 #   scripts/test-wiki.sh install
 #       Install the Debian packages (mediawiki php-cli php-sqlite3 php-intl
-#       php-mbstring php-xml) if /usr/share/mediawiki/maintenance/install.php or
-#       php is missing. Uses sudo only when not root. No service (apache2) is
-#       started by the installation, and a running apache2 is not needed.
+#       php-mbstring php-xml apache2 libapache2-mod-php openssl) if
+#       /usr/share/mediawiki/maintenance/install.php, php, Apache's mod_php or
+#       mod_ssl, or openssl is missing. Uses sudo only when not root. No
+#       service (apache2) is started by the installation, and the system's
+#       apache2 service is never used.
 #
 #   scripts/test-wiki.sh start DIR [EXTRA_SETTINGS_PHP_FILE]
 #       Create a fresh sqlite wiki in DIR, serve it with `php -S` on a free
@@ -21,6 +23,21 @@
 #       test them. DIR must not contain whitespace. The session cookie is
 #       wiki_session (wiki_BPsession for bot passwords); cookies ignore ports,
 #       so use one cookie jar per wiki.
+#
+#   scripts/test-wiki.sh start-apache DIR [EXTRA_SETTINGS_PHP_FILE]
+#       The same wiki, served by Apache 2.4 (mod_php, mod_ssl; its own config
+#       in DIR/apache, run in the foreground as an ordinary process, not the
+#       system service) over HTTPS with a certificate of a throw-away CA made
+#       here with openssl (DIR/tls/ca.crt; its key is deleted once the
+#       certificate is signed), KeepAlive On with a KeepAliveTimeout of 2 s,
+#       on two free 127.0.0.1 ports: one HTTPS, and one plain HTTP port that
+#       redirects (301) every URL to the same path on the HTTPS port. DIR/env
+#       also has MW_HTTP_API_URL (the redirecting URL), MW_CA_FILE,
+#       MW_KEEPALIVE_TIMEOUT and MW_ACCESS_LOG (one line per request: the
+#       local port, the client's port, %k, method, path, status, user agent).
+#       Started by root, Apache serves as www-data (it refuses to serve as
+#       root): DIR is then given to www-data, and its parent directories
+#       must be searchable by it.
 #
 #   scripts/test-wiki.sh stop DIR      stop the server, keep DIR for inspection
 #   scripts/test-wiki.sh clean DIR     stop the server and delete DIR
@@ -39,7 +56,7 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
 
 usage() {
-	sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -53,9 +70,26 @@ as_root() {
 }
 
 # ---------------------------------------------------------------- install
+# What start-apache needs: Apache with mod_php (the mediawiki package pulls
+# both in through php's first alternative; named here in case it did not),
+# and openssl for the throw-away CA.
+APACHE_MODULES=/usr/lib/apache2/modules
+mod_php() {
+	local f
+	for f in "$APACHE_MODULES"/libphp*.so; do
+		[ -f "$f" ] && { printf '%s\n' "$f"; return 0; }
+	done
+	return 1
+}
+have_all() {
+	[ -f "$MW_IP/maintenance/install.php" ] && command -v php >/dev/null 2>&1 &&
+		[ -x /usr/sbin/apache2 ] && [ -f "$APACHE_MODULES/mod_ssl.so" ] && mod_php >/dev/null &&
+		command -v openssl >/dev/null 2>&1
+}
+
 cmd_install() {
-	if [ -f "$MW_IP/maintenance/install.php" ] && command -v php >/dev/null 2>&1; then
-		log "MediaWiki and php already installed ($MW_IP)"
+	if have_all; then
+		log "MediaWiki, php, Apache (mod_php, mod_ssl) and openssl already installed ($MW_IP)"
 		return 0
 	fi
 	log "installing MediaWiki packages"
@@ -70,7 +104,8 @@ cmd_install() {
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update || rc=$?
 	if [ "$rc" -eq 0 ]; then
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml || rc=$?
+			mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml \
+			apache2 libapache2-mod-php openssl || rc=$?
 	fi
 	if [ "$created_policy" -eq 1 ]; then
 		as_root rm -f "$policy"
@@ -83,6 +118,7 @@ cmd_install() {
 	fi
 	[ -f "$MW_IP/maintenance/install.php" ] || die "$MW_IP/maintenance/install.php still missing after install"
 	command -v php >/dev/null 2>&1 || die "php still missing after install"
+	have_all || die "Apache with mod_php and mod_ssl, or openssl, still missing after install"
 }
 
 # ---------------------------------------------------------------- helpers
@@ -153,10 +189,13 @@ stop_server() {
 }
 
 api_answers() {
-	# prints nothing; succeeds when api.php returns siteinfo JSON
-	local port="$1" body
-	body="$(curl -s --max-time 10 -o - \
-		"http://127.0.0.1:$port/api.php?action=query&meta=siteinfo&format=json&formatversion=2" 2>/dev/null)" || return 1
+	# prints nothing; succeeds when BASE/api.php returns siteinfo JSON. BASE is
+	# http(s)://127.0.0.1:PORT; CA_FILE, if given, is the CA to trust.
+	local base="$1" ca="${2:-}" body
+	local tls=()
+	[ -z "$ca" ] || tls=(--cacert "$ca")
+	body="$(curl -s --max-time 10 "${tls[@]}" -o - \
+		"$base/api.php?action=query&meta=siteinfo&format=json&formatversion=2" 2>/dev/null)" || return 1
 	case "$body" in *'"sitename"'*) return 0 ;; esac
 	return 1
 }
@@ -168,10 +207,22 @@ php_quote() {
 	printf "'%s'" "$s"
 }
 
+# Points $wgServer (the line marked "test-wiki-port") at SCHEME://127.0.0.1:PORT.
+set_server() {
+	local dir="$1" scheme="$2" port="$3"
+	sed -i "s|^\$wgServer = '[a-z]*://127.0.0.1:[0-9]*'; # test-wiki-port\$|\$wgServer = '$scheme://127.0.0.1:$port'; # test-wiki-port|" \
+		"$dir/LocalSettings.php"
+}
+
 # ---------------------------------------------------------------- start
-cmd_start() {
+# start_wiki KIND DIR [EXTRA]: a fresh wiki in DIR served by KIND, php
+# (php -S, plain HTTP) or apache (HTTPS and keep-alive).
+start_wiki() {
+	local kind="$1"
+	shift
 	[ $# -ge 1 ] && [ $# -le 2 ] || usage
-	local dir extra="${2:-}"
+	local dir extra="${2:-}" scheme=http
+	[ "$kind" = apache ] && scheme=https
 	dir="$(abs_dir "$1")"
 	case "$dir" in *[[:space:]]*) die "DIR must not contain whitespace: $dir" ;; esac
 	if [ -n "$extra" ]; then
@@ -181,6 +232,9 @@ cmd_start() {
 	[ -f "$MW_IP/maintenance/install.php" ] && command -v php >/dev/null 2>&1 ||
 		die "MediaWiki/php missing: run '$0 install' first"
 	command -v curl >/dev/null 2>&1 || die "curl is required"
+	if [ "$kind" = apache ]; then
+		have_all || die "Apache (mod_php, mod_ssl) or openssl missing: run '$0 install' first"
+	fi
 
 	mkdir -p "$dir"
 	dir="$(cd "$dir" && pwd -P)"
@@ -197,13 +251,15 @@ cmd_start() {
 		extra_hash="$(sha256sum <"$extra" | cut -d' ' -f1)"
 	fi
 
-	# Reuse a running wiki with the same extra settings.
+	# Reuse a running wiki of the same kind with the same extra settings.
 	if [ -f "$dir/$MARKER" ] && [ -f "$dir/env" ] && server_alive "$dir" &&
-		[ "$(cat "$dir/extra.sha256" 2>/dev/null || true)" = "$extra_hash" ]; then
-		local port
-		port="$(sed -n 's/^MW_PORT=//p' "$dir/env")"
-		if [ -n "$port" ] && api_answers "$port"; then
-			log "wiki in $dir already running on port $port"
+		[ "$(cat "$dir/extra.sha256" 2>/dev/null || true)" = "$extra_hash" ] &&
+		[ "$(cat "$dir/server.kind" 2>/dev/null || echo php)" = "$kind" ]; then
+		local base ca
+		base="$(sed -n 's/^MW_SERVER_URL=//p' "$dir/env")"
+		ca="$(sed -n 's/^MW_CA_FILE=//p' "$dir/env")"
+		if [ -n "$base" ] && api_answers "$base" "$ca"; then
+			log "wiki in $dir already running at $base"
 			printf '%s\n' "$dir/env"
 			return 0
 		fi
@@ -228,7 +284,7 @@ cmd_start() {
 	export MW_CONFIG_FILE="$dir/LocalSettings.php"
 	if ! php "$MW_IP/maintenance/install.php" --quiet \
 		--dbtype sqlite --dbpath "$dir" --dbname wiki \
-		--server "http://127.0.0.1:$port" --scriptpath "" \
+		--server "$scheme://127.0.0.1:$port" --scriptpath "" \
 		--lang en --pass "$admin_pass" --confpath "$dir" \
 		--skins Vector \
 		TestWiki "$admin_user" >"$dir/install.log" 2>&1; then
@@ -241,7 +297,7 @@ cmd_start() {
 	{
 		echo ""
 		echo "# ---- added by scripts/test-wiki.sh ----"
-		echo "\$wgServer = 'http://127.0.0.1:$port'; # test-wiki-port"
+		echo "\$wgServer = '$scheme://127.0.0.1:$port'; # test-wiki-port"
 		cat <<'PHP'
 $wgShowExceptionDetails = true;
 $wgShowHostnames = false;
@@ -286,38 +342,88 @@ PHP
 		} >>"$dir/LocalSettings.php"
 	fi
 	echo "$extra_hash" >"$dir/extra.sha256"
+	echo "$kind" >"$dir/server.kind"
 	php -l "$dir/LocalSettings.php" >/dev/null || die "LocalSettings.php has a syntax error (extra settings?)"
 
-	# Serve. Retry with another port if the chosen one got taken meanwhile.
-	local attempt pid ok=0
+	# Serve: sets SERVED_PORT, SERVED_PID and SERVED_ENV (more env lines).
+	"serve_$kind" "$dir" "$port"
+	port="$SERVED_PORT"
+	t_serve=$(date +%s.%N)
+
+	local tmp="$dir/env.tmp.$$"
+	cat >"$tmp" <<EOF
+MW_API_URL=$scheme://127.0.0.1:$port/api.php
+MW_SERVER_URL=$scheme://127.0.0.1:$port
+MW_PORT=$port
+MW_BOT_USER=$main_user@$bot_app
+MW_BOT_PASSWORD=$bot_pass
+MW_MAIN_USER=$main_user
+MW_MAIN_PASSWORD=$main_pass
+MW_ADMIN_USER=$admin_user
+MW_ADMIN_PASSWORD=$admin_pass
+MW_SESSION_COOKIE=wiki_session
+MW_WIKI_DIR=$dir
+MW_SERVER_PID=$SERVED_PID
+EOF
+	[ -z "$SERVED_ENV" ] || printf '%s\n' "$SERVED_ENV" >>"$tmp"
+	chmod 600 "$tmp"
+	mv -f "$tmp" "$dir/env"
+	log "$(awk -v a="$t0" -v b="$t_install" -v c="$t_accounts" -v d="$t_serve" \
+		'BEGIN { printf "wiki ready on port '"$port"' ('"$kind"') in %.2fs (install %.2fs, accounts %.2fs, serve %.2fs)", d-a, b-a, c-b, d-c }')"
+	printf '%s\n' "$dir/env"
+}
+
+SERVED_PORT="" SERVED_PID="" SERVED_ENV=""
+
+# Waits until BASE answers (and, if given, until CHECK also succeeds) while
+# the server PID lives. Exit status: 0 ready, 1 the server died, 2 timeout.
+wait_ready() {
+	local pid="$1" base="$2" ca="$3" check="${4:-true}"
+	local deadline=$((SECONDS + START_TIMEOUT))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if api_answers "$base" "$ca" && $check; then
+			kill -0 "$pid" 2>/dev/null || return 1
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 2
+}
+
+# Starts CMD... as the server of DIR: in its own process group (setsid), so
+# that stop can end its workers too, with DIR's MW_CONFIG_FILE (which
+# server_alive checks). The inner shell records its own pid, then becomes
+# the server. Sets SERVED_PID.
+spawn_server() {
+	local dir="$1"
+	shift
+	rm -f "$dir/server.pid"
+	MW_CONFIG_FILE="$dir/LocalSettings.php" \
+		setsid bash -c 'echo $$ >"$0/server.pid"; exec "$@"' "$dir" "$@" \
+		>>"$dir/server.log" 2>&1 </dev/null 9>&- &
+	local deadline=$((SECONDS + START_TIMEOUT))
+	while [ ! -s "$dir/server.pid" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.02; done
+	SERVED_PID="$(read_pid "$dir")" || die "server did not record its pid"
+}
+
+# ---------------------------------------------------------------- php -S
+serve_php() {
+	local dir="$1" port="$2" attempt rc
+	# Retry with another port if the chosen one got taken meanwhile.
 	for attempt in 1 2 3 4 5; do
 		if [ "$attempt" -gt 1 ]; then
 			port="$(free_port)"
-			sed -i "s|^\$wgServer = 'http://127.0.0.1:[0-9]*'; # test-wiki-port\$|\$wgServer = 'http://127.0.0.1:$port'; # test-wiki-port|" \
-				"$dir/LocalSettings.php"
+			set_server "$dir" http "$port"
 		fi
-		rm -f "$dir/server.pid"
-		# setsid: own process group, so stop can kill the workers too; the inner
-		# shell records its own pid, then becomes php.
-		MW_CONFIG_FILE="$dir/LocalSettings.php" PHP_CLI_SERVER_WORKERS=4 \
-			setsid bash -c 'echo $$ >"$1/server.pid"; exec php -S "127.0.0.1:$2" -t "$3"' \
-			test-wiki-server "$dir" "$port" "$MW_IP" \
-			>>"$dir/server.log" 2>&1 </dev/null 9>&- &
-		local deadline=$((SECONDS + START_TIMEOUT))
-		while [ ! -s "$dir/server.pid" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.02; done
-		pid="$(read_pid "$dir")" || die "server did not record its pid"
-		while [ "$SECONDS" -lt "$deadline" ]; do
-			if ! kill -0 "$pid" 2>/dev/null; then
-				break
-			fi
-			if api_answers "$port"; then
-				if kill -0 "$pid" 2>/dev/null; then ok=1; fi
-				break
-			fi
-			sleep 0.05
-		done
-		[ "$ok" -eq 1 ] && break
-		if kill -0 "$pid" 2>/dev/null; then
+		PHP_CLI_SERVER_WORKERS=4 spawn_server "$dir" php -S "127.0.0.1:$port" -t "$MW_IP"
+		rc=0
+		wait_ready "$SERVED_PID" "http://127.0.0.1:$port" "" || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			SERVED_PORT="$port" SERVED_ENV=""
+			return 0
+		fi
+		if [ "$rc" -eq 2 ]; then
 			stop_server "$dir"
 			tail -n 20 "$dir/server.log" >&2 || true
 			die "api.php on 127.0.0.1:$port did not answer within ${START_TIMEOUT}s (log: $dir/server.log)"
@@ -329,29 +435,189 @@ PHP
 		tail -n 20 "$dir/server.log" >&2 || true
 		die "php -S exited (log: $dir/server.log)"
 	done
-	[ "$ok" -eq 1 ] || die "could not find a free port after 5 attempts"
-	t_serve=$(date +%s.%N)
+	die "could not find a free port after 5 attempts"
+}
 
-	local tmp="$dir/env.tmp.$$"
-	cat >"$tmp" <<EOF
-MW_API_URL=http://127.0.0.1:$port/api.php
-MW_SERVER_URL=http://127.0.0.1:$port
-MW_PORT=$port
-MW_BOT_USER=$main_user@$bot_app
-MW_BOT_PASSWORD=$bot_pass
-MW_MAIN_USER=$main_user
-MW_MAIN_PASSWORD=$main_pass
-MW_ADMIN_USER=$admin_user
-MW_ADMIN_PASSWORD=$admin_pass
-MW_SESSION_COOKIE=wiki_session
-MW_WIKI_DIR=$dir
-MW_SERVER_PID=$pid
+# ---------------------------------------------------------------- apache
+# Apache's KeepAliveTimeout, in seconds: short, so that tests can idle past it.
+APACHE_KEEPALIVE_TIMEOUT=2
+
+# A throw-away CA and a certificate for 127.0.0.1 (and localhost) that it
+# signs, in DIR/tls; the CA's key is deleted once it has signed.
+make_tls() {
+	local tls="$1/tls"
+	mkdir -p "$tls"
+	(
+		cd "$tls"
+		umask 077
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.crt -days 30 \
+			-subj "/CN=mw-auth throw-away test CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign"
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout server.key -out server.csr -subj "/CN=127.0.0.1"
+		printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+			"basicConstraints=critical,CA:FALSE" \
+			"keyUsage=critical,digitalSignature" \
+			"extendedKeyUsage=serverAuth" >server.ext
+		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+			-days 30 -extfile server.ext -out server.crt
+		rm -f ca.key ca.srl server.csr server.ext
+		chmod 644 ca.crt server.crt
+	) >"$1/tls.log" 2>&1 || { cat "$1/tls.log" >&2; die "openssl could not make the test CA and certificate"; }
+}
+
+# The configuration: only what the wiki needs, every path under DIR/apache.
+write_apache_conf() {
+	local dir="$1" port="$2" http_port="$3" user="$4" m="$APACHE_MODULES"
+	local php
+	php="$(mod_php)"
+	{
+		cat <<EOF
+# Written by scripts/test-wiki.sh start-apache; not the system's Apache.
+ServerRoot "$dir/apache"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port https
+Listen 127.0.0.1:$http_port http
+PidFile "$dir/apache/httpd.pid"
+DefaultRuntimeDir "$dir/apache/run"
+Mutex file:$dir/apache/run default
+ErrorLog "$dir/apache/error.log"
+LogLevel warn
+# local port, client port, requests before this one on its connection (%k),
+# TLS version, method, path (no query string), status, user agent
+LogFormat "%p %{remote}p %k %{SSL_PROTOCOL}x %m %U %>s \"%{User-Agent}i\"" mwtest
+CustomLog "$dir/apache/access.log" mwtest
 EOF
-	chmod 600 "$tmp"
-	mv -f "$tmp" "$dir/env"
-	log "$(awk -v a="$t0" -v b="$t_install" -v c="$t_accounts" -v d="$t_serve" \
-		'BEGIN { printf "wiki ready on port '"$port"' in %.2fs (install %.2fs, accounts %.2fs, serve %.2fs)", d-a, b-a, c-b, d-c }')"
-	printf '%s\n' "$dir/env"
+		if [ -n "$user" ]; then
+			printf 'User %s\nGroup %s\n' "$user" "$(id -gn "$user")"
+		fi
+		cat <<EOF
+
+# prefork: mod_php is not thread-safe (and so mod_http2, which does not
+# run under prefork, is not loaded). Every kept-alive connection holds a
+# child while it idles, so there are children for many at once.
+LoadModule mpm_prefork_module $m/mod_mpm_prefork.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule mime_module $m/mod_mime.so
+LoadModule dir_module $m/mod_dir.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule env_module $m/mod_env.so
+LoadModule socache_shmcb_module $m/mod_socache_shmcb.so
+LoadModule ssl_module $m/mod_ssl.so
+LoadModule php_module $php
+StartServers 8
+MinSpareServers 8
+MaxSpareServers 32
+ServerLimit 96
+MaxRequestWorkers 96
+MaxConnectionsPerChild 0
+
+KeepAlive On
+KeepAliveTimeout $APACHE_KEEPALIVE_TIMEOUT
+MaxKeepAliveRequests 10000
+Timeout 30
+
+TypesConfig /etc/mime.types
+PassEnv MW_CONFIG_FILE
+DocumentRoot "$MW_IP"
+DirectoryIndex index.php
+<Directory />
+	AllowOverride None
+	Require all denied
+</Directory>
+<Directory "$MW_IP">
+	Options FollowSymLinks
+	AllowOverride None
+	Require all granted
+</Directory>
+<FilesMatch "\.php$">
+	SetHandler application/x-httpd-php
+</FilesMatch>
+
+SSLSessionCache "shmcb:$dir/apache/run/ssl_scache(512000)"
+<VirtualHost 127.0.0.1:$port>
+	SSLEngine on
+	SSLCertificateFile "$dir/tls/server.crt"
+	SSLCertificateKeyFile "$dir/tls/server.key"
+</VirtualHost>
+# Plain HTTP: every URL moves to the same path over HTTPS.
+<VirtualHost 127.0.0.1:$http_port>
+	Redirect permanent / https://127.0.0.1:$port/
+</VirtualHost>
+EOF
+	} >"$dir/apache/httpd.conf"
+}
+
+# Does http://127.0.0.1:HTTP_PORT/api.php redirect to the HTTPS port?
+redirects_to_https() {
+	local http_port="$1" port="$2" got
+	got="$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' \
+		"http://127.0.0.1:$http_port/api.php?action=query" 2>/dev/null)" || return 1
+	[ "$got" = "301 https://127.0.0.1:$port/api.php?action=query" ]
+}
+
+serve_apache() {
+	local dir="$1" port="$2" http_port user="" attempt rc
+	make_tls "$dir"
+	mkdir -p "$dir/apache/run"
+	if [ "$(id -u)" -eq 0 ]; then
+		# Started by root, Apache's children must serve as another user (its
+		# children do not even start without one; it refuses root): www-data,
+		# which then owns the wiki's files (sqlite, logs) but not the TLS key
+		# or Apache's own logs, which the parent opens as root.
+		user=www-data
+		id -u "$user" >/dev/null 2>&1 || die "there is no user $user for Apache's children"
+		find "$dir" -mindepth 1 -maxdepth 1 ! -name tls ! -name apache ! -name .lock \
+			-exec chown -R "$user:" {} +
+		chown "$user:" "$dir"
+		setpriv --reuid="$user" --regid="$user" --clear-groups \
+			sh -c 'test -w "$1" && test -r "$1/LocalSettings.php"' sh "$dir" ||
+			die "$user cannot reach $dir: make its parent directories searchable (chmod o+x)"
+	fi
+	# Retry with other ports if a chosen one got taken meanwhile.
+	for attempt in 1 2 3 4 5; do
+		if [ "$attempt" -gt 1 ]; then
+			port="$(free_port)"
+			set_server "$dir" https "$port"
+		fi
+		http_port="$(free_port)"
+		[ "$http_port" != "$port" ] || http_port="$(free_port)"
+		write_apache_conf "$dir" "$port" "$http_port" "$user"
+		if ! /usr/sbin/apache2 -t -f "$dir/apache/httpd.conf" >"$dir/apache/configtest.log" 2>&1; then
+			cat "$dir/apache/configtest.log" >&2
+			die "Apache refuses its configuration ($dir/apache/httpd.conf)"
+		fi
+		: >"$dir/server.log"
+		spawn_server "$dir" /usr/sbin/apache2 -DFOREGROUND -f "$dir/apache/httpd.conf"
+		rc=0
+		wait_ready "$SERVED_PID" "https://127.0.0.1:$port" "$dir/tls/ca.crt" \
+			"redirects_to_https $http_port $port" || rc=$?
+		if [ "$rc" -eq 0 ]; then
+			SERVED_PORT="$port"
+			SERVED_ENV="MW_HTTP_API_URL=http://127.0.0.1:$http_port/api.php
+MW_HTTP_PORT=$http_port
+MW_CA_FILE=$dir/tls/ca.crt
+MW_KEEPALIVE_TIMEOUT=$APACHE_KEEPALIVE_TIMEOUT
+MW_ACCESS_LOG=$dir/apache/access.log
+MW_SERVER_KIND=apache"
+			return 0
+		fi
+		if [ "$rc" -eq 2 ]; then
+			stop_server "$dir"
+			tail -n 20 "$dir/server.log" "$dir/apache/error.log" >&2 || true
+			die "Apache did not serve api.php on 127.0.0.1:$port within ${START_TIMEOUT}s (logs: $dir/server.log, $dir/apache/error.log)"
+		fi
+		if cat "$dir/server.log" "$dir/apache/error.log" 2>/dev/null | grep -q "Address already in use"; then
+			log "port $port or $http_port was taken, retrying"
+			rm -f "$dir/apache/error.log"
+			continue
+		fi
+		tail -n 20 "$dir/server.log" "$dir/apache/error.log" >&2 || true
+		die "apache2 exited (logs: $dir/server.log, $dir/apache/error.log)"
+	done
+	die "could not find free ports after 5 attempts"
 }
 
 # ---------------------------------------------------------------- stop / clean / status
@@ -396,7 +662,8 @@ main() {
 	shift
 	case "$cmd" in
 		install) cmd_install "$@" ;;
-		start) cmd_start "$@" ;;
+		start) start_wiki php "$@" ;;
+		start-apache) start_wiki apache "$@" ;;
 		stop) cmd_stop "$@" ;;
 		clean) cmd_clean "$@" ;;
 		status) cmd_status "$@" ;;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a fresh Debian machine:
 #   1. installs what is missing (MediaWiki's Debian packages, curl);
-#   2. starts three throw-away MediaWiki 1.39 wikis on free loopback ports
-#      (a normal one, a read-only one, one whose sessions expire in seconds);
+#   2. starts four throw-away MediaWiki 1.39 wikis on free loopback ports
+#      (a normal one, a read-only one, one whose sessions expire in seconds,
+#      all three served by `php -S`, and one served by Apache over HTTPS
+#      with keep-alive and a certificate of a throw-away CA);
 #   3. runs formatting and lint checks, the Rust unit, doc, snapshot
 #      (insta, in check mode) and integration tests against those wikis,
 #      then the Python wheel's tests (scripts/test-python.sh), then the
@@ -21,7 +23,11 @@ fi
 scripts/test-wiki.sh install
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mw-tests.XXXXXX")"
-wikis=(main readonly shortsession)
+# Searchable (not readable) by others: Apache, started by root, serves the
+# apache wiki as www-data, which must reach $work/apache. The env files
+# with the passwords stay 0600.
+chmod 711 "$work"
+wikis=(main readonly shortsession apache)
 cleanup() {
 	for w in "${wikis[@]}"; do scripts/test-wiki.sh stop "$work/$w" >/dev/null 2>&1 || true; done
 }
@@ -36,7 +42,9 @@ scripts/test-wiki.sh start "$work/readonly" "$settings/readonly.php" >"$work/rea
 p2=$!
 scripts/test-wiki.sh start "$work/shortsession" "$settings/shortsession.php" >"$work/shortsession.log" 2>&1 &
 p3=$!
-for p in $p1 $p2 $p3; do
+scripts/test-wiki.sh start-apache "$work/apache" >"$work/apache.log" 2>&1 &
+p4=$!
+for p in $p1 $p2 $p3 $p4; do
 	if ! wait "$p"; then
 		cat "$work"/*.log >&2
 		echo "a test wiki failed to start" >&2
@@ -46,7 +54,9 @@ done
 export MW_TEST_ENV="$work/main/env"
 export MW_TEST_ENV_READONLY="$work/readonly/env"
 export MW_TEST_ENV_SHORTSESSION="$work/shortsession/env"
-grep MW_API_URL "$MW_TEST_ENV" "$MW_TEST_ENV_READONLY" "$MW_TEST_ENV_SHORTSESSION"
+export MW_TEST_ENV_APACHE="$work/apache/env"
+grep MW_API_URL "$MW_TEST_ENV" "$MW_TEST_ENV_READONLY" "$MW_TEST_ENV_SHORTSESSION" "$MW_TEST_ENV_APACHE"
+grep -h "wiki ready" "$work"/*.log || true
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

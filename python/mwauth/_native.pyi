@@ -321,6 +321,7 @@ class Session:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        ca_file: Optional[_StrPath] = None,
         allow_anonymous: bool = False,
     ) -> Session: ...
     @classmethod
@@ -340,6 +341,7 @@ class Session:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        ca_file: Optional[_StrPath] = None,
         allow_anonymous: bool = False,
     ) -> Session:
         """Resumes a session saved with ``save()`` (no request is made)."""
@@ -434,6 +436,7 @@ class AsyncSessionCore:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        ca_file: Optional[_StrPath] = None,
         allow_anonymous: bool = False,
     ) -> AsyncSessionCore: ...
     @classmethod
@@ -453,6 +456,7 @@ class AsyncSessionCore:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        ca_file: Optional[_StrPath] = None,
         allow_anonymous: bool = False,
     ) -> AsyncSessionCore: ...
     @property

@@ -53,6 +53,7 @@ class AsyncSession:
         max_retries: int = 3,
         max_body_bytes: Optional[int] = None,
         bearer_token: Union[str, Token, None] = None,
+        ca_file: Optional[StrPath] = None,
         allow_anonymous: bool = False,
     ) -> None:
         self._closed = False
@@ -67,6 +68,7 @@ class AsyncSession:
             max_retries=max_retries,
             max_body_bytes=max_body_bytes,
             bearer_token=bearer_token,
+            ca_file=ca_file,
             allow_anonymous=allow_anonymous,
         )
 

@@ -58,7 +58,7 @@ def test_the_protocol_options_are_the_same_for_every_class(
 
 
 def test_the_sans_io_session_refuses_driver_options_by_name() -> None:
-    for option, value in [("timeout", 5.0), ("connect_timeout", 1.0), ("max_body_bytes", 10), ("bearer_token", "x")]:
+    for option, value in [("timeout", 5.0), ("connect_timeout", 1.0), ("max_body_bytes", 10), ("bearer_token", "x"), ("ca_file", "/tmp/ca.pem")]:
         with pytest.raises(TypeError, match=f"'{option}'.*driver"):
             mwauth.SansIOSession(URL, user_agent=UA, **{option: value})
 

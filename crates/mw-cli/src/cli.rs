@@ -43,6 +43,19 @@ pub struct Args {
     #[arg(long, env = "MW_MAX_WAIT", value_name = "SECONDS", value_parser = secs, global = true)]
     pub max_wait: Option<Duration>,
 
+    /// Also trust the certificate authorities in this PEM file, for a
+    /// wiki whose certificate a private CA signed (on top of the Mozilla
+    /// roots built into mw, or of the system's store with --system-roots).
+    /// An empty value is none.
+    #[arg(long, env = "SSL_CERT_FILE", value_name = "FILE", global = true, value_parser = path_or_empty)]
+    pub ca_file: Option<PathBuf>,
+
+    /// Trust the operating system's certificate store instead of the
+    /// Mozilla roots built into mw (SSL_CERT_FILE and SSL_CERT_DIR, when
+    /// set, are read instead of it, as OpenSSL does).
+    #[arg(long, env = "MW_SYSTEM_ROOTS", value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub system_roots: bool,
+
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
@@ -113,6 +126,12 @@ fn secs(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("{s:?} is not a number of seconds"))?;
     Duration::try_from_secs_f64(v).map_err(|_| format!("{s:?} is not a number of seconds"))
+}
+
+/// A path, or an empty one (which `PathBuf`'s own parser refuses): an
+/// empty `SSL_CERT_FILE` names no file.
+fn path_or_empty(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s))
 }
 
 /// Seconds, more than zero.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mw_transport::{
     ActionCall, ActionRequest, Client, ClientBuilder, Config, LogoutOutcome, Password, RetryPolicy,
-    TokenType, TokenValidity,
+    TokenType, TokenValidity, TrustRoots,
 };
 use serde_json::json;
 
@@ -61,6 +61,12 @@ fn builder(args: &Args) -> ClientBuilder {
         .user_agent(args.user_agent());
     if let Some(t) = args.timeout {
         b = b.timeout(t);
+    }
+    if let Some(ca) = args.ca_file.as_ref().filter(|p| !p.as_os_str().is_empty()) {
+        b = b.add_ca_file(ca);
+    }
+    if args.system_roots {
+        b = b.trust_roots(TrustRoots::System);
     }
     if let (Ok(user), Ok(pass)) = (std::env::var("MW_USERNAME"), std::env::var("MW_PASSWORD")) {
         b = b.credentials(user, Password::new(pass));

@@ -230,7 +230,7 @@ impl PySession {
 impl PySession {
     #[new]
     #[pyo3(signature = (api_url, **options),
-           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     fn new(py: Python<'_>, api_url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let options = Options::from_kwargs(py, "Session()", Takes::Client, options)?;
         Ok(PySession::of(options.build(py, api_url)?))
@@ -240,7 +240,7 @@ impl PySession {
     /// `username` and `password`, a session the wiki forgot logs in again.
     #[classmethod]
     #[pyo3(signature = (path, api_url, *, username=None, password=None, **options),
-           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     fn resume(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
@@ -463,7 +463,7 @@ impl AsyncSessionCore {
 impl AsyncSessionCore {
     #[new]
     #[pyo3(signature = (api_url, **options),
-           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+           text_signature = "(api_url, *, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     fn new(py: Python<'_>, api_url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let options = Options::from_kwargs(py, "AsyncSession()", Takes::Client, options)?;
         Ok(AsyncSessionCore {
@@ -474,7 +474,7 @@ impl AsyncSessionCore {
     /// See `Session.resume`.
     #[classmethod]
     #[pyo3(signature = (path, api_url, *, username=None, password=None, **options),
-           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, allow_anonymous=False)")]
+           text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
     fn resume(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,

@@ -24,7 +24,8 @@ use crate::values::{password_arg, token_arg};
 pub(crate) enum Takes {
     /// `Session` and `AsyncSession`: every option.
     Client,
-    /// `SansIOSession`: the protocol's options only.
+    /// `SansIOSession`: the protocol's options only (its driver has the
+    /// transport's, `ca_file` among them: `requests`' `verify=`).
     Protocol,
 }
 
@@ -40,6 +41,8 @@ pub(crate) struct Options {
     connect_timeout: f64,
     max_body_bytes: Option<usize>,
     bearer_token: Option<Token>,
+    /// A PEM file of CAs to trust on top of the Mozilla roots.
+    ca_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -55,6 +58,7 @@ impl Default for Options {
             connect_timeout: 10.0,
             max_body_bytes: None,
             bearer_token: None,
+            ca_file: None,
         }
     }
 }
@@ -86,7 +90,7 @@ impl Options {
             if takes == Takes::Protocol && CLIENT_ONLY.contains(&name.as_str()) {
                 return Err(PyTypeError::new_err(format!(
                     "{what} got an unexpected keyword argument '{name}' (the sans-IO session \
-                     sends nothing: timeouts, the body cap and the bearer token are its driver's)"
+                     sends nothing: timeouts, the body cap, the bearer token and the CA file are its driver's)"
                 )));
             }
             let bad = |expected: &str| invalid_input(py, format!("{name} must be {expected}"));
@@ -119,6 +123,11 @@ impl Options {
                     options.max_body_bytes = value
                         .extract()
                         .map_err(|_| bad("a positive whole number of bytes, or None"))?;
+                }
+                "ca_file" => {
+                    options.ca_file = value
+                        .extract()
+                        .map_err(|_| bad("a path (str or os.PathLike), or None"))?;
                 }
                 "bearer_token" if value.is_none() => options.bearer_token = None,
                 "bearer_token" => options.bearer_token = Some(token_arg(&value)?),
@@ -161,6 +170,9 @@ impl Options {
         }
         if let Some(token) = &self.bearer_token {
             builder = builder.bearer_token(token.clone());
+        }
+        if let Some(path) = &self.ca_file {
+            builder = builder.add_ca_file(path);
         }
         Ok(builder)
     }

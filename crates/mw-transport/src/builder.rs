@@ -1,6 +1,6 @@
 //! Configuring a [`Client`].
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use mw_protocol::{Config, Password, Session, Token};
@@ -9,6 +9,7 @@ use url::Url;
 use crate::client::Client;
 use crate::cookies::Jar;
 use crate::http::HttpSettings;
+use crate::tls::{TlsChoice, TrustRoots};
 use crate::{Error, Result};
 
 /// The default per-request timeout.
@@ -40,7 +41,7 @@ pub struct ClientBuilder {
     max_body_bytes: usize,
     bearer: Option<Token>,
     credentials: Option<(String, Password)>,
-    tls: Option<rustls::ClientConfig>,
+    tls: TlsChoice,
     record_requests: bool,
 }
 
@@ -64,7 +65,7 @@ impl ClientBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             bearer: None,
             credentials: None,
-            tls: None,
+            tls: TlsChoice::default(),
             record_requests: false,
         }
     }
@@ -126,11 +127,49 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trusts the certificate authorities in a PEM file (one or more
+    /// `-----BEGIN CERTIFICATE-----` blocks), on top of the
+    /// [roots](Self::trust_roots): for a wiki whose certificate a private
+    /// CA signed. Each call adds a file. The file is read by
+    /// [`build`](Self::build), which fails with [`Error::InvalidConfig`] if
+    /// it cannot be read or holds no usable certificate.
+    ///
+    /// Without the CA, connecting fails with a
+    /// [`mw_protocol::Error::Transport`] saying that the certificate's
+    /// issuer is unknown (`UnknownIssuer`).
+    ///
+    /// ```no_run
+    /// let client = mw_transport::Client::builder("https://wiki.internal.example/w/api.php")
+    ///     .user_agent("MyBot/1.0 (https://example.org/mybot; mybot@example.org)")
+    ///     .add_ca_file("/etc/ssl/private-ca.pem")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), mw_transport::Error>(())
+    /// ```
+    pub fn add_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.ca_files.push(path.into());
+        self
+    }
+
+    /// Which certificate authorities to trust: [`TrustRoots::Mozilla`]
+    /// (the default: the roots of `webpki-roots`, compiled in) or
+    /// [`TrustRoots::System`] (the operating system's store, read by
+    /// [`build`](Self::build); `SSL_CERT_FILE`/`SSL_CERT_DIR` instead when
+    /// set). CA files added with [`add_ca_file`](Self::add_ca_file) are
+    /// trusted on top of either.
+    pub fn trust_roots(mut self, roots: TrustRoots) -> Self {
+        self.tls.roots = roots;
+        self
+    }
+
     /// A TLS configuration to use instead of the default (rustls with
-    /// `ring` and the Mozilla roots of `webpki-roots`), for example to
-    /// trust a private CA.
+    /// `ring` and the Mozilla roots of `webpki-roots`): for client
+    /// certificates, pinned roots, other protocol versions. It cannot be
+    /// combined with [`trust_roots`](Self::trust_roots) or
+    /// [`add_ca_file`](Self::add_ca_file) (building fails): its roots are
+    /// its own.
     pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
-        self.tls = Some(config);
+        self.tls.config = Some(config);
         self
     }
 
@@ -144,9 +183,10 @@ impl ClientBuilder {
 
     /// Builds the client. Fails with [`Error::InvalidConfig`] without a
     /// descriptive user agent, with an endpoint that is not an http(s)
-    /// URL, a zero timeout or body cap, or a TLS set-up error. Needs no
-    /// runtime; the client's methods need a Tokio runtime with its time
-    /// driver (`#[tokio::main]`, or `Builder::enable_all`).
+    /// URL, a zero timeout or body cap, an unusable CA file, or a TLS
+    /// set-up error. Needs no runtime; the client's methods need a Tokio
+    /// runtime with its time driver (`#[tokio::main]`, or
+    /// `Builder::enable_all`).
     pub fn build(self) -> Result<Client> {
         let parts = self.validate()?;
         let session = Session::new(parts.endpoint.as_str(), parts.config.clone())?;
@@ -183,7 +223,7 @@ impl ClientBuilder {
             max_body_bytes: self.max_body_bytes,
             bearer: self.bearer,
             endpoint: endpoint.clone(),
-            tls: self.tls,
+            tls: self.tls.resolve().map_err(Error::InvalidConfig)?,
         };
         Ok(Parts {
             endpoint,

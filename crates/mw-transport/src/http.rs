@@ -105,7 +105,7 @@ impl std::fmt::Debug for Http {
 
 /// TLS servers whose session tickets a client keeps (rustls' default is 32
 /// per client: about 8 KiB of empty cache each, reserved up front).
-const TLS_RESUMPTION_SERVERS: usize = 4;
+pub(crate) const TLS_RESUMPTION_SERVERS: usize = 4;
 
 /// The default TLS settings: ring and the Mozilla roots. The root store and
 /// the crypto provider are built once per process and shared (they are
@@ -373,6 +373,9 @@ impl Http {
             return Failure::Timeout(error_chain(e));
         }
         if e.is_connect() {
+            if let Some(why) = crate::tls::unknown_issuer(e) {
+                return transport(format!("could not connect: {why}"));
+            }
             return transport(format!("could not connect: {}", error_chain(e)));
         }
         if disconnected(e) {

@@ -3,8 +3,9 @@
 //! over hyper, rustls and Tokio.
 //!
 //! **In scope:** HTTP/1.1 with keep-alive pooling, HTTPS (rustls with
-//! `ring` and the Mozilla roots), cookies (RFC 6265 domain rules, kept per
-//! client), gzip with a size cap, connect and request timeouts, same-host
+//! `ring` and the Mozilla roots, or the system's store, plus private CAs'
+//! files: [`ClientBuilder::add_ca_file`], [`TrustRoots`]), cookies (RFC
+//! 6265 domain rules, kept per client), gzip with a size cap, connect and request timeouts, same-host
 //! redirects, waiting out the backoffs the protocol asks for, session
 //! files, OAuth 2 bearer tokens, and `tracing` output (every API warning
 //! is a `tracing::warn!`; no secret is ever logged).
@@ -152,6 +153,7 @@ mod http;
 mod outcome;
 mod persist;
 mod stale;
+mod tls;
 
 pub use builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
@@ -161,6 +163,7 @@ pub use client::RequestRecord;
 pub use client::{Client, ForeignWiki};
 pub use error::{Error, Result, SessionFileProblem};
 pub use outcome::{Response, WithWarnings};
+pub use tls::TrustRoots;
 
 pub use mw_protocol;
 pub use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs mw-transport's tests against three throw-away MediaWiki wikis:
+# Runs mw-transport's tests against four throw-away MediaWiki wikis:
 #   MW_TEST_ENV               a plain wiki
 #   MW_TEST_ENV_READONLY      one with tests/wiki/readonly.php
 #   MW_TEST_ENV_SHORTSESSION  one with tests/wiki/shortsession.php
+#   MW_TEST_ENV_APACHE        one served by Apache over HTTPS (start-apache)
 # started with scripts/test-wiki.sh in $MW_TRANSPORT_WIKI_DIR (kept, stopped,
 # afterwards) or a temporary directory (deleted afterwards). Extra arguments
 # go to `cargo test`.
@@ -17,11 +18,13 @@ if [ -n "${MW_TRANSPORT_WIKI_DIR:-}" ]; then
 	done_cmd=stop
 else
 	work="$(mktemp -d "${TMPDIR:-/tmp}/mw-transport-wikis.XXXXXX")"
+	# Apache started by root serves as www-data, which must reach $work/apache.
+	chmod o+x "$work"
 	done_cmd=clean
 fi
 
 stop_all() {
-	for d in plain readonly shortsession; do
+	for d in plain readonly shortsession apache; do
 		"$wiki" "$done_cmd" "$work/$d" >/dev/null 2>&1 || true
 	done
 	[ "$done_cmd" = clean ] && rmdir "$work" 2>/dev/null || true
@@ -32,7 +35,8 @@ trap stop_all EXIT
 MW_TEST_ENV="$("$wiki" start "$work/plain" | tail -n 1)"
 MW_TEST_ENV_READONLY="$("$wiki" start "$work/readonly" "$here/readonly.php" | tail -n 1)"
 MW_TEST_ENV_SHORTSESSION="$("$wiki" start "$work/shortsession" "$here/shortsession.php" | tail -n 1)"
-export MW_TEST_ENV MW_TEST_ENV_READONLY MW_TEST_ENV_SHORTSESSION
+MW_TEST_ENV_APACHE="$("$wiki" start-apache "$work/apache" | tail -n 1)"
+export MW_TEST_ENV MW_TEST_ENV_READONLY MW_TEST_ENV_SHORTSESSION MW_TEST_ENV_APACHE
 
 cd "$repo"
 [ "${1:-}" = "--" ] && shift
