@@ -2,7 +2,6 @@
 //! timeouts around hyper-util's pooling client. It decides nothing about
 //! the API: it sends what the session asked for and hands back what came.
 
-use std::io::Read;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -35,29 +34,14 @@ const MAX_STALE_RESENDS: usize = 3;
 
 type Connector = CheckStale<HttpsConnector<HttpConnector>>;
 
-/// Why an exchange failed, for `Session::handle_transport_failure`.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    Timeout(String),
-    Transport(String),
-    /// The connection closed or was reset before an answer came.
-    Disconnected(String),
-}
+mod failure;
+mod gzip;
+mod redirect;
 
-impl Failure {
-    pub fn into_protocol(self) -> mw_protocol::TransportFailure {
-        use mw_protocol::TransportFailure as F;
-        match self {
-            Failure::Timeout(m) => F::Timeout(m),
-            Failure::Transport(m) => F::Other(m),
-            Failure::Disconnected(m) => F::Disconnected(m),
-        }
-    }
-}
-
-fn transport(msg: impl Into<String>) -> Failure {
-    Failure::Transport(msg.into())
-}
+pub(crate) use failure::Failure;
+use failure::{disconnected, error_chain, seconds, timed_out, transport};
+use gzip::gunzip;
+use redirect::{check_same_host, redirect_location};
 
 /// The settings of the HTTP layer.
 pub(crate) struct HttpSettings {
@@ -385,154 +369,12 @@ impl Http {
     }
 }
 
-/// The target of a 301/302/303/307/308 with a `Location`.
-fn redirect_location<B>(response: &hyper::Response<B>) -> Option<String> {
-    let status = response.status();
-    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-        return None;
-    }
-    let location = response.headers().get(header::LOCATION)?;
-    Some(String::from_utf8_lossy(location.as_bytes()).into_owned())
-}
-
-/// A redirect may only stay on the host of the first request: same scheme
-/// and port, or an upgrade from http to https.
-fn check_same_host(first: &Url, next: &Url) -> Result<(), Failure> {
-    if next.host() != first.host() {
-        return Err(transport(format!(
-            "refused a redirect to another host ({})",
-            next.host_str().unwrap_or("none")
-        )));
-    }
-    match (first.scheme(), next.scheme()) {
-        (a, b) if a == b => {
-            if next.port_or_known_default() != first.port_or_known_default() {
-                return Err(transport("refused a redirect to another port"));
-            }
-            Ok(())
-        }
-        ("http", "https") => Ok(()),
-        (_, b) => Err(transport(format!(
-            "refused a redirect from {} to {b}",
-            first.scheme()
-        ))),
-    }
-}
-
-/// Decompresses a gzip body, failing once it passes `max` bytes (a gzip
-/// bomb stops at the cap).
-fn gunzip(data: &[u8], max: usize) -> Result<Vec<u8>, Failure> {
-    let mut out = Vec::new();
-    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
-    flate2::read::MultiGzDecoder::new(data)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|e| transport(format!("the gzip response body is invalid: {e}")))?;
-    if out.len() > max {
-        return Err(transport(format!(
-            "the decompressed response body is larger than {max} bytes"
-        )));
-    }
-    Ok(out)
-}
-
-/// The connection closed or was reset before an answer came: hyper's
-/// incomplete message, or a reset, abort, broken pipe or early end of
-/// stream anywhere in the chain.
-fn disconnected(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(e);
-    while let Some(err) = current {
-        if let Some(h) = err.downcast_ref::<hyper::Error>()
-            && h.is_incomplete_message()
-        {
-            return true;
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::BrokenPipe
-                    | std::io::ErrorKind::UnexpectedEof
-            )
-        {
-            return true;
-        }
-        current = err.source();
-    }
-    false
-}
-
-fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(e);
-    while let Some(err) = current {
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::TimedOut
-        {
-            return true;
-        }
-        current = err.source();
-    }
-    false
-}
-
-/// An error and its sources, `: `-joined.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut current = e.source();
-    while let Some(err) = current {
-        let part = err.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        current = err.source();
-    }
-    text
-}
-
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.3} s", d.as_secs_f64())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("test URL")
-    }
-
-    #[test]
-    fn redirects_stay_on_the_host() {
-        let first = url("http://w.example/w/api.php");
-        assert!(check_same_host(&first, &url("http://w.example/api.php")).is_ok());
-        assert!(check_same_host(&first, &url("https://w.example/w/api.php")).is_ok());
-        assert!(check_same_host(&first, &url("http://evil.example/w/api.php")).is_err());
-        assert!(check_same_host(&first, &url("http://w.example:8080/w/api.php")).is_err());
-        let tls = url("https://w.example/w/api.php");
-        assert!(check_same_host(&tls, &url("http://w.example/w/api.php")).is_err());
-        assert!(check_same_host(&tls, &url("ftp://w.example/w/api.php")).is_err());
-    }
-
-    #[test]
-    fn gunzip_stops_at_the_cap() {
-        use flate2::{Compression, write::GzEncoder};
-        use std::io::Write;
-        let mut enc = GzEncoder::new(Vec::new(), Compression::best());
-        enc.write_all(&vec![b'a'; 1 << 20]).expect("compress");
-        let bomb = enc.finish().expect("compress");
-        assert!(bomb.len() < 4096);
-        assert_eq!(gunzip(&bomb, 1 << 20).map(|v| v.len()).ok(), Some(1 << 20));
-        match gunzip(&bomb, (1 << 20) - 1) {
-            Err(Failure::Transport(m)) => assert!(m.contains("larger than")),
-            other => panic!("{other:?}"),
-        }
-        assert!(gunzip(b"not gzip", 100).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!    [`RequestId`]; call it until it returns `None`.
 //! 3. **Inputs**: [`handle_response`](Session::handle_response) with the
 //!    response to a request (or
-//!    [`handle_transport_error`](Session::handle_transport_error)), and
+//!    [`handle_transport_failure`](Session::handle_transport_failure)), and
 //!    [`handle_timeout`](Session::handle_timeout) once
 //!    [`poll_timeout`](Session::poll_timeout)'s instant has passed.
 //! 4. **`poll_event`** names each finished operation, and
@@ -77,7 +77,7 @@ struct Finished {
 /// [`Op`] handle;
 /// [`poll_transmit`](Self::poll_transmit) gives the requests to send;
 /// **inputs** ([`handle_response`](Self::handle_response),
-/// [`handle_transport_error`](Self::handle_transport_error),
+/// [`handle_transport_failure`](Self::handle_transport_failure),
 /// [`handle_timeout`](Self::handle_timeout) once
 /// [`poll_timeout`](Self::poll_timeout) has passed) feed back what
 /// happened; [`poll_event`](Self::poll_event) says which operations
