@@ -69,6 +69,7 @@ const CLIENT_ONLY: &[&str] = &[
     "connect_timeout",
     "max_body_bytes",
     "bearer_token",
+    "ca_file",
 ];
 
 impl Options {
