@@ -332,12 +332,15 @@ impl PySession {
         token_param: &str,
         allow_anonymous: bool,
     ) -> PyResult<Py<PyAny>> {
-        let call = build_call(py, action, params, method, token_type, token_param)?;
-        let call = if allow_anonymous {
-            call.allow_anonymous()
-        } else {
-            call
-        };
+        let call = build_call(
+            py,
+            action,
+            params,
+            method,
+            token_type,
+            token_param,
+            allow_anonymous,
+        )?;
         self.run(py, Command::Call(call))
     }
 
@@ -352,12 +355,15 @@ impl PySession {
         token_param: &str,
         allow_anonymous: bool,
     ) -> PyResult<Py<PyAny>> {
-        let call = build_call(py, action, params, "POST", token_type, token_param)?;
-        let call = if allow_anonymous {
-            call.allow_anonymous()
-        } else {
-            call
-        };
+        let call = build_call(
+            py,
+            action,
+            params,
+            "POST",
+            token_type,
+            token_param,
+            allow_anonymous,
+        )?;
         self.run(py, Command::Call(call))
     }
 
@@ -434,7 +440,7 @@ impl PyForeignWiki {
         token_type: Option<&str>,
         token_param: &str,
     ) -> PyResult<Py<PyAny>> {
-        let call = build_call(py, action, params, method, token_type, token_param)?;
+        let call = build_call(py, action, params, method, token_type, token_param, false)?;
         let command = Command::Foreign(self.wiki.get(py)?.clone(), call);
         let done = block_on(py, execute(self.client.get(py)?.clone(), command))?;
         done.into_completed(py)?.take(py, 1)
@@ -558,12 +564,15 @@ impl AsyncSessionCore {
         token_param: &str,
         allow_anonymous: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let call = build_call(py, action, params, method, token_type, token_param)?;
-        let call = if allow_anonymous {
-            call.allow_anonymous()
-        } else {
-            call
-        };
+        let call = build_call(
+            py,
+            action,
+            params,
+            method,
+            token_type,
+            token_param,
+            allow_anonymous,
+        )?;
         self.spawn(py, Command::Call(call))
     }
 
@@ -584,7 +593,7 @@ impl AsyncSessionCore {
             .get(py)?
             .foreign(api_url)
             .map_err(|e| transport_err(py, &e))?;
-        let call = build_call(py, action, params, method, token_type, token_param)?;
+        let call = build_call(py, action, params, method, token_type, token_param, false)?;
         self.spawn(py, Command::Foreign(wiki, call))
     }
 

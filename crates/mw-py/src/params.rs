@@ -128,7 +128,8 @@ fn param_value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
 }
 
 /// Builds a call of any module from `call(action, params, method=,
-/// token_type=, token_param=)`.
+/// token_type=, token_param=, allow_anonymous=)`, the same for the three
+/// session classes and a foreign wiki (which never writes anonymously).
 pub(crate) fn build_call(
     py: Python<'_>,
     action: &str,
@@ -136,6 +137,7 @@ pub(crate) fn build_call(
     method: &str,
     token_type: Option<&str>,
     token_param: &str,
+    allow_anonymous: bool,
 ) -> PyResult<ActionCall> {
     if action.is_empty() {
         return Err(invalid_input(py, "the action must not be empty"));
@@ -167,7 +169,10 @@ pub(crate) fn build_call(
             };
         }
     }
-    let call = ActionCall::new(req);
+    let mut call = ActionCall::new(req);
+    if allow_anonymous {
+        call = call.allow_anonymous();
+    }
     Ok(match token_type {
         Some(ty) => call.with_token_param(self::token_type(py, ty)?, token_param),
         None => call,

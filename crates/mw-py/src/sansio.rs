@@ -299,12 +299,15 @@ impl SansIOSession {
         token_param: &str,
         allow_anonymous: bool,
     ) -> PyResult<u64> {
-        let call = build_call(py, action, params, method, token_type, token_param)?;
-        let call = if allow_anonymous {
-            call.allow_anonymous()
-        } else {
-            call
-        };
+        let call = build_call(
+            py,
+            action,
+            params,
+            method,
+            token_type,
+            token_param,
+            allow_anonymous,
+        )?;
         let mut inner = self.lock();
         let op = inner.session.call(call);
         Ok(inner.op(op))
@@ -330,7 +333,7 @@ impl SansIOSession {
         token_type: Option<&str>,
         token_param: &str,
     ) -> PyResult<u64> {
-        let call = build_call(py, action, params, method, token_type, token_param)?;
+        let call = build_call(py, action, params, method, token_type, token_param, false)?;
         let mut inner = self.lock();
         let op = inner
             .session
