@@ -1,0 +1,29 @@
+//! Test support of the mw-auth workspace (`publish = false`): what the
+//! tests, benchmarks and test doubles of several crates would otherwise
+//! each write again.
+//!
+//! In scope:
+//! - [`fixture`]: the recorded MediaWiki responses of
+//!   `crates/mw-protocol/tests/fixtures` (`.http` files) loaded as
+//!   `http::Response<Vec<u8>>` with their comment, one file or a whole
+//!   folder.
+//! - `server` (feature `server`): a loopback HTTP/1.1 hyper server that
+//!   answers each request with what a closure returns, and the form in
+//!   which it sends a recorded response again.
+//!
+//! Out of scope:
+//! - What a double decides (sessions, tokens, which fixture answers which
+//!   request): that stays beside the tests it serves.
+//! - Servers that misbehave below HTTP (resets, trickles, raw bytes): a
+//!   hyper server cannot, so `tests/hostile.rs` and the keep-alive doubles
+//!   of mw-transport keep their raw TCP servers.
+//!
+//! ```
+//! let recorded = mw_test_support::fixture::load("tokens/mw139-anon-login-fv2.http");
+//! assert_eq!(recorded.response.status(), 200);
+//! assert!(!recorded.comment.is_empty());
+//! ```
+
+pub mod fixture;
+#[cfg(feature = "server")]
+pub mod server;
