@@ -11,7 +11,6 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -22,56 +21,11 @@ use mw_protocol::response::parse_envelope;
 use mw_protocol::{
     ActionCall, ActionRequest, Config, Op, Outcome, Password, Session, Token, TokenType,
 };
+use mw_test_support::fixture;
 use url::Url;
 
 const UA: &str = "mw-bench/0.0 (https://github.com/mw-auth/mw-auth; bench@example.org)";
 const API: &str = "https://en.wikipedia.org/w/api.php";
-
-/// A recorded response: `# comment` lines, status line, headers, blank
-/// line, body.
-struct Recorded {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Recorded {
-    fn load(rel: &str) -> Recorded {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(rel);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-        let mut rest = text.as_str();
-        while rest.starts_with('#') {
-            rest = rest.split_once('\n').map_or("", |(_, r)| r);
-        }
-        let (head, body) = rest.split_once("\n\n").expect("a blank line");
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|s| s.parse().ok())
-            .expect("a status line");
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-            .collect();
-        Recorded {
-            status,
-            headers,
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    fn response(&self) -> http::Response<Vec<u8>> {
-        let mut b = http::Response::builder().status(self.status);
-        for (k, v) in &self.headers {
-            b = b.header(k, v);
-        }
-        b.body(self.body.clone()).expect("response")
-    }
-}
 
 type Builder<'a> = Box<dyn Fn() -> ActionRequest + 'a>;
 
@@ -235,7 +189,7 @@ fn parsers(c: &mut Criterion) {
         ),
     ];
     for (name, rel, typed) in cases {
-        let response = Recorded::load(rel).response();
+        let response = fixture::load(rel).response;
         assert!(typed(&response), "{name}: the typed parser fails on {rel}");
         let mut group = c.benchmark_group(format!("parse/{name}"));
         group.bench_function("typed", |b| b.iter(|| typed(black_box(&response))));
@@ -251,12 +205,13 @@ fn parsers(c: &mut Criterion) {
 
 fn session(c: &mut Criterion) {
     let replies = [
-        Recorded::load("tokens/mw139-anon-login-fv2.http"),
-        Recorded::load("login/mw139-botpw-success-fv2.http"),
-        Recorded::load("tokens/mw139-bot-csrf-post-fv2.http"),
-        Recorded::load("checktoken/mw139-valid-fv2.http"),
-        Recorded::load("logout/mw139-botpw-success-fv2.http"),
-    ];
+        "tokens/mw139-anon-login-fv2.http",
+        "login/mw139-botpw-success-fv2.http",
+        "tokens/mw139-bot-csrf-post-fv2.http",
+        "checktoken/mw139-valid-fv2.http",
+        "logout/mw139-botpw-success-fv2.http",
+    ]
+    .map(|rel| fixture::load(rel).response);
     let reply = |req: &http::Request<Vec<u8>>| -> http::Response<Vec<u8>> {
         let body = req.body();
         let all = format!(
@@ -275,7 +230,7 @@ fn session(c: &mut Criterion) {
         } else {
             2
         };
-        replies[i].response()
+        replies[i].clone()
     };
     c.bench_function("session/seed flow in memory (5 requests)", |b| {
         let mut s = Session::new(API, Config::new(UA)).expect("session");

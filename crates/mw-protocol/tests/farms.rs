@@ -9,7 +9,7 @@ mod common;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use common::{Driver, ENDPOINT, FOREIGN, Reply, Sent, USER_AGENT, json, json_value, load_fixture};
+use common::{Driver, ENDPOINT, FOREIGN, Reply, Sent, USER_AGENT, json, json_value};
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::{
     ActionCall, ActionRequest, Config, Error, Password, Session, SessionSnapshot, TokenApi,
@@ -40,8 +40,7 @@ fn session_as_user(token_api: &str) -> Session {
 
 /// The response of a fixture file.
 fn fixture(rel: &str) -> Reply {
-    let path = common::fixtures_dir().join(rel);
-    Reply::Response(load_fixture(&path).response)
+    Reply::Response(mw_test_support::fixture::load(rel).response)
 }
 
 fn userinfo_call() -> ActionCall {

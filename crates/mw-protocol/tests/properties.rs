@@ -9,7 +9,7 @@ mod common;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{ENDPOINT, FOREIGN, USER_AGENT, all_fixtures, response};
+use common::{ENDPOINT, FOREIGN, USER_AGENT, response};
 use mw_protocol::actions::checktoken::TokenCheck;
 use mw_protocol::actions::logout::LogoutOutcome;
 use mw_protocol::actions::{
@@ -20,6 +20,7 @@ use mw_protocol::{
     ActionCall, ActionRequest, ClientLoginOutcome, Completed, Config, Envelope, Error, Event, Op,
     OpId, Password, RetryPolicy, Session, Token, TokenType, TransportFailure, User,
 };
+use mw_test_support::fixture;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed};
@@ -432,7 +433,7 @@ fn non_ascii_lag_texts_never_panic() {
 fn fixture_responses() -> &'static [http::Response<Vec<u8>>] {
     static FIXTURES: OnceLock<Vec<http::Response<Vec<u8>>>> = OnceLock::new();
     FIXTURES.get_or_init(|| {
-        let mut out: Vec<http::Response<Vec<u8>>> = all_fixtures()
+        let mut out: Vec<http::Response<Vec<u8>>> = fixture::all_in(fixture::dir())
             .into_iter()
             .map(|(_, f)| f.response)
             .collect();

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Fixture, load_fixture, parse_fixture, response};
+use common::response;
 use mw_protocol::actions::{
     centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
 };
 use mw_protocol::response::parse_envelope;
 use mw_protocol::{Envelope, Error, Token, TokenType, Warning};
+use mw_test_support::fixture::{self, Fixture};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -272,7 +273,7 @@ fn render<T, U: Serialize>(
 /// Runs `check` on every fixture of a group, inside the fixture's settings
 /// (its comment as the snapshot's description).
 fn each_fixture(path: &Path, check: impl FnOnce(&Fixture)) {
-    let fixture = load_fixture(path);
+    let fixture = fixture::load(path);
     insta::with_settings!({
         description => fixture.comment.clone(),
         omit_expression => true,
@@ -987,31 +988,12 @@ fn errors_with_several_messages_keep_the_others() {
 }
 
 // ---------------------------------------------------------------------------
-// The fixture loader itself
+// The fixtures
 // ---------------------------------------------------------------------------
 
 #[test]
-fn fixture_loader_keeps_the_body_byte_for_byte() {
-    let raw = b"# first line\n#second\n# \nHTTP/1.1 429 Too Many Requests\r\nretry-after: 5\ncontent-type: text/plain\nx-multi: a\nx-multi: b\n\n\xff\xfe body\nwith\r\nlines\n";
-    let f = parse_fixture(raw).expect("parses");
-    assert_eq!(f.comment, "first line\nsecond\n");
-    assert_eq!(f.response.status(), 429);
-    assert_eq!(f.response.headers()["retry-after"], "5");
-    assert_eq!(f.response.headers().get_all("x-multi").iter().count(), 2);
-    assert_eq!(f.response.body(), b"\xff\xfe body\nwith\r\nlines\n");
-
-    let f = parse_fixture(b"HTTP/1.1 200 OK\n\n").expect("parses");
-    assert!(f.response.body().is_empty());
-    assert_eq!(f.comment, "");
-
-    assert!(parse_fixture(b"# only a comment\n").is_err());
-    assert!(parse_fixture(b"HTTP/1.1 abc\n\n{}").is_err());
-    assert!(parse_fixture(b"HTTP/1.1 200 OK\nno colon\n\n{}").is_err());
-}
-
-#[test]
 fn every_fixture_group_has_fixtures_and_every_fixture_loads() {
-    let dir = common::fixtures_dir();
+    let dir = fixture::dir();
     for group in [
         "tokens",
         "checktoken",
@@ -1029,7 +1011,7 @@ fn every_fixture_group_has_fixtures_and_every_fixture_loads() {
             .collect();
         assert!(!files.is_empty(), "fixtures/{group} is empty");
         for f in files {
-            let fixture = load_fixture(&f.path());
+            let fixture = fixture::load(f.path());
             assert!(
                 !fixture.comment.is_empty(),
                 "{} has no comment saying where its shape comes from",

@@ -1,11 +1,11 @@
-//! Shared helpers of the mw-protocol integration tests: the `.http` fixture
-//! loader, a stable text rendering of requests, a decoded view of a request
-//! for fake servers, and an in-memory driver for a [`Session`].
+//! Shared helpers of the mw-protocol integration tests: a stable text
+//! rendering of requests, a decoded view of a request for fake servers, and
+//! an in-memory driver for a [`Session`]. (The `.http` fixture loader is
+//! `mw_test_support::fixture`.)
 //!
 //! Every test crate compiles this module; not every crate uses every helper.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mw_protocol::{Error, Event, Op, OpId, Outcome, Session, TransportFailure, Warning};
@@ -16,130 +16,6 @@ pub const ENDPOINT: &str = "https://w.example/w/api.php";
 pub const FOREIGN: &str = "https://meta.example/w/api.php";
 /// The user agent of every test request.
 pub const USER_AGENT: &str = "mw-protocol-tests/0.1 (https://example.org/tests; tests@example.org)";
-
-// ---------------------------------------------------------------------------
-// Fixtures
-// ---------------------------------------------------------------------------
-
-/// One `.http` fixture: its `# ` comment lines and the recorded response.
-#[derive(Debug)]
-pub struct Fixture {
-    /// The comment lines, without their `# `, joined with `\n`.
-    pub comment: String,
-    /// The response, with the body exactly as in the file.
-    pub response: http::Response<Vec<u8>>,
-}
-
-/// The directory holding the fixture groups.
-pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// Loads a fixture file, panicking with the path on any format error.
-pub fn load_fixture(path: &Path) -> Fixture {
-    let bytes =
-        std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    parse_fixture(&bytes).unwrap_or_else(|e| panic!("bad fixture {}: {e}", path.display()))
-}
-
-/// Every fixture of every group, sorted by path (for property tests).
-pub fn all_fixtures() -> Vec<(PathBuf, Fixture)> {
-    let mut paths = Vec::new();
-    if let Ok(groups) = std::fs::read_dir(fixtures_dir()) {
-        for group in groups.flatten() {
-            if let Ok(files) = std::fs::read_dir(group.path()) {
-                for file in files.flatten() {
-                    let p = file.path();
-                    if p.extension().is_some_and(|e| e == "http") {
-                        paths.push(p);
-                    }
-                }
-            }
-        }
-    }
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            let f = load_fixture(&p);
-            (p, f)
-        })
-        .collect()
-}
-
-/// Splits off one line (without its `\n` or `\r\n`); `None` at the end of
-/// the input or when no newline is left.
-fn split_line(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let nl = input.iter().position(|&b| b == b'\n')?;
-    let line = &input[..nl];
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    Some((line, &input[nl + 1..]))
-}
-
-/// Parses the fixture format: leading `#` comment lines, a status line
-/// (`HTTP/1.1 200 OK`), header lines, a blank line, then the body, kept
-/// byte for byte (it may be empty, binary or not UTF-8).
-pub fn parse_fixture(bytes: &[u8]) -> Result<Fixture, String> {
-    let mut rest = bytes;
-    let mut comments = Vec::new();
-    loop {
-        let (line, after) = split_line(rest).ok_or("no status line")?;
-        if let Some(text) = line.strip_prefix(b"#") {
-            let text = text.strip_prefix(b" ").unwrap_or(text);
-            comments.push(String::from_utf8_lossy(text).into_owned());
-            rest = after;
-        } else {
-            break;
-        }
-    }
-
-    let (status_line, after) = split_line(rest).ok_or("no status line")?;
-    rest = after;
-    let status_line = std::str::from_utf8(status_line).map_err(|_| "status line is not UTF-8")?;
-    let mut parts = status_line.splitn(3, ' ');
-    let version = match parts.next() {
-        Some("HTTP/1.0") => http::Version::HTTP_10,
-        Some("HTTP/1.1") => http::Version::HTTP_11,
-        Some("HTTP/2") | Some("HTTP/2.0") => http::Version::HTTP_2,
-        other => return Err(format!("bad HTTP version {other:?}")),
-    };
-    let status: u16 = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
-
-    let mut builder = http::Response::builder().status(status).version(version);
-    loop {
-        let Some((line, after)) = split_line(rest) else {
-            // Headers running to the end of the file: no body.
-            if !rest.is_empty() {
-                return Err("headers not terminated by a blank line".into());
-            }
-            break;
-        };
-        rest = after;
-        if line.is_empty() {
-            break;
-        }
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or_else(|| format!("bad header line {:?}", String::from_utf8_lossy(line)))?;
-        let name = http::HeaderName::from_bytes(&line[..colon])
-            .map_err(|e| format!("bad header name: {e}"))?;
-        let value = line[colon + 1..].trim_ascii();
-        let value =
-            http::HeaderValue::from_bytes(value).map_err(|e| format!("bad header value: {e}"))?;
-        builder = builder.header(name, value);
-    }
-    let response = builder
-        .body(rest.to_vec())
-        .map_err(|e| format!("cannot build response: {e}"))?;
-    Ok(Fixture {
-        comment: comments.join("\n"),
-        response,
-    })
-}
 
 // ---------------------------------------------------------------------------
 // Requests
