@@ -31,10 +31,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+
+/// The body type of [`Request`] and [`Response`] (hyper's, from the
+/// `bytes` crate): cheap to clone, so a recorded answer can be sent again
+/// and again.
+pub use hyper::body::Bytes;
 
 /// A request as the server's closure gets it: the body read to its end.
 pub type Request = http::Request<Bytes>;

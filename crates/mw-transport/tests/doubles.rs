@@ -2,31 +2,25 @@
 //! maxlag, rate limits, HTTP 429/503 from proxies, wikis older than
 //! `meta=tokens`, CentralAuth, redirects, gzip and the body cap, timeouts.
 //!
-//! Each double is a small hyper server on `127.0.0.1:0` (a second host,
-//! `127.0.0.2`, plays the foreign wiki or the other host) that records what
-//! it receives, so the tests assert exact request counts. Response bodies
-//! come from `crates/mw-protocol/tests/fixtures/` where one fits.
+//! Each double is a small hyper server on `127.0.0.1:0`
+//! (`mw_test_support::server`; a second host, `127.0.0.2`, plays the
+//! foreign wiki or the other host) that records what it receives, so the
+//! tests assert exact request counts. Response bodies come from
+//! `crates/mw-protocol/tests/fixtures/` where one fits.
 
 mod capture;
 
 use std::collections::{HashMap, HashSet};
-use std::convert::Infallible;
 use std::fmt::Write as _;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use mw_test_support::server::{self, Bytes, Server};
 use mw_transport::mw_protocol;
 use mw_transport::{
     ActionCall, ActionRequest, Client, ClientBuilder, Config, Error, LogoutOutcome, Password,
     RetryPolicy, Token, TokenType,
 };
-use tokio::net::TcpListener;
 
 const UA: &str = "mw-transport-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
 const BOT: &str = "Bot@app";
@@ -40,36 +34,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 // ---------------------------------------------------------------------------
-// Fixtures: `# comment` lines, a status line, headers, a blank line, the body.
+// Fixtures (`mw_test_support::fixture`).
 
+/// A recorded response as the doubles send it again
+/// ([`server::replay`]: no recorded `Content-Length`).
 fn fixture(rel: &str) -> Reply {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../mw-protocol/tests/fixtures")
-        .join(rel);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-    let text = String::from_utf8(bytes).unwrap_or_else(|_| panic!("fixture {rel}: not UTF-8"));
-    let mut rest = text.as_str();
-    while rest.starts_with('#') {
-        rest = rest.split_once('\n').map_or("", |(_, r)| r);
-    }
-    let (head, body) = rest
-        .split_once("\n\n")
-        .unwrap_or_else(|| panic!("fixture {rel}: no blank line"));
-    let mut lines = head.lines();
-    let status: u16 = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("fixture {rel}: bad status line"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .filter(|(k, _)| k != "content-length")
-        .collect();
+    let recorded = server::replay(&mw_test_support::fixture::load(rel).response);
     Reply {
-        status,
-        headers,
-        body: body.as_bytes().to_vec(),
+        status: recorded.status().as_u16(),
+        headers: recorded
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect(),
+        body: recorded.into_body().to_vec(),
         delay: Duration::ZERO,
     }
 }
@@ -182,74 +163,48 @@ impl Reply {
     }
 }
 
-type Handler = Arc<dyn Fn(&Seen) -> Reply + Send + Sync>;
-
 struct Double {
-    addr: SocketAddr,
+    server: Server,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Double {
     async fn start(ip: &str, handler: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Double {
-        let listener = TcpListener::bind((ip, 0)).await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-        let handler: Handler = Arc::new(handler);
         let log = Arc::clone(&seen);
-        tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let handler = Arc::clone(&handler);
-                let log = Arc::clone(&log);
-                tokio::spawn(async move {
-                    let service = service_fn(move |req: hyper::Request<Incoming>| {
-                        let handler = Arc::clone(&handler);
-                        let log = Arc::clone(&log);
-                        async move {
-                            let (parts, body) = req.into_parts();
-                            let body = body
-                                .collect()
-                                .await
-                                .map(|b| b.to_bytes())
-                                .unwrap_or_default();
-                            let raw_query = parts.uri.query().unwrap_or_default().to_owned();
-                            let pairs = |b: &[u8]| -> Vec<(String, String)> {
-                                url::form_urlencoded::parse(b).into_owned().collect()
-                            };
-                            let seen = Seen {
-                                method: parts.method.to_string(),
-                                path: parts.uri.path().to_owned(),
-                                query: pairs(raw_query.as_bytes()),
-                                raw_query,
-                                form: pairs(&body),
-                                headers: parts.headers,
-                            };
-                            lock(&log).push(seen.clone());
-                            let reply = handler(&seen);
-                            if !reply.delay.is_zero() {
-                                tokio::time::sleep(reply.delay).await;
-                            }
-                            let mut response = hyper::Response::builder().status(reply.status);
-                            for (name, value) in &reply.headers {
-                                response = response.header(name, value);
-                            }
-                            Ok::<_, Infallible>(
-                                response
-                                    .body(Full::new(Bytes::from(reply.body)))
-                                    .expect("response"),
-                            )
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        let server = Server::start(ip, move |request: server::Request| {
+            let (parts, body) = request.into_parts();
+            let raw_query = parts.uri.query().unwrap_or_default().to_owned();
+            let pairs = |b: &[u8]| -> Vec<(String, String)> {
+                url::form_urlencoded::parse(b).into_owned().collect()
+            };
+            let seen = Seen {
+                method: parts.method.to_string(),
+                path: parts.uri.path().to_owned(),
+                query: pairs(raw_query.as_bytes()),
+                raw_query,
+                form: pairs(&body),
+                headers: parts.headers,
+            };
+            lock(&log).push(seen.clone());
+            let reply = handler(&seen);
+            async move {
+                if !reply.delay.is_zero() {
+                    tokio::time::sleep(reply.delay).await;
+                }
+                let mut response = http::Response::builder().status(reply.status);
+                for (name, value) in &reply.headers {
+                    response = response.header(name, value);
+                }
+                response.body(Bytes::from(reply.body)).expect("response")
             }
-        });
-        Double { addr, seen }
+        })
+        .await;
+        Double { server, seen }
     }
 
     fn api(&self) -> String {
-        format!("http://{}/w/api.php", self.addr)
+        self.server.api()
     }
 
     fn seen(&self) -> Vec<Seen> {

@@ -6,21 +6,15 @@
 //! `record_requests` log. The other round-trip assertions live beside the
 //! behaviour they test; docs/performance.md lists them all.
 
-use std::convert::Infallible;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use mw_test_support::server::{self, Bytes, Response, Server};
 use mw_transport::{
     ActionCall, ActionRequest, Client, ClientBuilder, LogoutOutcome, Password, RequestRecord,
     TokenType, TokenValidity,
 };
-use tokio::net::TcpListener;
 
 const UA: &str = "mw-transport-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
 const BOT: &str = "TestBot@client";
@@ -29,49 +23,19 @@ const BOT_PASSWORD: &str = "0123456789abcdefghijklmnopqrstuv";
 // ---------------------------------------------------------------------------
 // The recorded wiki.
 
-struct Recorded {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Bytes,
-}
-
-fn fixture(rel: &str) -> Recorded {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../mw-protocol/tests/fixtures")
-        .join(rel);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
-    let mut rest = text.as_str();
-    while rest.starts_with('#') {
-        rest = rest.split_once('\n').map_or("", |(_, r)| r);
-    }
-    let (head, body) = rest.split_once("\n\n").expect("blank line");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .filter(|(k, _)| k != "content-length")
-        .collect();
-    Recorded {
-        status,
-        headers,
-        body: Bytes::from(body.to_owned()),
-    }
+/// A recorded response as the wiki sends it again.
+fn fixture(rel: &str) -> Response {
+    server::replay(&mw_test_support::fixture::load(rel).response)
 }
 
 struct Wiki {
-    login_token: Recorded,
-    login: Recorded,
-    csrf: Recorded,
-    checktoken: Recorded,
-    logout: Recorded,
-    badtoken: Recorded,
-    edit: Recorded,
+    login_token: Response,
+    login: Response,
+    csrf: Response,
+    checktoken: Response,
+    logout: Response,
+    badtoken: Response,
+    edit: Response,
     /// Edits still to refuse with `badtoken`.
     refuse_edits: AtomicUsize,
     /// `method action[ meta]` of each request received.
@@ -87,17 +51,18 @@ impl Wiki {
             checktoken: fixture("checktoken/mw139-valid-fv2.http"),
             logout: fixture("logout/mw139-botpw-success-fv2.http"),
             badtoken: fixture("envelope/mw139-badtoken-bc-fv2.http"),
-            edit: Recorded {
-                status: 200,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body: Bytes::from_static(br#"{"edit":{"result":"Success","title":"Sandbox"}}"#),
-            },
+            edit: http::Response::builder()
+                .header("content-type", "application/json")
+                .body(Bytes::from_static(
+                    br#"{"edit":{"result":"Success","title":"Sandbox"}}"#,
+                ))
+                .expect("response"),
             refuse_edits: AtomicUsize::new(0),
             log: Mutex::new(Vec::new()),
         }
     }
 
-    fn answer(&self, method: &str, query: &str, body: &[u8]) -> &Recorded {
+    fn answer(&self, method: &str, query: &str, body: &[u8]) -> &Response {
         let form = String::from_utf8_lossy(body);
         let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
             .chain(url::form_urlencoded::parse(form.as_bytes()))
@@ -152,42 +117,16 @@ impl Wiki {
 
 /// Starts the recorded wiki; returns its `api.php` URL.
 async fn start(wiki: Arc<Wiki>) -> String {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let wiki = Arc::clone(&wiki);
-            tokio::spawn(async move {
-                let service = service_fn(move |req: hyper::Request<Incoming>| {
-                    let wiki = Arc::clone(&wiki);
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body
-                            .collect()
-                            .await
-                            .map(|b| b.to_bytes())
-                            .unwrap_or_default();
-                        let rec = wiki.answer(
-                            parts.method.as_str(),
-                            parts.uri.query().unwrap_or_default(),
-                            &body,
-                        );
-                        let mut res = hyper::Response::builder().status(rec.status);
-                        for (k, v) in &rec.headers {
-                            res = res.header(k, v);
-                        }
-                        Ok::<_, Infallible>(
-                            res.body(Full::new(rec.body.clone())).expect("response"),
-                        )
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    format!("http://{addr}/w/api.php")
+    let server = Server::start("127.0.0.1", move |request: server::Request| {
+        let answer = wiki.answer(
+            request.method().as_str(),
+            request.uri().query().unwrap_or_default(),
+            request.body(),
+        );
+        std::future::ready(answer.clone())
+    })
+    .await;
+    server.api()
 }
 
 fn builder(api: &str) -> ClientBuilder {
