@@ -1,6 +1,7 @@
 //! Benchmark support (not published): a fast loopback server answering with
-//! the recorded MediaWiki 1.39 responses of `crates/mw-protocol/tests/fixtures`,
-//! and the measuring helpers of the `mw-bench` binary.
+//! the recorded MediaWiki 1.39 responses of `crates/mw-protocol/tests/fixtures`
+//! (loaded and served with `mw_test_support`), and the measuring helpers of
+//! the `mw-bench` binary.
 //!
 //! The server decides by substring of the query and body (`action=login`,
 //! `meta=tokens` with `type=login`, …) and answers with the recorded status,
@@ -9,16 +10,11 @@
 //! hyper server can: it is the fast server the client overhead is measured
 //! against, not a test double.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use mw_test_support::fixture;
+use mw_test_support::server::{self, Bytes, Connections, Response};
 use tokio::net::TcpListener;
 
 /// The user agent of every benchmark client.
@@ -28,90 +24,35 @@ pub const BOT: &str = "TestBot@client";
 /// Its password.
 pub const BOT_PASSWORD: &str = "0123456789abcdefghijklmnopqrstuv";
 
-/// A recorded response: status, headers and body.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    /// HTTP status.
-    pub status: u16,
-    /// Headers as recorded, `Content-Length` left out.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Bytes,
-}
-
-impl Recorded {
-    /// As an `http::Response`, for driving a sans-IO session in memory.
-    pub fn to_http(&self) -> http::Response<Vec<u8>> {
-        let mut builder = http::Response::builder().status(self.status);
-        for (name, value) in &self.headers {
-            builder = builder.header(name, value);
-        }
-        builder
-            .body(self.body.to_vec())
-            .unwrap_or_else(|_| http::Response::new(self.body.to_vec()))
-    }
-}
-
-/// The fixtures directory of mw-protocol.
-pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../mw-protocol/tests/fixtures")
-}
-
-/// Reads a fixture: `# comment` lines, a status line, headers, a blank
-/// line, the body.
-pub fn fixture(rel: &str) -> Result<Recorded, String> {
-    let path = fixtures_dir().join(rel);
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| format!("fixture {}: {e}", path.display()))?;
-    let mut rest = text.as_str();
-    while rest.starts_with('#') {
-        rest = rest.split_once('\n').map_or("", |(_, r)| r);
-    }
-    let (head, body) = rest
-        .split_once("\n\n")
-        .ok_or_else(|| format!("fixture {rel}: no blank line"))?;
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("fixture {rel}: bad status line"))?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .filter(|(k, _)| k != "content-length")
-        .collect();
-    Ok(Recorded {
-        status,
-        headers,
-        body: Bytes::from(body.to_owned()),
-    })
-}
-
-/// The recorded answers of the seed flow, in both format versions.
+/// The recorded answers of the seed flow, in both format versions, as the
+/// server sends them (`server::replay`: the recorded status, headers but
+/// `Content-Length`, and body).
 #[derive(Debug, Clone)]
 pub struct SeedReplies {
     /// `[formatversion=1, formatversion=2]` of each.
-    pub login_token: [Recorded; 2],
+    pub login_token: [Response; 2],
     /// `action=login` with a bot password: Success.
-    pub login: [Recorded; 2],
+    pub login: [Response; 2],
     /// A logged-in csrf token.
-    pub csrf: [Recorded; 2],
+    pub csrf: [Response; 2],
     /// `action=checktoken`: valid.
-    pub checktoken: [Recorded; 2],
+    pub checktoken: [Response; 2],
     /// `action=logout`: `{}`.
-    pub logout: [Recorded; 2],
+    pub logout: [Response; 2],
     /// Anything else: `{"batchcomplete":true}`.
-    pub other: Recorded,
+    pub other: Response,
 }
 
 impl SeedReplies {
     /// Loads the MediaWiki 1.39 recordings.
     pub fn load() -> Result<SeedReplies, String> {
-        let pair = |stem: &str| -> Result<[Recorded; 2], String> {
+        let recorded = |rel: String| -> Result<Response, String> {
+            Ok(server::replay(&fixture::read(rel)?.response))
+        };
+        let pair = |stem: &str| -> Result<[Response; 2], String> {
             Ok([
-                fixture(&format!("{stem}-fv1.http"))?,
-                fixture(&format!("{stem}-fv2.http"))?,
+                recorded(format!("{stem}-fv1.http"))?,
+                recorded(format!("{stem}-fv2.http"))?,
             ])
         };
         Ok(SeedReplies {
@@ -120,19 +61,15 @@ impl SeedReplies {
             csrf: pair("tokens/mw139-bot-csrf-post")?,
             checktoken: pair("checktoken/mw139-valid")?,
             logout: pair("logout/mw139-botpw-success")?,
-            other: Recorded {
-                status: 200,
-                headers: vec![(
-                    "content-type".into(),
-                    "application/json; charset=utf-8".into(),
-                )],
-                body: Bytes::from_static(br#"{"batchcomplete":true}"#),
-            },
+            other: http::Response::builder()
+                .header("content-type", "application/json; charset=utf-8")
+                .body(Bytes::from_static(br#"{"batchcomplete":true}"#))
+                .map_err(|e| e.to_string())?,
         })
     }
 
     /// The answer to a request with this query string and body.
-    pub fn route(&self, query: &[u8], body: &[u8]) -> &Recorded {
+    pub fn route(&self, query: &[u8], body: &[u8]) -> &Response {
         let has = |needle: &[u8]| contains(query, needle) || contains(body, needle);
         let v = usize::from(has(b"formatversion=2"));
         if has(b"action=login") {
@@ -157,43 +94,20 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn response(rec: &Recorded) -> hyper::Response<Full<Bytes>> {
-    let mut builder = hyper::Response::builder().status(rec.status);
-    for (name, value) in &rec.headers {
-        builder = builder.header(name, value);
-    }
-    builder
-        .body(Full::new(rec.body.clone()))
-        .unwrap_or_else(|_| hyper::Response::new(Full::new(rec.body.clone())))
-}
-
 /// Serves the seed replies on `listener` until the runtime stops
 /// (HTTP/1.1; keep-alive unless `close`, which answers each request with
 /// `Connection: close`).
-pub async fn serve(listener: TcpListener, replies: Arc<SeedReplies>, close: bool) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let _ = stream.set_nodelay(true);
-        let replies = Arc::clone(&replies);
-        tokio::spawn(async move {
-            let service = service_fn(move |req: hyper::Request<Incoming>| {
-                let replies = Arc::clone(&replies);
-                async move {
-                    let (parts, body) = req.into_parts();
-                    let body = body
-                        .collect()
-                        .await
-                        .map(|b| b.to_bytes())
-                        .unwrap_or_default();
-                    let query = parts.uri.query().unwrap_or_default().as_bytes();
-                    Ok::<_, Infallible>(response(replies.route(query, &body)))
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .keep_alive(!close)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+pub async fn serve(listener: TcpListener, replies: SeedReplies, close: bool) {
+    let connections = if close {
+        Connections::CloseAfterAnswer
+    } else {
+        Connections::KeepAlive
+    };
+    server::serve(listener, connections, move |request: server::Request| {
+        let query = request.uri().query().unwrap_or_default().as_bytes();
+        std::future::ready(replies.route(query, request.body()).clone())
+    })
+    .await;
 }
 
 /// Binds `127.0.0.1:port` (0: any free port).
@@ -245,7 +159,7 @@ mod tests {
     #[test]
     fn routes_the_seed_flow() {
         let r = SeedReplies::load().expect("fixtures");
-        let q = |s: &str| r.route(s.as_bytes(), b"").body.clone();
+        let q = |s: &str| r.route(s.as_bytes(), b"").body().clone();
         assert!(
             String::from_utf8_lossy(&q("action=query&meta=tokens&type=login&format=json"))
                 .contains("logintoken")
@@ -255,10 +169,10 @@ mod tests {
                 .contains("csrftoken")
         );
         let login = r.route(b"", b"action=login&lgname=x&format=json&formatversion=2");
-        assert!(String::from_utf8_lossy(&login.body).contains("Success"));
-        assert_eq!(&r.route(b"", b"action=logout&token=x").body[..], b"{}");
+        assert!(String::from_utf8_lossy(login.body()).contains("Success"));
+        assert_eq!(&r.route(b"", b"action=logout&token=x").body()[..], b"{}");
         assert!(
-            String::from_utf8_lossy(&r.route(b"", b"action=checktoken").body).contains("valid")
+            String::from_utf8_lossy(r.route(b"", b"action=checktoken").body()).contains("valid")
         );
     }
 }

@@ -110,7 +110,7 @@ fn run(argv: &[String]) -> Res<()> {
 // The server, in this process (`serve`) or as a child.
 
 fn serve(port: u16, close: bool) -> Res<()> {
-    let replies = Arc::new(SeedReplies::load()?);
+    let replies = SeedReplies::load()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -438,7 +438,7 @@ fn drive<T: Outcome>(session: &mut Session, op: Op<T>, replies: &SeedReplies) ->
         while let Some(t) = session.poll_transmit() {
             let query = t.request.uri().query().unwrap_or_default().as_bytes();
             let reply = replies.route(query, t.request.body());
-            session.handle_response(t.id, reply.to_http(), now);
+            session.handle_response(t.id, reply.clone().map(|body| body.to_vec()), now);
         }
         if let Some(done) = session.take(op) {
             return Ok(done.result?);
