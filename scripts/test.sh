@@ -7,7 +7,10 @@
 #      with keep-alive and a certificate of a throw-away CA);
 #   3. runs formatting and lint checks, the Rust unit, doc, snapshot
 #      (insta, in check mode) and integration tests against those wikis,
-#      then the Python wheel's tests (scripts/test-python.sh), then the
+#      then the Python release artifacts (scripts/test-python.sh: the sdist
+#      and the abi3 manylinux wheel built and checked as an index would, the
+#      sdist built in a fresh virtualenv, the Python suite against the wheel
+#      installed in fresh virtualenvs of CPython 3.9 and 3.13), then the
 #      benchmarks once each on a tiny input (scripts/bench.sh --quick);
 #   4. stops the wikis, whatever happened.
 # Usage: scripts/test.sh            (no arguments)
@@ -75,7 +78,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "cargo package (every publishable crate, verified together)"
 cargo package --quiet -p mw-protocol -p mw-transport -p mw-cli --allow-dirty
 
-step "Python tests"
+step "Python: release sdist and wheel, and the suite on the installed wheel"
 scripts/test-python.sh
 
 step "benchmarks: build, and run each once on a tiny input"

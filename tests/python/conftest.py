@@ -24,6 +24,25 @@ from mwauth.sansio import Driver, requests_sender
 UA = "mwauth-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)"
 
 
+def pytest_report_header() -> str:
+    return f"mwauth {mwauth.__version__} from {os.path.dirname(mwauth.__file__)}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """scripts/test-python.sh names the virtualenv it installed the wheel into
+    (``MWAUTH_TEST_INSTALLED_IN``): the run fails unless the package under test,
+    its native module included, is the one installed there (not the source
+    tree's python/, nor another installation)."""
+    venv = os.environ.get("MWAUTH_TEST_INSTALLED_IN")
+    if not venv:
+        return
+    venv = os.path.realpath(venv)
+    for module in (mwauth, mwauth._native):
+        where = os.path.realpath(module.__file__ or "")
+        if not where.startswith(venv + os.sep):
+            raise pytest.UsageError(f"{module.__name__} was imported from {where}, not from the virtualenv {venv}")
+
+
 @dataclass(frozen=True)
 class Wiki:
     api_url: str
