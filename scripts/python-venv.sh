@@ -3,7 +3,7 @@
 #
 #   tools_venv              creates (or reuses) the tools virtualenv
 #                           $MWAUTH_VENV (default .venv-test, ignored by git)
-#                           from $PYTHON (default python3) and installs what
+#                           from $PYTHON (default python3, 3.11 or later) and installs what
 #                           is missing of TOOLS_PACKAGES; sets $tools_py.
 #   find_cpython X.Y        prints the path of CPython X.Y: $MWAUTH_PYTHON_X_Y
 #                           if set, else the newest X.Y.* under
@@ -31,8 +31,9 @@ TEST_PACKAGES=(pytest requests mypy "types-requests; python_version < '3.10'")
 tools_venv() {
 	local venv="${MWAUTH_VENV:-$root/.venv-test}"
 	local python="${PYTHON:-python3}"
-	if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))'; then
-		echo "$python is older than Python 3.9" >&2
+	# 3.11: scripts/build-release.sh reads pyproject.toml with tomllib.
+	if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+		echo "$python is older than Python 3.11 (the tools virtualenv needs tomllib)" >&2
 		return 1
 	fi
 	if [ ! -x "$venv/bin/python" ]; then

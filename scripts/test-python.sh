@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
 # Builds the mwauth release artifacts and tests them as a user installs them:
-#   1. scripts/build-release.sh: the sdist and the abi3 manylinux_2_17 wheel,
-#      audited by maturin and auditwheel, `twine check --strict`, contents and
-#      metadata checked (into target/release-check/dist);
-#   2. the sdist builds from scratch: a fresh virtualenv of the oldest
-#      supported CPython, `pip install` of the unpacked sdist with build
-#      isolation (maturin from the index); every crate it builds must be
-#      pinned by the sdist's Cargo.lock, and the installed package must
-#      import from that virtualenv;
-#   3. the wheel in the tools virtualenv ($MWAUTH_VENV, default .venv-test,
+#   1. scripts/build-release.sh: the sdist, and the abi3 manylinux_2_17 wheel
+#      built from it by pip in a fresh virtualenv of the oldest supported
+#      CPython, audited by maturin and auditwheel, `twine check --strict`,
+#      contents and metadata checked (into target/release-check/dist);
+#   2. the wheel in the tools virtualenv ($MWAUTH_VENV, default .venv-test,
 #      which scripts/bench.sh uses too): `python -m mypy.stubtest mwauth` (the
 #      stubs match the native module) and `mypy --strict` on the package;
-#   4. for each CPython asked for (default: the oldest and the newest
+#   3. for each CPython asked for (default: the oldest and the newest
 #      supported, 3.9 and 3.13): a fresh virtualenv, the wheel installed with
 #      that Python's own pip (which must accept its tags), and pytest on
 #      tests/python against the INSTALLED package: run from tests/python, so
@@ -100,46 +96,6 @@ if mwauth.__version__ != version:
 EOF
 }
 
-step "the sdist builds from scratch (CPython $oldest, fresh virtualenv, pip install with build isolation)"
-t=$SECONDS
-# Unpacked to the same place every run and built with the shared target dir,
-# so cargo compiles incrementally. The sdist's files carry one fixed mtime:
-# when the sdist changed, they are touched, so that cargo rebuilds from them
-# (a file missing from the sdist fails the build either way).
-src="$work/sdist-src"
-stamp="$work/sdist-src.sha256"
-sum="$(sha256sum "$sdist" | cut -d' ' -f1)"
-rm -rf "$src"
-mkdir -p "$src"
-tar -xzf "$sdist" -C "$src"
-if [ "$sum" != "$(cat "$stamp" 2>/dev/null || true)" ]; then
-	find "$src" -type f -exec touch {} +
-fi
-rm -f "$stamp"
-fresh_venv "${interpreter[$oldest]}" "$work/venv-sdist"
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
-	"$work/venv-sdist/bin/python" -m pip install --quiet "$src/mwauth-$version"
-echo "$sum" >"$stamp"
-# Not `--locked`: the sdist's workspace has only the crates of the wheel, so
-# cargo drops the other crates' packages from the Cargo.lock it ships. What it
-# must never do is resolve a crate the lock does not pin.
-tar -xzf "$sdist" -O "mwauth-$version/Cargo.lock" >"$work/sdist-Cargo.lock.shipped"
-"$work/venv-sdist/bin/python" - "$work/sdist-Cargo.lock.shipped" "$src/mwauth-$version/Cargo.lock" <<'EOF'
-import re, sys
-def packages(path):
-    text = open(path, encoding="utf-8").read()
-    return set(re.findall(r'^\[\[package\]\]\nname = "([^"]+)"\nversion = "([^"]+)"\n(?:source = "([^"]+)")?', text, re.M))
-shipped, used = packages(sys.argv[1]), packages(sys.argv[2])
-if not used:
-    sys.exit(f"no package in {sys.argv[2]}")
-unpinned = sorted(used - shipped)
-if unpinned:
-    sys.exit(f"the sdist build used crates its Cargo.lock does not pin: {unpinned}")
-print(f"the sdist build used {len(used)} locked packages of the {len(shipped)} its Cargo.lock pins")
-EOF
-(cd / && check_installed "$work/venv-sdist")
-phase "sdist" "$t"
-
 step "the wheel in the tools virtualenv: stubtest and mypy --strict"
 t=$SECONDS
 tools_venv
@@ -174,7 +130,7 @@ done
 
 step "summary ($((SECONDS - started))s in all)"
 echo "wheel: $(basename "$wheel")"
-echo "sdist: $(basename "$sdist") (built and imported on CPython $oldest)"
+echo "sdist: $(basename "$sdist") (the wheel was built from it)"
 printf 'CPython %s\n' "${summary[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "test-python.sh: the suite failed on CPython ${failed[*]}" >&2
