@@ -7,9 +7,9 @@
 #      with keep-alive and a certificate of a throw-away CA);
 #   3. runs formatting and lint checks, the Rust unit, doc, snapshot
 #      (insta, in check mode) and integration tests against those wikis,
-#      then the Python release artifacts (scripts/test-python.sh: the sdist
-#      and the abi3 manylinux wheel built and checked as an index would, the
-#      sdist built in a fresh virtualenv, the Python suite against the wheel
+#      then the Python release artifacts (scripts/test-python.sh: the sdist,
+#      and the abi3 manylinux wheel built from it in a fresh virtualenv, both
+#      checked as an index would, then the Python suite against the wheel
 #      installed in fresh virtualenvs of CPython 3.9 and 3.13), then the
 #      benchmarks once each on a tiny input (scripts/bench.sh --quick);
 #   4. stops the wikis, whatever happened.
