@@ -306,7 +306,18 @@ class SansIOSession:
 @final
 class Session:
     """A synchronous session: each method sends its requests and waits, with
-    the GIL released. ``with Session(...) as s:`` logs out on exit."""
+    the GIL released. ``with Session(...) as s:`` closes it on exit (logging
+    out is explicit).
+
+    Example::
+
+        import mwauth
+        with mwauth.Session("https://test.wikipedia.org/w/api.php",
+                            user_agent="MyBot/1.0 (https://example.org; me@example.org)") as s:
+            s.login("MyBot@tool", "bot-password")
+            s.post("edit", {"title": "Sandbox", "appendtext": "hi"}, token_type="csrf")
+            s.logout()
+    """
 
     def __new__(
         cls,

@@ -199,6 +199,15 @@ fn repr(kind: &str, client: &Local<Client>) -> String {
 /// A synchronous session: each method sends its requests and waits, with
 /// the GIL released. A context manager that closes the session on exit
 /// (logging out is explicit).
+///
+/// Example::
+///
+///     import mwauth
+///     with mwauth.Session("https://test.wikipedia.org/w/api.php",
+///                         user_agent="MyBot/1.0 (https://example.org; me@example.org)") as s:
+///         s.login("MyBot@tool", "bot-password")
+///         s.post("edit", {"title": "Sandbox", "appendtext": "hi"}, token_type="csrf")
+///         s.logout()
 #[pyclass(frozen, module = "mwauth._native", name = "Session")]
 pub struct PySession {
     client: Local<Client>,
