@@ -200,14 +200,16 @@ fn repr(kind: &str, client: &Local<Client>) -> String {
 /// the GIL released. A context manager that closes the session on exit
 /// (logging out is explicit).
 ///
-/// Example::
+/// Example:
 ///
-///     import mwauth
-///     with mwauth.Session("https://test.wikipedia.org/w/api.php",
-///                         user_agent="MyBot/1.0 (https://example.org; me@example.org)") as s:
-///         s.login("MyBot@tool", "bot-password")
-///         s.post("edit", {"title": "Sandbox", "appendtext": "hi"}, token_type="csrf")
-///         s.logout()
+/// ```python
+/// import mwauth
+/// with mwauth.Session("https://test.wikipedia.org/w/api.php",
+///                     user_agent="MyBot/1.0 (https://example.org; me@example.org)") as s:
+///     s.login("MyBot@tool", "bot-password")
+///     s.post("edit", {"title": "Sandbox", "appendtext": "hi"}, token_type="csrf")
+///     s.logout()
+/// ```
 #[pyclass(frozen, module = "mwauth._native", name = "Session")]
 pub struct PySession {
     client: Local<Client>,
