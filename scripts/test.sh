@@ -76,6 +76,19 @@ step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "cargo package (every publishable crate, verified together)"
+# Cargo verifies each crate against the others as if they came from a
+# registry, and treats a registry crate as immutable: it reuses the sources
+# it unpacked and the library it built the last time this version was
+# packaged, however the code changed since (a run on a reused machine once
+# verified mw-transport against last week's mw-protocol and failed). So drop
+# both before packaging: the unpacked copies (these names exist on no real
+# registry) and the build fingerprints of these crates.
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+target_dir="${CARGO_TARGET_DIR:-target}"
+for crate in mw-protocol mw-transport mw-cli; do
+    rm -rf "$cargo_home"/registry/src/-*/"$crate"-[0-9]* \
+        "$target_dir"/debug/.fingerprint/"$crate"-*
+done
 cargo package --quiet -p mw-protocol -p mw-transport -p mw-cli --allow-dirty
 
 step "Python: release sdist and wheel, and the suite on the installed wheel"
