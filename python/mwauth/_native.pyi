@@ -16,6 +16,7 @@ __all__ = [
     "Password",
     "Response",
     "ResponseWarning",
+    "SansIOForeignWiki",
     "SansIOSession",
     "Token",
     "TokenCheck",
@@ -228,7 +229,7 @@ class SansIOSession:
         allow_anonymous: bool = False,
     ) -> SansIOSession: ...
     @classmethod
-    def restore(
+    def from_snapshot(
         cls,
         snapshot: str,
         *,
@@ -254,7 +255,7 @@ class SansIOSession:
         """Logs in with ``action=clientlogin`` (main accounts); returns the op id."""
     def client_login_continue(self, fields: Mapping[str, str]) -> int:
         """Continues a client login with the fields the last step asked for."""
-    def get_token(self, type: str = "csrf") -> int:
+    def token(self, type: str = "csrf") -> int:
         """Gets a token (from the cache, or one shared fetch); returns the op id."""
     def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> int:
         """Checks a token with ``action=checktoken``; returns the op id."""
@@ -271,17 +272,8 @@ class SansIOSession:
         """Calls any module; returns the op id."""
     def logout(self) -> int:
         """Logs out; returns the op id."""
-    def foreign_call(
-        self,
-        api_url: str,
-        action: str,
-        params: Optional[_Params] = None,
-        *,
-        method: str = "GET",
-        token_type: Optional[str] = None,
-        token_param: str = "token",
-    ) -> int:
-        """Calls a module on a foreign wiki of the same CentralAuth SSO; returns the op id."""
+    def foreign(self, api_url: str) -> SansIOForeignWiki:
+        """A wiki of the same CentralAuth SSO, whose ``call()`` starts an operation of this session."""
     def set_credentials(self, username: str, password: Union[str, Password]) -> None:
         """Gives a restored session the credentials to log in again if lost."""
     def abandon(self, op: int) -> None:
@@ -336,7 +328,7 @@ class Session:
         allow_anonymous: bool = False,
     ) -> Session: ...
     @classmethod
-    def resume(
+    def restore(
         cls,
         path: _StrPath,
         api_url: str,
@@ -413,6 +405,23 @@ class Session:
         """Closes the session (it does not log out: call ``logout()``)."""
 
 @final
+class SansIOForeignWiki:
+    """A foreign wiki of a ``SansIOSession`` (CentralAuth)."""
+
+    @property
+    def api_url(self) -> str: ...
+    def call(
+        self,
+        action: str,
+        params: Optional[_Params] = None,
+        *,
+        method: str = "GET",
+        token_type: Optional[str] = None,
+        token_param: str = "token",
+    ) -> int:
+        """Starts a call of a module on the foreign wiki; returns the op id."""
+
+@final
 class ForeignWiki:
     """A foreign wiki of a ``Session`` (CentralAuth)."""
 
@@ -451,7 +460,7 @@ class AsyncSessionCore:
         allow_anonymous: bool = False,
     ) -> AsyncSessionCore: ...
     @classmethod
-    def resume(
+    def restore(
         cls,
         path: _StrPath,
         api_url: str,

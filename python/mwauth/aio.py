@@ -73,7 +73,7 @@ class AsyncSession:
         )
 
     @classmethod
-    def resume(
+    def restore(
         cls,
         path: StrPath,
         api_url: str,
@@ -87,7 +87,7 @@ class AsyncSession:
         again. ``options`` are those of the constructor."""
         self = cls.__new__(cls)
         self._closed = False
-        self._core = AsyncSessionCore.resume(path, api_url, username=username, password=password, **options)
+        self._core = AsyncSessionCore.restore(path, api_url, username=username, password=password, **options)
         return self
 
     @property

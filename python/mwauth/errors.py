@@ -185,7 +185,7 @@ class SessionLostError(MWError):
     """The wiki no longer knows the logged-in session and logging in again failed.
 
     The message says how to recover: log in again, or give the session its
-    credentials (``Session.resume(..., username=, password=)``)."""
+    credentials (``Session.restore(..., username=, password=)``)."""
 
 
 class NotLoggedInError(MWError):

@@ -12,7 +12,7 @@ cookies) and returns ``(status, headers, body)``::
     session = SansIOSession(URL, user_agent="MyBot/1.0 (me@example.org)")
     driver = Driver(session, requests_sender(requests.Session()))
     user = driver.run(session.login("Bot@app", "bot-password"))
-    token = driver.run(session.get_token("csrf"))
+    token = driver.run(session.token("csrf"))
 
 Nothing here imports an HTTP library.
 """

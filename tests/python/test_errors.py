@@ -66,7 +66,7 @@ def test_badtoken_after_logout(bot_session: mwauth.Session) -> None:
 def test_badtoken_sansio(wiki: Wiki) -> None:
     s, driver = sansio_driver(wiki.api_url)
     driver.run(s.login(wiki.bot_user, wiki.bot_password))
-    token = driver.run(s.get_token("csrf"))
+    token = driver.run(s.token("csrf"))
     driver.run(s.logout())
     with pytest.raises(mwauth.BadTokenError):
         driver.run(s.call("logout", {"token": token}, method="POST"))
@@ -147,21 +147,21 @@ def test_warnings_can_be_errors(wiki: Wiki) -> None:
 
 def test_session_file_errors(tmp_path: Any, wiki: Wiki, bot_session: mwauth.Session) -> None:
     with pytest.raises(mwauth.SessionFileError) as info:
-        mwauth.Session.resume(tmp_path / "missing.json", wiki.api_url, user_agent=UA)
+        mwauth.Session.restore(tmp_path / "missing.json", wiki.api_url, user_agent=UA)
     assert info.value.path == str(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{ not a session")
     os.chmod(bad, 0o600)
     with pytest.raises(mwauth.SessionFileError):
-        mwauth.Session.resume(bad, wiki.api_url, user_agent=UA)
+        mwauth.Session.restore(bad, wiki.api_url, user_agent=UA)
     good = tmp_path / "good.json"
     bot_session.save(good)
     assert oct(os.stat(good).st_mode & 0o777) == oct(0o600)
     with pytest.raises(mwauth.SessionFileError):  # another wiki
-        mwauth.Session.resume(good, "http://127.0.0.1:9/api.php", user_agent=UA)
+        mwauth.Session.restore(good, "http://127.0.0.1:9/api.php", user_agent=UA)
     with pytest.raises(mwauth.InvalidInputError):
-        mwauth.Session.resume(good, wiki.api_url, user_agent=UA, username="only-a-name")
-    resumed = mwauth.Session.resume(
+        mwauth.Session.restore(good, wiki.api_url, user_agent=UA, username="only-a-name")
+    resumed = mwauth.Session.restore(
         str(good), wiki.api_url, user_agent=UA, username=wiki.bot_user, password=wiki.bot_password
     )
     assert resumed.user == bot_session.user

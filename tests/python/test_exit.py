@@ -63,7 +63,7 @@ from mwauth.sansio import Driver, requests_sender
 s = mwauth.SansIOSession(URL, user_agent=UA)
 driver = Driver(s, requests_sender(requests.Session(), timeout=10))
 driver.run(s.login(USER, PASSWORD))
-driver.run(s.get_token("csrf"))
+driver.run(s.token("csrf"))
 print(driver.run(s.logout()))
 """
 

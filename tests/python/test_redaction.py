@@ -89,7 +89,7 @@ def test_sansio_objects_never_show_secrets(wiki: Wiki) -> None:
     assert event is not None and not event.ok
     assert PASSWORD not in shown(event) + shown(s)
     driver.run(s.login(wiki.bot_user, wiki.bot_password))
-    token = driver.run(s.get_token("csrf"))
+    token = driver.run(s.token("csrf"))
     assert token.secret() not in shown(s)
 
 

@@ -65,7 +65,7 @@ def test_a_session_saved_inside_a_with_block_stays_logged_in(wiki: Wiki, tmp_pat
     with pytest.raises(mwauth.MWError, match="closed"):
         s.token("csrf")
     s.save(tmp_path / "again.json")  # saving still works
-    resumed = mwauth.Session.resume(path, wiki.api_url, user_agent=UA)
+    resumed = mwauth.Session.restore(path, wiki.api_url, user_agent=UA)
     assert resumed.user is not None
     token = resumed.token("csrf")
     assert not token.is_anonymous
@@ -83,7 +83,7 @@ def test_an_async_session_saved_inside_its_block_stays_logged_in(wiki: Wiki, tmp
             await s.save(path)
         with pytest.raises(mwauth.MWError, match="closed"):
             await s.token("csrf")
-        resumed = mwauth.AsyncSession.resume(path, wiki.api_url, user_agent=UA)
+        resumed = mwauth.AsyncSession.restore(path, wiki.api_url, user_agent=UA)
         token = await resumed.token("csrf")
         assert not token.is_anonymous
         await resumed.logout()

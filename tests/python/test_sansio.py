@@ -39,7 +39,7 @@ def test_full_life_cycle_by_hand(wiki: Wiki) -> None:
     assert user.name == wiki.bot_user.split("@")[0]
     assert s.user == user
 
-    token = drive(s, http, s.get_token("csrf"))
+    token = drive(s, http, s.token("csrf"))
     assert isinstance(token, mwauth.Token)
     assert not token.is_anonymous and token.timestamp is not None
     assert token.secret().endswith("+\\")
@@ -81,7 +81,7 @@ def test_requests_go_where_the_protocol_says(wiki: Wiki) -> None:
 def test_concurrent_operations_share_one_token_fetch(wiki: Wiki) -> None:
     s, driver = sansio_driver(wiki.api_url)
     driver.run(s.login(wiki.bot_user, wiki.bot_password))
-    ops = [s.get_token("csrf") for _ in range(5)] + [s.get_token("watch")]
+    ops = [s.token("csrf") for _ in range(5)] + [s.token("watch")]
     first = s.poll_transmit()
     assert first is not None and s.poll_transmit() is None
     assert "type=csrf%7Cwatch" in first.url or "type=watch%7Ccsrf" in first.url
@@ -100,21 +100,21 @@ def test_snapshot_and_restore(wiki: Wiki) -> None:
     http = requests.Session()
     s = mwauth.SansIOSession(wiki.api_url, user_agent=UA)
     drive(s, http, s.login(wiki.bot_user, wiki.bot_password))
-    token = drive(s, http, s.get_token("csrf"))
+    token = drive(s, http, s.token("csrf"))
     snap = s.snapshot()
     data = json.loads(snap)
     assert data["endpoint"] == wiki.api_url
     assert wiki.bot_password not in snap  # never credentials
 
     # Same cookies (the requests.Session) + the snapshot = the same session.
-    r = mwauth.SansIOSession.restore(snap, user_agent=UA)
+    r = mwauth.SansIOSession.from_snapshot(snap, user_agent=UA)
     assert r.user is not None and r.user == s.user
-    assert drive(r, http, r.get_token("csrf")) == token  # from the cache: no request
+    assert drive(r, http, r.token("csrf")) == token  # from the cache: no request
     assert drive(r, http, r.check_token("csrf", token)).valid
     assert drive(r, http, r.logout()) == mwauth.LogoutOutcome.LOGGED_OUT
 
     with pytest.raises(mwauth.InvalidInputError):
-        mwauth.SansIOSession.restore("{not json")
+        mwauth.SansIOSession.from_snapshot("{not json")
 
 
 def test_backoff_goes_through_poll_timeout(make_double: Any) -> None:
@@ -152,7 +152,7 @@ def test_backoff_goes_through_poll_timeout(make_double: Any) -> None:
 def test_transport_errors_and_timeouts(make_double: Any) -> None:
     double = make_double(lambda req: json_reply({}))
     s = mwauth.SansIOSession(double.url, user_agent=UA)
-    op1 = s.get_token("login")
+    op1 = s.token("login")
     t = s.poll_transmit()
     assert t is not None
     s.handle_transport_error(t.id, "connection reset by peer")
@@ -161,7 +161,7 @@ def test_transport_errors_and_timeouts(make_double: Any) -> None:
     with pytest.raises(mwauth.TransportError, match="connection reset"):
         e1.result()
 
-    s.get_token("login")
+    s.token("login")
     t = s.poll_transmit()
     assert t is not None
     s.handle_transport_error(t.id, "read timed out after 10s", timeout=True)
@@ -183,7 +183,7 @@ def test_unknown_ids_and_bad_inputs(make_double: Any) -> None:
     with pytest.raises(mwauth.InvalidInputError):
         s.handle_timeout(float("nan"))
     with pytest.raises(mwauth.InvalidInputError):
-        s.get_token("not a type")
+        s.token("not a type")
     with pytest.raises(mwauth.InvalidInputError):
         s.call("query", method="PUT")
     with pytest.raises(mwauth.InvalidInputError):
@@ -191,7 +191,7 @@ def test_unknown_ids_and_bad_inputs(make_double: Any) -> None:
     with pytest.raises(mwauth.InvalidInputError):
         mwauth.SansIOSession("ftp://example.org/api.php", user_agent=UA)
     with pytest.raises(mwauth.InvalidInputError):
-        s.foreign_call("not a url", "query")
+        s.foreign("not a url")
     # Headers as a list of byte pairs, a body as bytearray; odd headers skipped.
     op = s.call("query")
     t = s.poll_transmit()

@@ -96,7 +96,7 @@ def test_no_secret_in_logs_reprs_or_errors(wiki: Wiki, captured: _Keep, tmp_path
         shown.append(info.value)
         path = tmp_path / "session.json"
         s.save(path)
-        resumed = mwauth.Session.resume(
+        resumed = mwauth.Session.restore(
             path, wiki.api_url, username=wiki.bot_user, password=wiki.bot_password, user_agent=UA
         )
         shown += [resumed, resumed.user]
@@ -126,7 +126,7 @@ def test_no_secret_in_logs_reprs_or_errors(wiki: Wiki, captured: _Keep, tmp_path
         sansio = mwauth.SansIOSession(wiki.api_url, user_agent=UA)
         driver = Driver(sansio, requests_sender(http, timeout=10))
         shown.append(driver.run(sansio.login(wiki.bot_user, wiki.bot_password)))
-        t = driver.run(sansio.get_token("csrf"))
+        t = driver.run(sansio.token("csrf"))
         tokens.append(t.secret())
         shown += [t, sansio, driver.run(sansio.check_token("csrf", t))]
         sansio.call("edit", {"title": "Main Page", "appendtext": "\nlog test"}, method="POST", token_type="csrf")

@@ -144,7 +144,8 @@ def test_tokens_seed_action_tokens_is_gone(session: mwauth.Session) -> None:
 # ---- CentralAuth: a foreign wiki through centralauthtoken ----
 
 
-def test_centralauth_foreign_call(make_double: Any) -> None:
+def _central_handler() -> Any:
+    """A home wiki double with CentralAuth, and its foreign wiki under /foreign/."""
     issued: List[str] = []
     # Which login the (single-user) home double saw: CentralAuth gives
     # centralauthtokens only to its own sessions, i.e. main-account logins.
@@ -181,6 +182,11 @@ def test_centralauth_foreign_call(make_double: Any) -> None:
             return json_reply({"watch": [{"title": req.params["titles"], "watched": True}]})
         return json_reply({"query": {"userinfo": {"id": 7, "name": "Bot"}}})
 
+    return handler
+
+
+def test_centralauth_foreign_call(make_double: Any) -> None:
+    handler = _central_handler()
     home = make_double(handler)
     foreign_url = home.url.replace("/w/", "/foreign/")
     with mwauth.Session(home.url, user_agent=UA) as s:
@@ -198,6 +204,22 @@ def test_centralauth_foreign_call(make_double: Any) -> None:
         watched = other.call("watch", {"titles": "File:Example.jpg"}, method="POST", token_type="watch")
         assert watched["watch"][0]["watched"] is True
     assert home.count(action="centralauthtoken") == 4  # the refused one, then one per foreign request
+
+
+def test_centralauth_foreign_call_sans_io(make_double: Any) -> None:
+    """The same foreign wiki through SansIOSession.foreign(url).call()."""
+    home = make_double(_central_handler())
+    foreign_url = home.url.replace("/w/", "/foreign/")
+    s, driver = sansio_driver(home.url)
+    driver.run(s.client_login("Bot", "a main-account password"))
+    other = s.foreign(foreign_url)
+    assert other.api_url == foreign_url
+    assert "cat" not in repr(other)
+    me = driver.run(other.call("query", {"meta": "userinfo"}))
+    assert me["query"]["userinfo"]["name"] == "Bot"
+    watched = driver.run(other.call("watch", {"titles": "File:Example.jpg"}, method="POST", token_type="watch"))
+    assert watched["watch"][0]["watched"] is True
+    assert home.count(action="centralauthtoken") == 3  # one per foreign request
 
     async def main() -> Any:
         a = mwauth.AsyncSession(home.url, user_agent=UA)

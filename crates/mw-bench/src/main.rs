@@ -457,7 +457,7 @@ fn scale_protocol(max: usize) -> Res<()> {
             let mut s = Session::new(url, Config::new(UA))?;
             let op = s.login(BOT, Password::new(BOT_PASSWORD));
             drive(&mut s, op, &replies)?;
-            let op = s.get_token(TokenType::CSRF);
+            let op = s.token(TokenType::CSRF);
             drive(&mut s, op, &replies)?;
             if s.user().is_none() {
                 return Err("not logged in".into());

@@ -77,7 +77,7 @@ fn builder(args: &Args) -> ClientBuilder {
 /// Resumes the session file if there is one, else a fresh client.
 fn open(args: &Args) -> Result<Client, CliError> {
     if args.session.exists() {
-        Ok(Client::resume(&args.session, builder(args))?)
+        Ok(Client::restore(&args.session, builder(args))?)
     } else {
         Ok(builder(args).build()?)
     }
@@ -123,7 +123,7 @@ fn token_type(name: &str) -> Result<TokenType, CliError> {
 }
 
 async fn save(client: &Client, path: &Path) -> Result<(), CliError> {
-    Ok(client.save_session(path).await?)
+    Ok(client.save(path).await?)
 }
 
 /// Writes back the session (its cookies and token cache) when there is a

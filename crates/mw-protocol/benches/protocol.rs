@@ -240,7 +240,7 @@ fn session(c: &mut Criterion) {
                 Password::new("0123456789abcdefghijklmnopqrstuv"),
             );
             run_op(&mut s, op, &reply);
-            let op = s.get_token(TokenType::CSRF);
+            let op = s.token(TokenType::CSRF);
             let csrf = run_op(&mut s, op, &reply);
             let op = s.check_token(TokenType::CSRF, csrf, None);
             run_op(&mut s, op, &reply);
@@ -255,7 +255,7 @@ fn session(c: &mut Criterion) {
             Password::new("0123456789abcdefghijklmnopqrstuv"),
         );
         run_op(&mut s, op, &reply);
-        let op = s.get_token(TokenType::CSRF);
+        let op = s.token(TokenType::CSRF);
         run_op(&mut s, op, &reply);
         b.iter(|| {
             // Answered with the checktoken reply: only the round trip counts.

@@ -35,7 +35,7 @@ fn session_as_user(token_api: &str) -> Session {
         "tokens": {}
     }))
     .expect("snapshot");
-    Session::restore(snapshot, Config::new(USER_AGENT)).expect("restore")
+    Session::from_snapshot(snapshot, Config::new(USER_AGENT)).expect("restore")
 }
 
 /// The response of a fixture file.
@@ -67,8 +67,9 @@ fn badsession_is_a_typed_error_that_asks_for_a_main_account_login() {
     });
     let op = d
         .session
-        .foreign_call(FOREIGN, userinfo_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(userinfo_call());
     match d.finish(op) {
         Err(e @ Error::CentralAuthSession(_)) => {
             let text = e.to_string();
@@ -143,8 +144,9 @@ fn a_1_23_farm_gives_the_centralauth_token_through_action_tokens() {
     let mut d = Driver::new(session_as_user("action_tokens"), server);
     let op = d
         .session
-        .foreign_call(FOREIGN, userinfo_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(userinfo_call());
     assert!(d.finish(op).is_ok(), "{:?}", d.sent);
     assert_eq!(d.actions_since(0), ["tokens", "query"]);
     assert!(!d.sent[0].is_foreign());
@@ -160,8 +162,9 @@ fn a_1_23_farm_foreign_write_gets_its_token_from_action_tokens_too() {
     // The fixture's token is the same every time: the fake farm accepts it.
     let op = d
         .session
-        .foreign_call(FOREIGN, call)
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(call);
     assert!(d.finish(op).is_ok(), "{:?}", d.sent);
     assert_eq!(d.actions_since(0), ["tokens", "tokens", "tokens", "edit"]);
 }
@@ -174,15 +177,17 @@ fn an_unknown_centralauthtoken_action_falls_back_to_action_tokens() {
     let mut d = Driver::new(session_as_user("unknown"), server);
     let op = d
         .session
-        .foreign_call(FOREIGN, userinfo_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(userinfo_call());
     let done = d.finish_done(op);
     assert!(done.result.is_ok(), "{:?}", done);
     assert_eq!(d.actions_since(0), ["centralauthtoken", "tokens", "query"]);
     let op = d
         .session
-        .foreign_call(FOREIGN, userinfo_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(userinfo_call());
     assert!(d.finish(op).is_ok());
     assert_eq!(d.actions_since(3), ["tokens", "query"]);
 }
@@ -198,8 +203,9 @@ fn a_modern_wiki_without_centralauth_is_unsupported_at_once() {
     });
     let op = d
         .session
-        .foreign_call(FOREIGN, userinfo_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(userinfo_call());
     assert!(matches!(d.finish(op), Err(Error::Unsupported(_))));
     assert_eq!(d.count(), 1);
 }
@@ -216,8 +222,9 @@ fn a_1_23_wiki_without_centralauth_is_unsupported() {
     });
     let op = d
         .session
-        .foreign_call(FOREIGN, userinfo_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(userinfo_call());
     match d.finish(op) {
         Err(Error::Unsupported(m)) => assert!(m.contains("CentralAuth"), "{m}"),
         other => panic!("{other:?}"),

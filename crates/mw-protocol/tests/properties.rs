@@ -689,7 +689,7 @@ fn start(session: &mut Session, cmd: &Command) -> Started {
         Command::ClientLoginContinue => Started::ClientLogin(
             session.client_login_continue(vec![("OATHToken".into(), "123456".into())]),
         ),
-        Command::GetToken(i) => Started::Token(session.get_token(types[*i].clone())),
+        Command::GetToken(i) => Started::Token(session.token(types[*i].clone())),
         Command::CheckToken => Started::Check(session.check_token(
             TokenType::CSRF,
             Token::new("d41d8cd98f00b204e9800998ecf8427e6b021575+\\"),
@@ -713,8 +713,9 @@ fn start(session: &mut Session, cmd: &Command) -> Started {
             };
             Started::Response(
                 session
-                    .foreign_call(FOREIGN, call)
-                    .expect("valid foreign URL"),
+                    .foreign(FOREIGN)
+                    .expect("valid foreign URL")
+                    .call(call),
             )
         }
     }

@@ -519,7 +519,7 @@ fn session_seed_flow_requests() {
     });
     let op = d.session.login("Example@bot", Password::new(PASSWORD));
     d.finish(op).expect("login");
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     d.finish(op).expect("csrf");
     let op = d
         .session

@@ -175,7 +175,7 @@ fn assert_user_goes_with_every_request_of_a_resumed_session() {
     let mut d = Driver::new(session(), wiki(|_| ok_edit()));
     login(&mut d);
     let snapshot = d.session.snapshot();
-    let resumed = Session::restore(snapshot, Config::new(USER_AGENT)).expect("restore");
+    let resumed = Session::from_snapshot(snapshot, Config::new(USER_AGENT)).expect("restore");
     let mut d = Driver::new(
         resumed,
         wiki(|r| {
@@ -184,7 +184,7 @@ fn assert_user_goes_with_every_request_of_a_resumed_session() {
             )
         }),
     );
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     let _ = d.finish(op);
     let op = d.session.call(edit_call());
     let _ = d.finish(op);
@@ -436,7 +436,7 @@ fn only_the_asked_token_types_are_cached() {
         }
         json_value(json!({"query": {"tokens": tokens}}))
     });
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert!(d.finish(op).is_ok());
     let snapshot = serde_json::to_string(&d.session.snapshot()).expect("json");
     assert!(snapshot.len() < 1_000, "{} bytes", snapshot.len());
@@ -446,7 +446,7 @@ fn only_the_asked_token_types_are_cached() {
 fn a_huge_token_is_refused_and_not_cached() {
     let huge = format!("{}+\\", "a".repeat(5 << 20));
     let mut d = Driver::new(session(), move |_r: &Sent| tokens_body("csrftoken", &huge));
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     match d.finish(op) {
         Err(Error::Decode(msg)) => assert!(msg.contains("long"), "{msg}"),
         other => panic!("{other:?}"),
@@ -550,7 +550,7 @@ fn a_token_type_typo_names_the_known_types_and_keeps_the_warning() {
             "batchcomplete": true, "query": {"tokens": {}}
         }))
     });
-    let op = d.session.get_token("crsf".parse().expect("type"));
+    let op = d.session.token("crsf".parse().expect("type"));
     let done = d.finish_done(op);
     match done.result {
         Err(Error::Unsupported(msg)) => {
@@ -577,7 +577,7 @@ fn an_http_404_names_the_url_and_asks_for_api_php() {
             "<html>Not Found</html>",
         )
     });
-    let op = d.session.get_token(TokenType::LOGIN);
+    let op = d.session.token(TokenType::LOGIN);
     let err = d.finish(op).expect_err("404");
     let text = err.to_string();
     assert!(text.contains(ENDPOINT), "{text}");
@@ -593,7 +593,7 @@ fn an_html_page_is_not_an_api_response() {
             "<!DOCTYPE html><html><body>Main Page</body></html>",
         )
     });
-    let op = d.session.get_token(TokenType::LOGIN);
+    let op = d.session.token(TokenType::LOGIN);
     match d.finish(op) {
         Err(e @ Error::NotApi { .. }) => {
             assert!(e.to_string().contains(ENDPOINT), "{e}");

@@ -52,7 +52,7 @@ fn session_as_user() -> Session {
         "tokens": {}
     }))
     .expect("snapshot");
-    Session::restore(snapshot, config()).expect("restore")
+    Session::from_snapshot(snapshot, config()).expect("restore")
 }
 
 fn session_with(f: impl FnOnce(&mut Config)) -> Session {
@@ -194,7 +194,7 @@ fn seed_flow_login_csrf_checktoken_logout_is_five_requests() {
         done.warnings
     );
 
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     let csrf = token_of(d.finish(op));
     assert_eq!(csrf.secret(), CSRF);
 
@@ -272,12 +272,12 @@ fn a_cached_token_is_reused() {
     let before = d.count();
     let op = d.session.call(edit_call());
     assert!(d.finish(op).is_ok());
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(op)).secret(), CSRF);
     assert_eq!(
         d.actions_since(before),
         ["edit"],
-        "0 extra token requests for the second call and the get_token"
+        "0 extra token requests for the second call and the token()"
     );
     assert_eq!(
         d.session.cached_token(&TokenType::CSRF).map(Token::secret),
@@ -322,10 +322,10 @@ fn concurrent_get_tokens_of_several_types_are_batched() {
         }
         json_value(json!({"batchcomplete": true, "query": {"tokens": tokens}}))
     });
-    let a = d.session.get_token(TokenType::CSRF);
-    let b = d.session.get_token(TokenType::WATCH);
-    let c = d.session.get_token(TokenType::LOGIN);
-    let e = d.session.get_token(TokenType::CSRF);
+    let a = d.session.token(TokenType::CSRF);
+    let b = d.session.token(TokenType::WATCH);
+    let c = d.session.token(TokenType::LOGIN);
+    let e = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(a)).secret(), ANON);
     assert_eq!(token_of(d.finish(b)).secret(), ANON);
     assert_eq!(token_of(d.finish(c)).secret(), LOGIN_TOKEN);
@@ -356,7 +356,7 @@ fn badtoken_refreshes_the_token_and_retries_once() {
             },
         ),
     );
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(op)).secret(), CSRF);
     let before = d.count();
     let op = d.session.call(edit_call());
@@ -386,7 +386,7 @@ fn concurrent_badtokens_share_one_refresh() {
     let mut s = anonymous_writer();
     let t0 = Instant::now();
     // A cached token, then two calls sent with it.
-    let get = s.get_token(TokenType::CSRF);
+    let get = s.token(TokenType::CSRF);
     let fetch = s.poll_transmit().expect("fetch");
     let Reply::Response(r) = tokens_body("csrftoken", CSRF) else {
         unreachable!()
@@ -571,7 +571,7 @@ fn legacy_wiki_login_uses_the_need_token_two_step_and_action_tokens() {
 
     let op = d.session.call(edit_call());
     assert!(d.finish(op).is_ok());
-    let op = d.session.get_token(TokenType::WATCH);
+    let op = d.session.token(TokenType::WATCH);
     assert!(d.finish(op).is_ok());
     assert_eq!(
         d.actions_since(3),
@@ -590,7 +590,7 @@ fn legacy_wiki_login_uses_the_need_token_two_step_and_action_tokens() {
 #[test]
 fn legacy_wiki_anonymous_fetch_falls_back_once() {
     let mut d = Driver::new(session(), wiki_1_23());
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     let done = d.finish_done(op);
     assert_eq!(
         token_of(done.result).secret(),
@@ -604,11 +604,11 @@ fn legacy_wiki_anonymous_fetch_falls_back_once() {
         "{:?}",
         done.warnings
     );
-    let op = d.session.get_token(TokenType::PATROL);
+    let op = d.session.token(TokenType::PATROL);
     assert!(d.finish(op).is_ok());
     assert_eq!(d.actions_since(2), ["tokens"]);
     // Types that action=tokens never had are unsupported, without a request.
-    let op = d.session.get_token(TokenType::ROLLBACK);
+    let op = d.session.token(TokenType::ROLLBACK);
     assert!(matches!(d.finish(op), Err(Error::Unsupported(_))));
     assert_eq!(d.count(), 3);
 }
@@ -626,7 +626,7 @@ fn action_tokens_deprecation_warnings_reach_the_caller() {
         ),
         other => panic!("{other}"),
     });
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     let done = d.finish_done(op);
     assert_eq!(
         token_of(done.result).secret(),
@@ -671,7 +671,7 @@ fn wiki_without_login_tokens_follows_need_token() {
         ["query+tokens(login)", "login", "login"]
     );
     assert_eq!(d.session.token_api(), TokenApi::MetaTokens);
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(op)).secret(), CSRF);
     assert_eq!(d.actions_since(3), ["query+tokens(csrf)"]);
 }
@@ -964,11 +964,11 @@ fn foreign_call_without_token_is_two_requests() {
     let mut d = Driver::new(session_as_user(), server);
     let op = d
         .session
-        .foreign_call(
-            FOREIGN,
-            ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")),
-        )
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(ActionCall::new(
+            ActionRequest::get("query").param("meta", "userinfo"),
+        ));
     assert!(d.finish(op).is_ok());
     assert_eq!(d.actions_since(0), ["centralauthtoken", "query"]);
     assert_eq!(issued.borrow().len(), 1);
@@ -988,8 +988,9 @@ fn foreign_call_with_token_is_four_requests() {
     let mut d = Driver::new(session_as_user(), server);
     let op = d
         .session
-        .foreign_call(FOREIGN, edit_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(edit_call());
     assert!(d.finish(op).is_ok());
     assert_eq!(
         d.actions_since(0),
@@ -1031,8 +1032,9 @@ fn a_foreign_token_too_long_to_be_one_is_not_used() {
     let mut d = Driver::new(session_as_user(), server);
     let op = d
         .session
-        .foreign_call(FOREIGN, edit_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(edit_call());
     let err = d.finish(op).expect_err("a too-long token is refused");
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
     assert!(err.to_string().contains("too long"), "{err}");
@@ -1057,8 +1059,9 @@ fn foreign_badtoken_restarts_once() {
     let mut d = Driver::new(session_as_user(), server);
     let op = d
         .session
-        .foreign_call(FOREIGN, edit_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(edit_call());
     assert!(d.finish(op).is_ok());
     assert_eq!(d.count(), 8);
     assert_eq!(issued.borrow().len(), 4);
@@ -1070,11 +1073,11 @@ fn foreign_badtoken_twice_is_the_error() {
     let mut d = Driver::new(session_as_user(), server);
     let op = d
         .session
-        .foreign_call(
-            FOREIGN,
-            ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")),
-        )
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(ActionCall::new(
+            ActionRequest::get("query").param("meta", "userinfo"),
+        ));
     assert_eq!(
         d.finish(op).expect_err("the operation must fail").code(),
         Some("badtoken")
@@ -1100,11 +1103,11 @@ fn foreign_maxlag_retry_gets_a_fresh_centralauthtoken() {
     let mut d = Driver::new(session_as_user(), server);
     let op = d
         .session
-        .foreign_call(
-            FOREIGN,
-            ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")),
-        )
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(ActionCall::new(
+            ActionRequest::get("query").param("meta", "userinfo"),
+        ));
     assert!(d.finish(op).is_ok());
     assert_eq!(
         d.actions_since(0),
@@ -1124,11 +1127,11 @@ fn centralauthtoken_errors_end_the_foreign_call() {
     });
     let op = d
         .session
-        .foreign_call(
-            FOREIGN,
-            ActionCall::new(ActionRequest::get("query").param("meta", "userinfo")),
-        )
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(ActionCall::new(
+            ActionRequest::get("query").param("meta", "userinfo"),
+        ));
     assert_eq!(
         d.finish(op).expect_err("the operation must fail").code(),
         Some("notloggedin")
@@ -1140,7 +1143,8 @@ fn centralauthtoken_errors_end_the_foreign_call() {
 fn foreign_call_rejects_bad_urls() {
     let mut s = session();
     assert!(matches!(
-        s.foreign_call("not a url", ActionCall::new(ActionRequest::get("query"))),
+        s.foreign("not a url")
+            .map(|f| f.call(ActionCall::new(ActionRequest::get("query")))),
         Err(Error::InvalidInput(_))
     ));
     assert!(s.is_idle());
@@ -1400,7 +1404,7 @@ fn a_repeatable_request_is_sent_once_more_after_a_transport_error() {
     let mut d = Driver::new(session(), |_r: &Sent| {
         Reply::Disconnected("connection reset by peer".into())
     });
-    let op = d.session.get_token(TokenType::LOGIN);
+    let op = d.session.token(TokenType::LOGIN);
     assert!(matches!(d.finish(op), Err(Error::Disconnected(_))));
     assert_eq!(d.count(), 2);
 }
@@ -1412,7 +1416,7 @@ fn a_repeatable_request_is_sent_once_more_after_a_transport_error() {
 #[test]
 fn logout_clears_the_cache_and_the_user() {
     let mut d = logged_in_driver(session(), wiki(|| CSRF.into(), no_other));
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(op)).secret(), CSRF);
     assert!(d.session.cached_token(&TokenType::CSRF).is_some());
     let op = d.session.logout();
@@ -1423,7 +1427,7 @@ fn logout_clears_the_cache_and_the_user() {
     // Anonymous again: `+\` is what an anonymous user gets, not a lost
     // session, and the credentials are forgotten (no relogin).
     let before = d.count();
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(op)).secret(), ANON);
     assert_eq!(d.actions_since(before), ["query+tokens(csrf)"]);
 }
@@ -1464,7 +1468,7 @@ fn logout_of_a_lost_session_does_not_log_in_again() {
 fn a_fetch_in_flight_during_login_is_not_cached_for_the_new_user() {
     let mut s = session();
     let t0 = Instant::now();
-    let get = s.get_token(TokenType::CSRF);
+    let get = s.token(TokenType::CSRF);
     let anon_fetch = s.poll_transmit().expect("the anonymous csrf fetch");
     assert!(s.poll_transmit().is_none());
 
@@ -1496,7 +1500,7 @@ fn a_fetch_in_flight_during_login_is_not_cached_for_the_new_user() {
     );
     assert!(
         s.poll_event().is_none(),
-        "the get_token waits for a new fetch"
+        "the token() waits for a new fetch"
     );
     let refetch = s.poll_transmit().expect("a fetch for the new user");
     assert!(refetch.request.uri().to_string().contains("type=csrf"));
@@ -1522,13 +1526,13 @@ fn a_fetch_in_flight_during_login_is_not_cached_for_the_new_user() {
 #[test]
 fn login_clears_the_cache_of_the_previous_user() {
     let mut d = Driver::new(session(), wiki(|| CSRF.into(), no_other));
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(op)).secret(), ANON);
     assert!(d.session.cached_token(&TokenType::CSRF).is_some());
     let op = d.session.login(USERNAME, Password::new(PASSWORD));
     assert!(d.finish(op).is_ok());
     assert!(d.session.cached_token(&TokenType::CSRF).is_none());
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert_eq!(token_of(d.finish(op)).secret(), CSRF);
 }
 
@@ -1634,7 +1638,7 @@ fn snapshot_and_restore_round_trip() {
             },
         ),
     );
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert!(d.finish(op).is_ok());
 
     let snap = d.session.snapshot();
@@ -1647,7 +1651,7 @@ fn snapshot_and_restore_round_trip() {
     let back: SessionSnapshot = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, snap);
 
-    let restored = Session::restore(back, config()).expect("restores");
+    let restored = Session::from_snapshot(back, config()).expect("restores");
     assert_eq!(restored.endpoint().as_str(), ENDPOINT);
     assert_eq!(restored.user(), d.session.user());
     assert_eq!(restored.token_api(), TokenApi::MetaTokens);
@@ -1676,7 +1680,7 @@ fn a_restored_session_relogs_in_only_with_credentials() {
 
     // No credentials: a lost session cannot be restored.
     let (server, _) = wiki_losing_the_session();
-    let restored = Session::restore(snap.clone(), config()).expect("restores");
+    let restored = Session::from_snapshot(snap.clone(), config()).expect("restores");
     let mut d = Driver::new(restored, server);
     let op = d.session.call(edit_call());
     assert!(matches!(d.finish(op), Err(Error::SessionLost(_))));
@@ -1684,7 +1688,7 @@ fn a_restored_session_relogs_in_only_with_credentials() {
     // With credentials it can.
     let (server, logins) = wiki_losing_the_session();
     logins.set(1);
-    let mut restored = Session::restore(snap, config()).expect("restores");
+    let mut restored = Session::from_snapshot(snap, config()).expect("restores");
     restored.set_credentials(USERNAME, Password::new(PASSWORD));
     let mut d = Driver::new(restored, server);
     let op = d.session.call(edit_call());
@@ -1708,7 +1712,7 @@ fn snapshots_of_another_version_or_with_unknown_fields_are_rejected() {
     value["version"] = json!(99);
     let other: SessionSnapshot = serde_json::from_value(value.clone()).expect("deserializes");
     assert!(matches!(
-        Session::restore(other, config()),
+        Session::from_snapshot(other, config()),
         Err(Error::InvalidInput(_))
     ));
     value["version"] = json!(1);
@@ -1768,7 +1772,7 @@ fn secrets_never_appear_in_urls_or_debug_output() {
     assert!(d.finish(op).is_ok());
     let op = d.session.call(edit_call());
     assert!(d.finish(op).is_ok(), "relogin then badtoken recovery");
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     let t = token_of(d.finish(op));
     let op = d.session.check_token(TokenType::CSRF, t, Some(60));
     assert!(d.finish(op).is_ok());
@@ -1782,8 +1786,9 @@ fn secrets_never_appear_in_urls_or_debug_output() {
     assert!(d.finish(op).is_err());
     let op = d
         .session
-        .foreign_call(FOREIGN, edit_call())
-        .expect("valid URL");
+        .foreign(FOREIGN)
+        .expect("valid URL")
+        .call(edit_call());
     assert!(d.finish(op).is_ok());
     let op = d.session.logout();
     assert!(d.finish(op).is_ok());
@@ -1829,8 +1834,9 @@ fn transmit_debug_hides_the_body_and_the_centralauthtoken() {
 
     let mut s = session_as_user();
     let _ = s
-        .foreign_call(FOREIGN, ActionCall::new(ActionRequest::get("query")))
-        .expect("valid URL");
+        .foreign(FOREIGN)
+        .expect("valid URL")
+        .call(ActionCall::new(ActionRequest::get("query")));
     let ca = s.poll_transmit().expect("centralauthtoken request");
     let Reply::Response(r) = json_value(
         json!({"centralauthtoken": {"centralauthtoken": "5f4dcc3b5aa765d61d8327deb882cf992a"}}),
@@ -1892,7 +1898,7 @@ fn mangled_csrf_case(mangled: &'static str) {
     // The edit was never sent with the mangled token; nothing was cached.
     assert_eq!(d.actions_since(before), ["query+tokens(csrf)"]);
     assert_eq!(d.session.cached_token(&TokenType::CSRF), None);
-    let op = d.session.get_token(TokenType::CSRF);
+    let op = d.session.token(TokenType::CSRF);
     assert!(matches!(d.finish(op), Err(Error::Decode(_))));
 }
 
@@ -1922,8 +1928,9 @@ fn a_foreign_csrf_token_mangled_on_the_way_is_never_used() {
     let mut d = Driver::new(session_as_user(), server);
     let op = d
         .session
-        .foreign_call(FOREIGN, edit_call())
-        .expect("valid foreign URL");
+        .foreign(FOREIGN)
+        .expect("valid foreign URL")
+        .call(edit_call());
     match d.finish(op) {
         Err(Error::Decode(m)) => {
             assert!(m.contains("malformed csrf token"), "{m}");

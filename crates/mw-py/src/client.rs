@@ -101,10 +101,7 @@ pub(crate) async fn execute(client: Client, command: Command) -> Done {
         Command::Foreign(wiki, call) => response(wiki.call(call).await),
         Command::Logout => Done::with(client.logout().await),
         Command::Save(path) => Done {
-            outcome: client
-                .save_session(path)
-                .await
-                .map(|()| Box::new(()) as PyValue),
+            outcome: client.save(path).await.map(|()| Box::new(()) as PyValue),
             warnings: Vec::new(),
         },
     }
@@ -252,7 +249,7 @@ impl PySession {
     #[classmethod]
     #[pyo3(signature = (path, api_url, *, username=None, password=None, **options),
            text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
-    fn resume(
+    fn restore(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         path: PathBuf,
@@ -263,7 +260,7 @@ impl PySession {
     ) -> PyResult<Self> {
         let options = Options::from_kwargs(py, "Session()", Takes::Client, options)?;
         Ok(PySession::of(
-            options.resume(py, path, api_url, username, password)?,
+            options.restore(py, path, api_url, username, password)?,
         ))
     }
 
@@ -488,11 +485,11 @@ impl AsyncSessionCore {
         })
     }
 
-    /// See `Session.resume`.
+    /// See `Session.restore`.
     #[classmethod]
     #[pyo3(signature = (path, api_url, *, username=None, password=None, **options),
            text_signature = "(path, api_url, *, username=None, password=None, user_agent=None, timeout=30.0, connect_timeout=10.0, maxlag=5, assert_user=True, relogin=True, max_retries=3, max_body_bytes=None, bearer_token=None, ca_file=None, allow_anonymous=False)")]
-    fn resume(
+    fn restore(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         path: PathBuf,
@@ -503,7 +500,7 @@ impl AsyncSessionCore {
     ) -> PyResult<Self> {
         let options = Options::from_kwargs(py, "AsyncSession()", Takes::Client, options)?;
         Ok(AsyncSessionCore {
-            client: Local::new(options.resume(py, path, api_url, username, password)?),
+            client: Local::new(options.restore(py, path, api_url, username, password)?),
         })
     }
 

@@ -44,7 +44,7 @@ mod _native {
     #[pymodule_export]
     use crate::completed::Completed;
     #[pymodule_export]
-    use crate::sansio::{SansIOSession, Transmit};
+    use crate::sansio::{SansIOForeignWiki, SansIOSession, Transmit};
     #[pymodule_export]
     use crate::values::{
         PyClientLoginStep, PyLogoutOutcome, PyPassword, PyResponse, PyToken, PyTokenCheck, PyUser,

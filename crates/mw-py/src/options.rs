@@ -1,6 +1,6 @@
 //! The one options type of the three session classes: read once from their
 //! keyword arguments (`Session(api_url, **options)`, `AsyncSession`,
-//! `SansIOSession`, and each one's `resume`/`restore`), checked with a
+//! `SansIOSession`, and each one's `restore`/`from_snapshot`), checked with a
 //! typed error that names the option.
 //!
 //! `SansIOSession` takes the protocol's options only: timeouts, the body
@@ -186,7 +186,7 @@ impl Options {
     }
 
     /// A client resumed from a session file.
-    pub(crate) fn resume(
+    pub(crate) fn restore(
         &self,
         py: Python<'_>,
         path: PathBuf,
@@ -206,7 +206,7 @@ impl Options {
             }
         }
         // Reading a small file: no need to release the GIL.
-        Client::resume(path, builder).map_err(|e| transport_err(py, &e))
+        Client::restore(path, builder).map_err(|e| transport_err(py, &e))
     }
 }
 

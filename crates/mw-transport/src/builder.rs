@@ -120,7 +120,7 @@ impl ClientBuilder {
     }
 
     /// The credentials to log in again with when the wiki forgets a
-    /// session (for a client made by [`Client::resume`], which has no
+    /// session (for a client made by [`Client::restore`], which has no
     /// credentials of its own). Building does not log in.
     pub fn credentials(mut self, username: impl Into<String>, password: Password) -> Self {
         self.credentials = Some((username.into(), password));
@@ -193,9 +193,9 @@ impl ClientBuilder {
         Client::from_parts(parts, session, Jar::new())
     }
 
-    /// Resumes a saved session; see [`Client::resume`].
-    pub fn resume(self, path: impl AsRef<Path>) -> Result<Client> {
-        Client::resume(path, self)
+    /// Resumes a saved session; see [`Client::restore`].
+    pub fn restore(self, path: impl AsRef<Path>) -> Result<Client> {
+        Client::restore(path, self)
     }
 
     pub(crate) fn validate(self) -> Result<Parts> {

@@ -89,7 +89,7 @@ impl Client {
         })
     }
 
-    /// Resumes a session saved by [`save_session`](Self::save_session):
+    /// Resumes a session saved by [`save`](Self::save):
     /// the user, the token cache and the cookies, for the wiki of
     /// `builder`. Makes no request: a resumed session does not log in. If
     /// the wiki has forgotten the session meanwhile and the builder has
@@ -106,26 +106,27 @@ impl Client {
     /// let builder = Client::builder("https://test.wikipedia.org/w/api.php")
     ///     .user_agent("MyBot/1.0 (https://example.org/mybot; mybot@example.org)")
     ///     .credentials("MyBot@tool", Password::new("0123456789abcdefghijklmnopqrstuv"));
-    /// let client = Client::resume("session.json", builder)?;
+    /// let client = Client::restore("session.json", builder)?;
     /// println!("resumed as {:?}", client.user());
     /// # Ok(()) }
     /// ```
-    pub fn resume(path: impl AsRef<Path>, builder: ClientBuilder) -> Result<Client> {
+    pub fn restore(path: impl AsRef<Path>, builder: ClientBuilder) -> Result<Client> {
         let path = path.as_ref();
         let parts = builder.validate()?;
         let saved = persist::load(path, &parts.endpoint)?;
-        let session = Session::restore(saved.snapshot, parts.config.clone()).map_err(|e| {
-            Error::session_file(path, crate::SessionFileProblem::Corrupt(e.to_string()))
-        })?;
+        let session =
+            Session::from_snapshot(saved.snapshot, parts.config.clone()).map_err(|e| {
+                Error::session_file(path, crate::SessionFileProblem::Corrupt(e.to_string()))
+            })?;
         Client::from_parts(parts, session, Jar::from_saved(saved.cookies))
     }
 
     /// Writes the session (user, token cache, cookies) to `path`, to
-    /// [`resume`](Self::resume) it later. The file is written atomically
+    /// [`restore`](Self::restore) it later. The file is written atomically
     /// (a temporary file in the same directory, mode 0600, synced, then
     /// renamed over `path`). Save while no operation is running, so that
     /// the cookies and the session match.
-    pub async fn save_session(&self, path: impl AsRef<Path>) -> Result<()> {
+    pub async fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let snapshot = self.shared.lock().session.snapshot();
         let cookies = self.shared.jar.saved();
         let path = path.as_ref().to_path_buf();
@@ -217,7 +218,7 @@ impl Client {
     /// # let _ = (csrf, watch); Ok(()) }
     /// ```
     pub async fn token(&self, ty: TokenType) -> Result<WithWarnings<Token>> {
-        finished(self.run(|s| Ok(s.get_token(ty))).await?)
+        finished(self.run(|s| Ok(s.token(ty))).await?)
     }
 
     /// Gets tokens of several types at once: those not cached come from a
@@ -238,7 +239,7 @@ impl Client {
         types: &[TokenType],
     ) -> Result<WithWarnings<Vec<(TokenType, Token)>>> {
         let done = self
-            .run_many(|s| Ok(types.iter().map(|ty| s.get_token(ty.clone())).collect()))
+            .run_many(|s| Ok(types.iter().map(|ty| s.token(ty.clone())).collect()))
             .await?;
         let mut tokens = Vec::with_capacity(types.len());
         let mut warnings: Vec<Warning> = Vec::new();
@@ -359,7 +360,7 @@ impl ForeignWiki {
     /// fetched on the foreign wiki first (with its own `centralauthtoken`).
     pub async fn call(&self, call: ActionCall) -> Result<Response> {
         let url = self.endpoint.as_str();
-        let done = self.client.run(|s| s.foreign_call(url, call)).await?;
+        let done = self.client.run(|s| Ok(s.foreign(url)?.call(call))).await?;
         response(done)
     }
 }

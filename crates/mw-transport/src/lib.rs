@@ -85,7 +85,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Save a session and resume it later
+//! # Save a session and restore it later
 //!
 //! ```no_run
 //! use mw_transport::{Client, Password};
@@ -98,11 +98,11 @@
 //! };
 //! let client = builder().build()?;
 //! client.login("MyBot@tool", Password::new("0123456789abcdefghijklmnopqrstuv")).await?;
-//! client.save_session("mybot-session.json").await?;
+//! client.save("mybot-session.json").await?;
 //!
 //! // Later, in another process: no login request. If the wiki forgot the
 //! // session meanwhile, the credentials log in again when needed.
-//! let client = Client::resume("mybot-session.json", builder())?;
+//! let client = Client::restore("mybot-session.json", builder())?;
 //! assert!(client.user().is_some());
 //! # Ok(()) }
 //! ```

@@ -377,8 +377,8 @@ async fn badtoken_after_a_server_side_session_reset_is_cured_once() {
     // that session: MediaWiki gives it a new id and drops the old one.
     let dir = TmpDir::new("reset");
     let file = dir.join("a.json");
-    a.save_session(&file).await.expect("save");
-    let b = Client::resume(&file, builder(&w)).expect("resume");
+    a.save(&file).await.expect("save");
+    let b = Client::restore(&file, builder(&w)).expect("resume");
     let step = b
         .client_login(&w.main_user, Password::new(w.main_password.clone()), &w.api)
         .await
@@ -452,12 +452,12 @@ async fn a_resumed_session_with_credentials_logs_in_again_when_expired() {
             .await
             .expect("login");
         client.token(TokenType::CSRF).await.expect("csrf");
-        client.save_session(&file).await.expect("save");
+        client.save(&file).await.expect("save");
     }
     tokio::time::sleep(session_expiry_wait(&w)).await;
 
     // Without credentials: the lost session is an error, not an anonymous edit.
-    let bare = Client::resume(&file, builder(&w)).expect("resume");
+    let bare = Client::restore(&file, builder(&w)).expect("resume");
     let err = bare
         .call(edit(PAGE, "\nx"))
         .await
@@ -470,7 +470,7 @@ async fn a_resumed_session_with_credentials_logs_in_again_when_expired() {
         "{err}"
     );
 
-    let resumed = Client::resume(
+    let resumed = Client::restore(
         &file,
         builder(&w).credentials(&w.bot_user, Password::new(w.bot_password.clone())),
     )
@@ -504,7 +504,7 @@ async fn a_saved_session_resumes_without_logging_in() {
         .await
         .expect("csrf")
         .into_value();
-    first.save_session(&file).await.expect("save");
+    first.save(&file).await.expect("save");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -517,14 +517,14 @@ async fn a_saved_session_resumes_without_logging_in() {
     let text = std::fs::read_to_string(&file).expect("read");
     assert!(text.contains("wiki_session") || text.contains("wiki_BPsession"));
     // Saving again replaces the file atomically and leaves no temporary file.
-    first.save_session(&file).await.expect("save again");
+    first.save(&file).await.expect("save again");
     let names: Vec<_> = std::fs::read_dir(&dir.0)
         .expect("dir")
         .filter_map(|e| e.ok().map(|e| e.file_name()))
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 
-    let resumed = Client::resume(&file, builder(&w)).expect("resume");
+    let resumed = Client::restore(&file, builder(&w)).expect("resume");
     assert_eq!(resumed.user().map(|u| u.name), Some(w.main_user.clone()));
     let token = resumed.token(TokenType::CSRF).await.expect("cached csrf");
     assert_eq!(token.value, csrf);
@@ -552,7 +552,7 @@ async fn a_saved_session_resumes_without_logging_in() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        let err = Client::resume(&file, builder(&w)).expect_err("0644");
+        let err = Client::restore(&file, builder(&w)).expect_err("0644");
         assert!(
             matches!(
                 &err,
@@ -566,7 +566,7 @@ async fn a_saved_session_resumes_without_logging_in() {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
     let other = Client::builder("http://127.0.0.1:1/api.php").user_agent(UA);
-    let err = Client::resume(&file, other).expect_err("another wiki");
+    let err = Client::restore(&file, other).expect_err("another wiki");
     assert!(
         matches!(
             &err,
@@ -586,7 +586,7 @@ async fn a_saved_session_resumes_without_logging_in() {
         std::fs::set_permissions(&truncated, std::fs::Permissions::from_mode(0o600))
             .expect("chmod");
     }
-    let err = Client::resume(&truncated, builder(&w)).expect_err("truncated");
+    let err = Client::restore(&truncated, builder(&w)).expect_err("truncated");
     assert!(
         matches!(
             &err,
@@ -598,7 +598,7 @@ async fn a_saved_session_resumes_without_logging_in() {
         "{err}"
     );
     assert!(!err.to_string().contains(&w.bot_password));
-    let err = Client::resume(dir.join("missing.json"), builder(&w)).expect_err("missing");
+    let err = Client::restore(dir.join("missing.json"), builder(&w)).expect_err("missing");
     assert!(matches!(
         &err,
         Error::SessionFile {
@@ -644,14 +644,14 @@ async fn hostile_session_files_are_refused_whole() {
         .await
         .expect("csrf")
         .into_value();
-    first.save_session(&good).await.expect("save");
+    first.save(&good).await.expect("save");
     let bytes = std::fs::read(&good).expect("read");
     let value: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
     let secrets = [csrf.secret().to_owned(), w.bot_password.clone()];
     let refused = |name: &str, content: &[u8]| -> Error {
         let path = dir.join(name);
         write_private(&path, content);
-        let err = Client::resume(&path, builder(&w)).expect_err(name);
+        let err = Client::restore(&path, builder(&w)).expect_err(name);
         for s in &secrets {
             assert!(!err.to_string().contains(s.as_str()), "{name}: {err}");
             assert!(!format!("{err:?}").contains(s.as_str()), "{name}: {err:?}");
@@ -719,7 +719,7 @@ async fn hostile_session_files_are_refused_whole() {
     assert!(err.to_string().contains("larger than"), "{err}");
 
     // A directory.
-    let err = Client::resume(&dir.0, builder(&w)).expect_err("a directory");
+    let err = Client::restore(&dir.0, builder(&w)).expect_err("a directory");
     assert!(
         matches!(file_problem(&err), SessionFileProblem::Unreadable(_)),
         "{err}"
@@ -727,13 +727,13 @@ async fn hostile_session_files_are_refused_whole() {
     // A symlink is followed, and its target's permissions are checked.
     let link = dir.join("link.json");
     std::os::unix::fs::symlink(&good, &link).expect("symlink");
-    Client::resume(&link, builder(&w)).expect("a symlink to a private file");
+    Client::restore(&link, builder(&w)).expect("a symlink to a private file");
     let open = dir.join("open.json");
     std::fs::write(&open, &bytes).expect("write");
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let open_link = dir.join("open-link.json");
     std::os::unix::fs::symlink(&open, &open_link).expect("symlink");
-    let err = Client::resume(&open_link, builder(&w)).expect_err("0644 target");
+    let err = Client::restore(&open_link, builder(&w)).expect_err("0644 target");
     assert!(
         matches!(
             file_problem(&err),
@@ -746,10 +746,7 @@ async fn hostile_session_files_are_refused_whole() {
     std::fs::write(&victim, b"not yours").expect("write");
     let trap = dir.join("trap.json");
     std::os::unix::fs::symlink(&victim, &trap).expect("symlink");
-    first
-        .save_session(&trap)
-        .await
-        .expect("save over a symlink");
+    first.save(&trap).await.expect("save over a symlink");
     assert_eq!(std::fs::read(&victim).expect("read"), b"not yours");
     let meta = std::fs::symlink_metadata(&trap).expect("metadata");
     assert!(meta.file_type().is_file());
@@ -762,7 +759,7 @@ async fn hostile_session_files_are_refused_whole() {
         .map(|e| e.file_name())
         .collect();
     let err = first
-        .save_session(dir.join("missing/session.json"))
+        .save(dir.join("missing/session.json"))
         .await
         .expect_err("no directory");
     assert!(
@@ -779,7 +776,7 @@ async fn hostile_session_files_are_refused_whole() {
     // After all that, the good file is unchanged and still resumes, with
     // its user and token, without a request.
     assert_eq!(std::fs::read(&good).expect("read"), bytes);
-    let resumed = Client::resume(&good, builder(&w)).expect("resume");
+    let resumed = Client::restore(&good, builder(&w)).expect("resume");
     assert_eq!(resumed.user().map(|u| u.name), Some(w.main_user.clone()));
     assert_eq!(
         resumed.token(TokenType::CSRF).await.expect("csrf").value,

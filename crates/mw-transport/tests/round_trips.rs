@@ -257,10 +257,10 @@ async fn a_resumed_session_sends_no_login_request() {
         .await
         .expect("login");
     first.token(TokenType::CSRF).await.expect("csrf");
-    first.save_session(&file).await.expect("save");
+    first.save(&file).await.expect("save");
     let before = wiki.count();
 
-    let resumed = Client::resume(&file, builder(&api)).expect("resume");
+    let resumed = Client::restore(&file, builder(&api)).expect("resume");
     assert!(resumed.user().is_some());
     resumed.token(TokenType::CSRF).await.expect("cached csrf");
     resumed.call(edit()).await.expect("edit");

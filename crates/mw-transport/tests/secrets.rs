@@ -248,11 +248,11 @@ async fn no_flow_leaks_a_secret_into_logs_urls_debug_or_errors() {
     shown.push(format!("{err} {err:?}"));
 
     // Save and resume; a corrupt file's error.
-    client.save_session(&session_file).await.expect("save");
-    let resumed = Client::resume(&session_file, builder_with_credentials()).expect("resume");
+    client.save(&session_file).await.expect("save");
+    let resumed = Client::restore(&session_file, builder_with_credentials()).expect("resume");
     shown.push(format!("{resumed:?} {:?}", resumed.user()));
     std::fs::write(&session_file, b"{\"version\":1,\"cookies\":[").expect("write");
-    let err = Client::resume(&session_file, builder_with_credentials()).expect_err("corrupt");
+    let err = Client::restore(&session_file, builder_with_credentials()).expect_err("corrupt");
     shown.push(format!("{err} {err:?}"));
     shown.push(format!("{client:?}"));
 

@@ -5,9 +5,9 @@
 //!
 //! 1. **Commands** start an operation and return its typed [`Op`] handle:
 //!    [`login`](Session::login), [`client_login`](Session::client_login),
-//!    [`get_token`](Session::get_token), [`check_token`](Session::check_token),
+//!    [`token`](Session::token), [`check_token`](Session::check_token),
 //!    [`call`](Session::call), [`logout`](Session::logout),
-//!    [`foreign_call`](Session::foreign_call).
+//!    [`foreign`](Session::foreign)`(url).`[`call`](Foreign::call).
 //! 2. **`poll_transmit`** gives the next HTTP request to send, tagged with a
 //!    [`RequestId`]; call it until it returns `None`.
 //! 3. **Inputs**: [`handle_response`](Session::handle_response) with the
@@ -31,6 +31,7 @@ mod call;
 mod config;
 mod engine;
 mod flows;
+mod foreign;
 mod io;
 mod op;
 mod results;
@@ -51,6 +52,7 @@ use crate::{Error, Password, Token, TokenType, Warning};
 pub use call::ActionCall;
 pub use config::{Assert, Config};
 use engine::Operation;
+pub use foreign::Foreign;
 use io::MAX_PENDING_WAITS;
 pub use io::{Event, OpId, RequestId, Transmit, TransportFailure, Wait};
 use op::Output;
@@ -72,7 +74,7 @@ struct Finished {
 /// The sans-IO session.
 ///
 /// Its methods come in four families, used in this order by a driver:
-/// **commands** ([`login`](Self::login), [`get_token`](Self::get_token),
+/// **commands** ([`login`](Self::login), [`token`](Self::token),
 /// [`call`](Self::call), …) start an operation and return its typed
 /// [`Op`] handle;
 /// [`poll_transmit`](Self::poll_transmit) gives the requests to send;
@@ -200,7 +202,7 @@ impl Session {
 
     /// Gets a token of any type, from the cache or with one request.
     /// Concurrent requests for missing tokens share one fetch.
-    pub fn get_token(&mut self, ty: TokenType) -> Op<Token> {
+    pub fn token(&mut self, ty: TokenType) -> Op<Token> {
         self.command(Box::new(flows::GetToken { ty }))
     }
 
@@ -230,8 +232,8 @@ impl Session {
         self.command(Box::new(flows::Logout::default()))
     }
 
-    /// Calls a module on a foreign wiki of the same CentralAuth single
-    /// sign-on, authenticated by a fresh, single-use `centralauthtoken`
+    /// A foreign wiki of the same CentralAuth single sign-on, whose
+    /// [`call`](Foreign::call)s are authenticated by a fresh, single-use `centralauthtoken`
     /// from this wiki (and, with a token type, a second one to fetch that
     /// token on the foreign wiki first). A `badtoken` from the foreign
     /// wiki restarts the flow once. CentralAuth gives tokens only to a
@@ -239,13 +241,12 @@ impl Session {
     /// bot-password or OAuth login this fails with
     /// [`Error::CentralAuthSession`]. On 1.21–1.23 farms the token comes
     /// from `action=tokens&type=centralauth`.
-    pub fn foreign_call(
-        &mut self,
-        foreign_endpoint: &str,
-        call: ActionCall,
-    ) -> Result<Op<Envelope>, Error> {
-        let url = crate::request::parse_endpoint(foreign_endpoint)?;
-        Ok(self.command(Box::new(flows::Foreign::new(url, call))))
+    pub fn foreign(&mut self, api_url: &str) -> Result<Foreign<'_>, Error> {
+        let endpoint = crate::request::parse_endpoint(api_url)?;
+        Ok(Foreign {
+            session: self,
+            endpoint,
+        })
     }
 
     /// A serializable snapshot: endpoint, user, token API and cached
@@ -255,7 +256,7 @@ impl Session {
     }
 
     /// Resumes a session from a snapshot, with a new configuration.
-    pub fn restore(snapshot: SessionSnapshot, config: Config) -> Result<Session, Error> {
+    pub fn from_snapshot(snapshot: SessionSnapshot, config: Config) -> Result<Session, Error> {
         crate::check_user_agent(&config.user_agent)?;
         Ok(Self::with_ctx(snapshot.into_ctx(config)?))
     }
@@ -360,7 +361,7 @@ impl Session {
     /// ```
     /// use mw_protocol::{Config, Session, TokenType};
     /// let mut session = Session::new("https://w.example/w/api.php", Config::new("demo/1.0 (me@example.org)"))?;
-    /// let op = session.get_token(TokenType::CSRF);
+    /// let op = session.token(TokenType::CSRF);
     /// assert!(session.take(op).is_none()); // its request is not even sent
     /// # Ok::<(), mw_protocol::Error>(())
     /// ```

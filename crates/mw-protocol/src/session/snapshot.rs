@@ -18,7 +18,7 @@ const VERSION: u32 = 1;
 /// let session = Session::new("https://w.example/w/api.php", Config::new("demo/1.0"))?;
 /// let json = serde_json::to_string(&session.snapshot()).unwrap();
 /// let back: SessionSnapshot = serde_json::from_str(&json).unwrap();
-/// let resumed = Session::restore(back, Config::new("demo/1.0"))?;
+/// let resumed = Session::from_snapshot(back, Config::new("demo/1.0"))?;
 /// assert_eq!(resumed.endpoint().as_str(), "https://w.example/w/api.php");
 /// # Ok::<(), mw_protocol::Error>(())
 /// ```

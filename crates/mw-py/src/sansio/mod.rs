@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyType};
@@ -21,85 +20,15 @@ use crate::completed::Completed;
 use crate::errors::{invalid_input, to_py_err};
 use crate::options::{Options, Takes};
 use crate::params::{build_call, token_type};
+mod clock;
+mod foreign;
+mod transmit;
+
+use clock::Clock;
+pub use foreign::SansIOForeignWiki;
+pub use transmit::Transmit;
+
 use crate::values::{IntoPyValue, PyUser, PyValue, password_arg, str_repr, token_arg};
-
-/// Maps `time.monotonic()` seconds to `Instant`s and back, from a pair of
-/// readings taken together at construction (both are CLOCK_MONOTONIC on
-/// Linux; elsewhere they differ only by a constant).
-struct Clock {
-    base: Instant,
-    base_secs: f64,
-}
-
-impl Clock {
-    fn new(py: Python<'_>) -> PyResult<Clock> {
-        let base_secs: f64 = py.import("time")?.call_method0("monotonic")?.extract()?;
-        Ok(Clock {
-            base: Instant::now(),
-            base_secs,
-        })
-    }
-
-    fn instant(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Instant> {
-        let Some(now) = now else {
-            return Ok(Instant::now());
-        };
-        if !now.is_finite() {
-            return Err(invalid_input(py, "now must be a finite number of seconds"));
-        }
-        let delta = now - self.base_secs;
-        let span = Duration::try_from_secs_f64(delta.abs())
-            .map_err(|_| invalid_input(py, "now is out of range"))?;
-        let at = if delta >= 0.0 {
-            self.base.checked_add(span)
-        } else {
-            self.base.checked_sub(span)
-        };
-        // An instant before the process's clock origin: clamp.
-        Ok(at.unwrap_or(self.base))
-    }
-
-    fn seconds(&self, at: Instant) -> f64 {
-        match at.checked_duration_since(self.base) {
-            Some(d) => self.base_secs + d.as_secs_f64(),
-            None => self.base_secs - self.base.duration_since(at).as_secs_f64(),
-        }
-    }
-}
-
-/// An HTTP request to send (the answer to `poll_transmit()`).
-#[pyclass(frozen, module = "mwauth._native", name = "Transmit")]
-pub struct Transmit {
-    /// Pass this back to `handle_response` / `handle_transport_error`.
-    #[pyo3(get)]
-    id: u64,
-    /// `"GET"` or `"POST"`.
-    #[pyo3(get)]
-    method: String,
-    /// The full URL (GET parameters in its query string).
-    #[pyo3(get)]
-    url: String,
-    /// Header (name, value) pairs: User-Agent, Accept, and Content-Type for a POST.
-    #[pyo3(get)]
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-#[pymethods]
-impl Transmit {
-    /// The form-encoded body of a POST (`b""` for a GET). It may hold a
-    /// token or a password.
-    #[getter]
-    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.body)
-    }
-
-    /// Shows no body and no query string (they may hold secrets).
-    fn __repr__(&self) -> String {
-        let bare = self.url.split('?').next().unwrap_or_default();
-        format!("<Transmit id={} {} {bare}>", self.id, self.method)
-    }
-}
 
 /// A finished operation's value, taken from the session with its typed
 /// handle, waiting for the GIL.
@@ -122,8 +51,8 @@ fn taker<T: Outcome + IntoPyValue>(op: Op<T>) -> Taker {
     })
 }
 
-struct Inner {
-    session: Session,
+pub(super) struct Inner {
+    pub(super) session: Session,
     ops: HashMap<OpId, (u64, Taker)>,
     next_op: u64,
     requests: HashMap<u64, RequestId>,
@@ -141,7 +70,7 @@ impl Inner {
         }
     }
 
-    fn op<T: Outcome + IntoPyValue>(&mut self, op: Op<T>) -> u64 {
+    pub(super) fn op<T: Outcome + IntoPyValue>(&mut self, op: Op<T>) -> u64 {
         let id = self.next_op;
         self.next_op += 1;
         self.ops.insert(op.id(), (id, taker(op)));
@@ -157,7 +86,7 @@ pub struct SansIOSession {
 }
 
 impl SansIOSession {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while locked cannot leave the core half-updated in a way
         // that matters more than losing the session: keep going.
         self.inner
@@ -188,17 +117,22 @@ impl SansIOSession {
     #[classmethod]
     #[pyo3(signature = (snapshot, **options),
            text_signature = "(snapshot, *, user_agent=None, maxlag=5, assert_user=True, relogin=True, max_retries=3, allow_anonymous=False)")]
-    fn restore(
+    fn from_snapshot(
         _cls: &Bound<'_, PyType>,
         py: Python<'_>,
         snapshot: &str,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options =
-            Options::from_kwargs(py, "SansIOSession.restore()", Takes::Protocol, options)?;
+        let options = Options::from_kwargs(
+            py,
+            "SansIOSession.from_snapshot()",
+            Takes::Protocol,
+            options,
+        )?;
         let snap: SessionSnapshot = serde_json::from_str(snapshot)
             .map_err(|e| invalid_input(py, format!("invalid session snapshot: {e}")))?;
-        let session = Session::restore(snap, options.config()).map_err(|e| to_py_err(py, &e))?;
+        let session =
+            Session::from_snapshot(snap, options.config()).map_err(|e| to_py_err(py, &e))?;
         Self::with(py, session)
     }
 
@@ -262,10 +196,10 @@ impl SansIOSession {
 
     /// Gets a token of a type (from the cache, or one shared fetch).
     #[pyo3(signature = (r#type="csrf"))]
-    fn get_token(&self, py: Python<'_>, r#type: &str) -> PyResult<u64> {
+    fn token(&self, py: Python<'_>, r#type: &str) -> PyResult<u64> {
         let ty = token_type(py, r#type)?;
         let mut inner = self.lock();
-        let op = inner.session.get_token(ty);
+        let op = inner.session.token(ty);
         Ok(inner.op(op))
     }
 
@@ -320,26 +254,10 @@ impl SansIOSession {
         inner.op(op)
     }
 
-    /// Calls a module on a foreign wiki of the same CentralAuth SSO.
-    #[pyo3(signature = (api_url, action, params=None, *, method="GET", token_type=None, token_param="token"))]
-    #[allow(clippy::too_many_arguments)]
-    fn foreign_call(
-        &self,
-        py: Python<'_>,
-        api_url: &str,
-        action: &str,
-        params: Option<&Bound<'_, PyAny>>,
-        method: &str,
-        token_type: Option<&str>,
-        token_param: &str,
-    ) -> PyResult<u64> {
-        let call = build_call(py, action, params, method, token_type, token_param, false)?;
-        let mut inner = self.lock();
-        let op = inner
-            .session
-            .foreign_call(api_url, call)
-            .map_err(|e| to_py_err(py, &e))?;
-        Ok(inner.op(op))
+    /// A wiki of the same CentralAuth single sign-on, whose `call()`s
+    /// start operations of this session.
+    fn foreign(slf: Py<Self>, py: Python<'_>, api_url: &str) -> PyResult<SansIOForeignWiki> {
+        SansIOForeignWiki::new(py, slf, api_url)
     }
 
     /// Gives a restored session the credentials to log in again if lost.
