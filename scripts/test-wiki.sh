@@ -20,7 +20,11 @@
 #       test settings, once the accounts exist (a leading "<?php" is dropped),
 #       so it may set e.g. $wgReadOnly. The test settings empty $wgRateLimits
 #       and turn off $wgPasswordAttemptThrottle; set them in the extra file to
-#       test them. DIR must not contain whitespace. The session cookie is
+#       test them. The wiki patrols recent changes; the bot group may patrol,
+#       roll back and add or remove the group "tokentest"; the bot password's
+#       grants cover edit, watch, patrol, rollback and createaccount. DIR/env
+#       names a second account in no group (MW_OTHER_USER, MW_OTHER_PASSWORD).
+#       DIR must not contain whitespace. The session cookie is
 #       wiki_session (wiki_BPsession for bot passwords); cookies ignore ports,
 #       so use one cookie jar per wiki.
 #
@@ -56,7 +60,7 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
 
 usage() {
-	sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -274,8 +278,10 @@ start_wiki() {
 	t0=$(date +%s.%N)
 
 	local admin_user="Admin" admin_pass main_user="TestBot" main_pass bot_app="client" bot_pass
+	local other_user="OtherUser" other_pass
 	admin_pass="Adm-$(rand_chars 28 'A-Za-z0-9')"
 	main_pass="Main-$(rand_chars 28 'A-Za-z0-9')"
+	other_pass="Other-$(rand_chars 28 'A-Za-z0-9')"
 	bot_pass="$(rand_chars 32 '0-9a-w')"
 
 	local port
@@ -314,6 +320,17 @@ $wgJobRunRate = 0;
 $wgUseImageMagick = false;
 $wgEnableUploads = false;
 $wgGroupPermissions['*']['createaccount'] = true;
+# For the token types' modules (crates/mw-transport/tests/real_wiki_tokens.rs,
+# tests/python/test_tokens_live.py): patrolling on, and the bot group may
+# patrol, roll back, and add or remove the group "tokentest" (through
+# $wgAddGroups, which a bot password may use without any grant: no core grant
+# carries the userrights right).
+$wgUseRCPatrol = true;
+$wgGroupPermissions['bot']['patrol'] = true;
+$wgGroupPermissions['bot']['rollback'] = true;
+$wgGroupPermissions['tokentest']['read'] = true;
+$wgAddGroups['bot'] = [ 'tokentest' ];
+$wgRemoveGroups['bot'] = [ 'tokentest' ];
 PHP
 		echo "\$wgDebugLogGroups['exception'] = $(php_quote "$dir/exception.log");"
 		echo "\$wgDebugLogGroups['error'] = $(php_quote "$dir/error.log");"
@@ -325,10 +342,20 @@ PHP
 		cat "$dir/accounts.log" >&2
 		die "createAndPromote.php failed"
 	fi
+	# The grants: editpage (csrf: action=edit), editmywatchlist and
+	# viewmywatchlist (watch: action=watch; prop=info&inprop=watched), patrol
+	# (action=patrol), rollback (action=rollback), createaccount.
 	if ! php "$MW_IP/maintenance/createBotPassword.php" --appid "$bot_app" \
-		--grants basic,editpage,highvolume "$main_user" "$bot_pass" >>"$dir/accounts.log" 2>&1; then
+		--grants basic,editpage,highvolume,editmywatchlist,viewmywatchlist,patrol,rollback,createaccount \
+		"$main_user" "$bot_pass" >>"$dir/accounts.log" 2>&1; then
 		cat "$dir/accounts.log" >&2
 		die "createBotPassword.php failed"
+	fi
+	# A second account, in no group: the author of edits to patrol and roll back.
+	if ! php "$MW_IP/maintenance/createAndPromote.php" "$other_user" "$other_pass" \
+		>>"$dir/accounts.log" 2>&1; then
+		cat "$dir/accounts.log" >&2
+		die "createAndPromote.php failed (second account)"
 	fi
 	t_accounts=$(date +%s.%N)
 
@@ -359,6 +386,8 @@ MW_BOT_USER=$main_user@$bot_app
 MW_BOT_PASSWORD=$bot_pass
 MW_MAIN_USER=$main_user
 MW_MAIN_PASSWORD=$main_pass
+MW_OTHER_USER=$other_user
+MW_OTHER_PASSWORD=$other_pass
 MW_ADMIN_USER=$admin_user
 MW_ADMIN_PASSWORD=$admin_pass
 MW_SESSION_COOKIE=wiki_session

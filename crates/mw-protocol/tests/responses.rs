@@ -1003,6 +1003,7 @@ fn every_fixture_group_has_fixtures_and_every_fixture_loads() {
         "legacy_tokens",
         "centralauthtoken",
         "envelope",
+        "token_modules",
     ] {
         let files: Vec<_> = std::fs::read_dir(dir.join(group))
             .unwrap_or_else(|e| panic!("fixtures/{group}: {e}"))
