@@ -22,7 +22,8 @@
 #       and turn off $wgPasswordAttemptThrottle; set them in the extra file to
 #       test them. The wiki patrols recent changes; the bot group may patrol,
 #       roll back and add or remove the group "tokentest"; the bot password's
-#       grants cover edit, watch, patrol, rollback and createaccount. DIR/env
+#       grants cover edit (new pages too), watch, patrol, rollback and
+#       createaccount. DIR/env
 #       names a second account in no group (MW_OTHER_USER, MW_OTHER_PASSWORD).
 #       DIR must not contain whitespace. The session cookie is
 #       wiki_session (wiki_BPsession for bot passwords); cookies ignore ports,
@@ -60,7 +61,7 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
 
 usage() {
-	sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -342,11 +343,12 @@ PHP
 		cat "$dir/accounts.log" >&2
 		die "createAndPromote.php failed"
 	fi
-	# The grants: editpage (csrf: action=edit), editmywatchlist and
+	# The grants: editpage (csrf: action=edit), createeditmovepage (a new
+	# page, as a bot writing a sandbox needs), editmywatchlist and
 	# viewmywatchlist (watch: action=watch; prop=info&inprop=watched), patrol
 	# (action=patrol), rollback (action=rollback), createaccount.
 	if ! php "$MW_IP/maintenance/createBotPassword.php" --appid "$bot_app" \
-		--grants basic,editpage,highvolume,editmywatchlist,viewmywatchlist,patrol,rollback,createaccount \
+		--grants basic,editpage,createeditmovepage,highvolume,editmywatchlist,viewmywatchlist,patrol,rollback,createaccount \
 		"$main_user" "$bot_pass" >>"$dir/accounts.log" 2>&1; then
 		cat "$dir/accounts.log" >&2
 		die "createBotPassword.php failed"

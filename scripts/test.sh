@@ -11,7 +11,8 @@
 #      and the abi3 manylinux wheel built from it in a fresh virtualenv, both
 #      checked as an index would, then the Python suite against the wheel
 #      installed in fresh virtualenvs of CPython 3.9 and 3.13), then the
-#      benchmarks once each on a tiny input (scripts/bench.sh --quick);
+#      benchmarks once each on a tiny input (scripts/bench.sh --quick),
+#      then every example of README.md and docs/*.md (scripts/check-docs.py);
 #   4. stops the wikis, whatever happened.
 # Usage: scripts/test.sh            (no arguments)
 set -euo pipefail
@@ -97,6 +98,13 @@ scripts/test-python.sh
 step "benchmarks: build, and run each once on a tiny input"
 # Not timed: scripts/bench.sh (no arguments) measures; docs/performance.md.
 scripts/bench.sh --quick
+
+step "every example of README.md and docs/*.md, run against the wikis"
+# Python blocks: run, and type-checked with mypy --strict, with the wheel
+# installed in the tools virtualenv by scripts/test-python.sh; the shell
+# blocks of docs/cli.md: run in order (scripts/check-docs.py says how a
+# block declares the names it expects).
+"${MWAUTH_VENV:-.venv-test}/bin/python" scripts/check-docs.py "$MW_TEST_ENV" "$MW_TEST_ENV_APACHE"
 
 echo
 echo "all tests passed"
