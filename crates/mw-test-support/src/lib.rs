@@ -7,6 +7,8 @@
 //!   `crates/mw-protocol/tests/fixtures` (`.http` files) loaded as
 //!   `http::Response<Vec<u8>>` with their comment, one file or a whole
 //!   folder.
+//! - [`tls_data`]: a throw-away test CA and a certificate it signed for
+//!   `127.0.0.1`, with its key.
 //! - `server` (feature `server`): a loopback HTTP/1.1 hyper server that
 //!   answers each request with what a closure returns, and the form in
 //!   which it sends a recorded response again.
@@ -25,5 +27,6 @@
 //! ```
 
 pub mod fixture;
+pub mod tls_data;
 #[cfg(feature = "server")]
 pub mod server;

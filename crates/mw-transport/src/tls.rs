@@ -177,20 +177,7 @@ const UNKNOWN_ISSUER: &str = "invalid peer certificate: UnknownIssuer: the serve
 mod tests {
     use super::*;
 
-    // The test CA of tests/keepalive_tls.rs (throw-away, P-256).
-    const CA: &str = concat!(
-        "-----BEGIN CERTIFICATE-----\n",
-        "MIIBlDCCATugAwIBAgIUHTHRtPKuIOH0JiK8+4UpPN6t3OcwCgYIKoZIzj0EAwIw\n",
-        "HzEdMBsGA1UEAwwUbXctdHJhbnNwb3J0IHRlc3QgQ0EwIBcNMjYxMjAxMjA0MTEw\n",
-        "WhgPMjEyNjExMDcyMDQxMTBaMB8xHTAbBgNVBAMMFG13LXRyYW5zcG9ydCB0ZXN0\n",
-        "IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEd4J+uK+cq7uaZwL+QayyJ4N1\n",
-        "ChNWmfsTB2V4sLn/tn8QU4m/0gB0BMk3ZmLxIdxdcNHBIR/pP8jM9+A8pSd76KNT\n",
-        "MFEwHQYDVR0OBBYEFM8thDD22VPqnHWlMw3Bf4CclYiYMB8GA1UdIwQYMBaAFM8t\n",
-        "hDD22VPqnHWlMw3Bf4CclYiYMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwID\n",
-        "RwAwRAIgLD1cu7q4w+W/4KizGO3vuQTEVfjVJlJUGVwDhsSNsxoCIEmOkeBBU0qc\n",
-        "lsQx3bQa62n6+C/PDKHLCBNfeLgVQzoE\n",
-        "-----END CERTIFICATE-----\n",
-    );
+    use mw_test_support::tls_data::CA_PEM as CA;
 
     struct TmpFile(PathBuf);
 
