@@ -3,7 +3,7 @@
 import os
 from collections.abc import Awaitable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Final, Optional, Union, final
+from typing import Any, ClassVar, Dict, Final, Optional, Tuple, Union, final
 
 __version__: Final[str]
 __all__ = [
@@ -208,10 +208,13 @@ class Completed:
     @property
     def ok(self) -> bool:
         """True when ``result()`` returns rather than raises."""
-    def result(self, stacklevel: int = 1) -> Any:
+    def result(
+        self, stacklevel: int = 1, *, origin: Optional[Tuple[str, int, Dict[str, Any]]] = None
+    ) -> Any:
         """The typed value, or raises the mapped ``MWError``; emits the
         server's warnings through ``warnings`` the first time, attributed to
-        the caller (``stacklevel=1``) or further up."""
+        the caller (``stacklevel=1``) or further up, or to ``origin``, a
+        ``(filename, lineno, module_globals)`` captured when the call was made."""
 
 @final
 class SansIOSession:

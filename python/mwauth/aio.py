@@ -12,9 +12,12 @@ they share its cookies, its token cache and its token fetches (200 concurrent
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
+from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, Mapping, Optional, Type, Union
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
 
 from mwauth._native import (
     AsyncSessionCore,
@@ -31,6 +34,33 @@ from mwauth.errors import MWError
 __all__ = ["AsyncSession", "AsyncForeignWiki"]
 
 StrPath = Union[str, "os.PathLike[str]"]
+
+# Where a call was made: (filename, line, the module's globals). A task that
+# asyncio.gather runs has only asyncio's frames under it, so the line is
+# captured when the coroutine is made, and its warnings are attributed there.
+_Origin = Tuple[str, int, Dict[str, Any]]
+_ORIGIN: ContextVar[Optional[_Origin]] = ContextVar("mwauth_call_origin", default=None)
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def _attributed(method: _F) -> _F:
+    """Makes the coroutine of ``method`` remember the line that called it."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Awaitable[Any]:
+        caller = sys._getframe(1)
+        origin = (caller.f_code.co_filename, caller.f_lineno, caller.f_globals)
+        return _run_from(origin, method(*args, **kwargs))
+
+    return cast(_F, call)
+
+
+async def _run_from(origin: _Origin, call: Awaitable[Any]) -> Any:
+    token = _ORIGIN.set(origin)
+    try:
+        return await call
+    finally:
+        _ORIGIN.reset(token)
 
 
 class AsyncSession:
@@ -100,43 +130,49 @@ class AsyncSession:
         """The logged-in user, or None."""
         return self._core.user
 
+    @_attributed
     async def login(self, username: str, password: Union[str, Password]) -> User:
         """Logs in with ``action=login`` (a bot password ``User@App``)."""
         self._check_open()
         done = await self._core.login(username, password)
-        result: User = done.result(stacklevel=2)
+        result: User = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
+    @_attributed
     async def client_login(
         self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
     ) -> Union[User, ClientLoginStep]:
         """Logs in a main account with ``action=clientlogin``."""
         self._check_open()
         done = await self._core.client_login(username, password, return_url)
-        result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
+        result: Union[User, ClientLoginStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
+    @_attributed
     async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, ClientLoginStep]:
         """Continues a client login with the fields the last step asked for."""
         self._check_open()
         done = await self._core.client_login_continue(fields)
-        result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
+        result: Union[User, ClientLoginStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
+    @_attributed
     async def token(self, type: str = "csrf") -> Token:
         """A token of a type, from the cache or with one (shared) request."""
         self._check_open()
         done = await self._core.token(type)
-        result: Token = done.result(stacklevel=2)
+        result: Token = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
+    @_attributed
     async def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> TokenCheck:
         """Checks a token with ``action=checktoken``."""
         self._check_open()
         done = await self._core.check_token(type, token, max_age)
-        result: TokenCheck = done.result(stacklevel=2)
+        result: TokenCheck = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
+    @_attributed
     async def call(
         self,
         action: str,
@@ -160,9 +196,10 @@ class AsyncSession:
             token_param=token_param,
             allow_anonymous=allow_anonymous,
         )
-        result: Response = done.result(stacklevel=2)
+        result: Response = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
+    @_attributed
     async def post(
         self,
         action: str,
@@ -182,14 +219,15 @@ class AsyncSession:
             token_param=token_param,
             allow_anonymous=allow_anonymous,
         )
-        result: Response = done.result(stacklevel=2)
+        result: Response = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
+    @_attributed
     async def logout(self) -> LogoutOutcome:
         """Logs out and forgets the user, the credentials and the tokens."""
         self._check_open()
         done = await self._core.logout()
-        result: LogoutOutcome = done.result(stacklevel=2)
+        result: LogoutOutcome = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
     def foreign(self, api_url: str) -> AsyncForeignWiki:
@@ -197,10 +235,11 @@ class AsyncSession:
         after a bot-password or OAuth login its calls raise CentralAuthSessionError)."""
         return AsyncForeignWiki(self, api_url)
 
+    @_attributed
     async def save(self, path: StrPath) -> None:
         """Saves the session (user, tokens, cookies) to a file (mode 0600)."""
         done = await self._core.save(path)
-        done.result(stacklevel=2)
+        done.result(stacklevel=2, origin=_ORIGIN.get())
 
     async def __aenter__(self) -> AsyncSession:
         return self
@@ -244,6 +283,7 @@ class AsyncForeignWiki:
         """The foreign wiki's ``api.php`` URL."""
         return self._api_url
 
+    @_attributed
     async def call(
         self,
         action: str,
@@ -258,7 +298,7 @@ class AsyncForeignWiki:
         done = await self._session._core.foreign_call(
             self._api_url, action, params, method=method, token_type=token_type, token_param=token_param
         )
-        result: Response = done.result(stacklevel=2)
+        result: Response = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
     def __repr__(self) -> str:

@@ -4,10 +4,11 @@ releases the GIL."""
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 import warnings
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import pytest
 
@@ -152,3 +153,24 @@ def test_sync_session_releases_the_gil(make_double: Any) -> None:
     assert not errors
     assert elapsed < 1.5, elapsed  # four 0.5 s requests in parallel, not 2 s in a row
     assert ticks > 10
+
+
+def test_warnings_of_gathered_calls_point_at_the_calling_line(wiki: Wiki) -> None:
+    """asyncio.gather runs each call as a task of its own, whose stack holds
+    only asyncio's frames: the warning is still attributed to the line that
+    made the call, and each call warns once."""
+
+    async def main() -> Tuple[int, int, List[warnings.WarningMessage]]:
+        async with mwauth.AsyncSession(wiki.api_url, user_agent=UA) as s:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                gathered = sys._getframe().f_lineno + 1
+                await asyncio.gather(*(s.call("query", {"meta": "userinfo", "nosuchparam": n}) for n in range(3)))
+                direct = sys._getframe().f_lineno + 1
+                await s.call("query", {"meta": "userinfo", "nosuchparam": 9})
+            return gathered, direct, [w for w in caught if issubclass(w.category, mwauth.MWWarning)]
+
+    gathered, direct, found = asyncio.run(main())
+    assert len(found) == 4, [str(w.message) for w in found]  # three gathered, one direct
+    assert all("nosuchparam" in str(w.message) for w in found)
+    assert [(w.filename, w.lineno) for w in found] == [(__file__, gathered)] * 3 + [(__file__, direct)]

@@ -24,7 +24,7 @@ use mw_transport::{Client, ForeignWiki, WithWarnings};
 
 use crate::awaitable;
 use crate::completed::Completed;
-use crate::errors::{Class, transport_err};
+use crate::errors::{Class, WarnAt, transport_err};
 use crate::options::{Options, Takes};
 use crate::params::{build_call, token_type};
 use crate::runtime::{self, Local};
@@ -230,7 +230,7 @@ impl PySession {
             ));
         }
         let done = block_on(py, execute(self.client.get(py)?.clone(), command))?;
-        done.into_completed(py)?.take(py, 1)
+        done.into_completed(py)?.take(py, &WarnAt::Stack(1))
     }
 }
 
@@ -451,7 +451,7 @@ impl PyForeignWiki {
         let call = build_call(py, action, params, method, token_type, token_param, false)?;
         let command = Command::Foreign(self.wiki.get(py)?.clone(), call);
         let done = block_on(py, execute(self.client.get(py)?.clone(), command))?;
-        done.into_completed(py)?.take(py, 1)
+        done.into_completed(py)?.take(py, &WarnAt::Stack(1))
     }
 
     fn __repr__(&self) -> String {

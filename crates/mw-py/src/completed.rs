@@ -4,11 +4,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyDict, PyList};
 
 use mw_protocol::Warning;
 
-use crate::errors::emit_warnings;
+use crate::errors::{WarnAt, emit_warnings};
 use crate::values::{PyValue, ResponseWarning, warnings_to_py};
 
 /// A finished operation (the answer to `poll_event()`).
@@ -40,12 +40,11 @@ impl Completed {
         })
     }
 
-    /// Emits the warnings (the first time), then gives the value or the
-    /// error. `stacklevel` as for `warnings.warn`, counted from the Python
-    /// code that asked for the result.
-    pub(crate) fn take(&self, py: Python<'_>, stacklevel: u32) -> PyResult<Py<PyAny>> {
+    /// Emits the warnings (the first time), attributed `at`, then gives
+    /// the value or the error.
+    pub(crate) fn take(&self, py: Python<'_>, at: &WarnAt<'_>) -> PyResult<Py<PyAny>> {
         if !self.warned.swap(true, Ordering::Relaxed) {
-            emit_warnings(py, &self.warnings, stacklevel)?;
+            emit_warnings(py, &self.warnings, at)?;
         }
         match &self.outcome {
             Ok(v) => Ok(v.clone_ref(py)),
@@ -71,10 +70,25 @@ impl Completed {
     /// The typed value (`User`, `Token`, `TokenCheck`, `Response`,
     /// `LogoutOutcome`, `ClientLoginStep`), or raises the mapped
     /// `MWError`. The server's warnings are emitted through `warnings` the
-    /// first time, attributed to the caller (`stacklevel=1`) or further up.
-    #[pyo3(signature = (stacklevel=1))]
-    fn result(&self, py: Python<'_>, stacklevel: u32) -> PyResult<Py<PyAny>> {
-        self.take(py, stacklevel)
+    /// first time, attributed to the caller (`stacklevel=1`) or further up,
+    /// or to `origin`, a `(filename, lineno, module_globals)` captured when
+    /// the call was made.
+    #[pyo3(signature = (stacklevel=1, *, origin=None))]
+    fn result(
+        &self,
+        py: Python<'_>,
+        stacklevel: u32,
+        origin: Option<(String, u32, Bound<'_, PyDict>)>,
+    ) -> PyResult<Py<PyAny>> {
+        let at = match origin {
+            Some((filename, lineno, globals)) => WarnAt::Line {
+                filename,
+                lineno,
+                globals,
+            },
+            None => WarnAt::Stack(stacklevel),
+        };
+        self.take(py, &at)
     }
 
     fn __repr__(&self) -> String {

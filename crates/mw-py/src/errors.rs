@@ -212,13 +212,13 @@ pub(crate) fn invalid_input(py: Python<'_>, message: impl Into<String>) -> PyErr
 pub(crate) fn emit_warnings(
     py: Python<'_>,
     warnings: &[Py<ResponseWarning>],
-    stacklevel: u32,
+    at: &WarnAt<'_>,
 ) -> PyResult<()> {
     if warnings.is_empty() {
         return Ok(());
     }
     static WARN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let warn = WARN.import(py, "warnings", "warn")?;
+    static WARN_EXPLICIT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     for w in warnings {
         let w = w.get();
         let class = if w.is_deprecation {
@@ -231,10 +231,47 @@ pub(crate) fn emit_warnings(
         kwargs.set_item("code", &w.code)?;
         kwargs.set_item("text", &w.text)?;
         let instance = class.get(py)?.call((w.display(),), Some(&kwargs))?;
-        let kwargs = PyDict::new(py);
-        // No Python frame belongs to the native call: level 1 is the caller.
-        kwargs.set_item("stacklevel", stacklevel.max(1))?;
-        warn.call((instance,), Some(&kwargs))?;
+        match at {
+            WarnAt::Stack(level) => {
+                let kwargs = PyDict::new(py);
+                // No Python frame belongs to the native call: level 1 is the caller.
+                kwargs.set_item("stacklevel", (*level).max(1))?;
+                WARN.import(py, "warnings", "warn")?
+                    .call((instance,), Some(&kwargs))?;
+            }
+            WarnAt::Line {
+                filename,
+                lineno,
+                globals,
+            } => {
+                // What warnings.warn does for a frame, for a line captured
+                // earlier: the module's registry, so "default" and "once"
+                // filters show it once per line.
+                let registry =
+                    globals.call_method1("setdefault", ("__warningregistry__", PyDict::new(py)))?;
+                let module = globals.get_item("__name__").ok();
+                let category = instance.get_type();
+                WARN_EXPLICIT
+                    .import(py, "warnings", "warn_explicit")?
+                    .call1((
+                        instance, category, filename, *lineno, module, registry, globals,
+                    ))?;
+            }
+        }
     }
     Ok(())
+}
+
+/// Where a warning is attributed.
+pub(crate) enum WarnAt<'py> {
+    /// `stacklevel` as for `warnings.warn`, counted from the Python code
+    /// that asked for the result.
+    Stack(u32),
+    /// A line captured when the call was made (`mwauth.aio` captures it,
+    /// because a task run by `asyncio.gather` has no caller on its stack).
+    Line {
+        filename: String,
+        lineno: u32,
+        globals: Bound<'py, PyDict>,
+    },
 }

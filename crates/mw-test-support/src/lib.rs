@@ -27,6 +27,6 @@
 //! ```
 
 pub mod fixture;
-pub mod tls_data;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod tls_data;
