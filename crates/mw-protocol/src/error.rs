@@ -198,9 +198,12 @@ impl Error {
             | Error::Internal(m) => {
                 redact_in_place(m, secrets);
             }
-            Error::SecondFactor { code, reason } | Error::CreateAccount { code, reason } => {
-                for text in [code, reason].into_iter().flatten() {
-                    redact_in_place(text, secrets);
+            // The code is an identifier the client matches on
+            // (`passwordincommonlist` holds the password "password"): only
+            // the message is server prose.
+            Error::SecondFactor { reason, .. } | Error::CreateAccount { reason, .. } => {
+                if let Some(r) = reason {
+                    redact_in_place(r, secrets);
                 }
             }
             Error::NotApi { detail, .. } => {
