@@ -17,8 +17,9 @@ from types import TracebackType
 from typing import Any, Mapping, Optional, Type, Union
 
 from mwauth._native import (
+    AccountCreated,
     AsyncSessionCore,
-    ClientLoginStep,
+    AuthStep,
     LogoutOutcome,
     Password,
     Response,
@@ -109,18 +110,38 @@ class AsyncSession:
 
     async def client_login(
         self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
-    ) -> Union[User, ClientLoginStep]:
+    ) -> Union[User, AuthStep]:
         """Logs in a main account with ``action=clientlogin``."""
         self._check_open()
         done = await self._core.client_login(username, password, return_url)
-        result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
+        result: Union[User, AuthStep] = done.result(stacklevel=2)
         return result
 
-    async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, ClientLoginStep]:
+    async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, AuthStep]:
         """Continues a client login with the fields the last step asked for."""
         self._check_open()
         done = await self._core.client_login_continue(fields)
-        result: Union[User, ClientLoginStep] = done.result(stacklevel=2)
+        result: Union[User, AuthStep] = done.result(stacklevel=2)
+        return result
+
+    async def create_account(
+        self,
+        username: str,
+        password: Union[str, Password],
+        return_url: str = "http://127.0.0.1/",
+        fields: Optional[Mapping[str, str]] = None,
+    ) -> Union[AccountCreated, AuthStep]:
+        """Creates an account with ``action=createaccount``."""
+        self._check_open()
+        done = await self._core.create_account(username, password, return_url, fields)
+        result: Union[AccountCreated, AuthStep] = done.result(stacklevel=2)
+        return result
+
+    async def create_account_continue(self, fields: Mapping[str, str]) -> Union[AccountCreated, AuthStep]:
+        """Continues an account creation with the fields its step asked for."""
+        self._check_open()
+        done = await self._core.create_account_continue(fields)
+        result: Union[AccountCreated, AuthStep] = done.result(stacklevel=2)
         return result
 
     async def token(self, type: str = "csrf") -> Token:
