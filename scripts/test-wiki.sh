@@ -9,7 +9,7 @@
 #       service (apache2) is started by the installation, and the system's
 #       apache2 service is never used.
 #
-#   scripts/test-wiki.sh start DIR [EXTRA_SETTINGS_PHP_FILE]
+#   scripts/test-wiki.sh start DIR [EXTRA_SETTINGS_PHP_FILE [SETUP_SCRIPT]]
 #       Create a fresh sqlite wiki in DIR, serve it with `php -S` on a free
 #       127.0.0.1 port and write DIR/env (KEY=value lines). The last line on
 #       stdout is the path of DIR/env. If a wiki started by this script with
@@ -19,17 +19,26 @@
 #       EXTRA_SETTINGS_PHP_FILE is appended to DIR/LocalSettings.php after the
 #       test settings, once the accounts exist (a leading "<?php" is dropped),
 #       so it may set e.g. $wgReadOnly. The test settings empty $wgRateLimits
-#       and turn off $wgPasswordAttemptThrottle; set them in the extra file to
-#       test them. The wiki patrols recent changes; the bot group may patrol,
-#       roll back and add or remove the group "tokentest"; the bot password's
-#       grants cover edit (new pages too), watch, patrol, rollback and
-#       createaccount. DIR/env
-#       names a second account in no group (MW_OTHER_USER, MW_OTHER_PASSWORD).
+#       and turn off $wgPasswordAttemptThrottle and $wgAccountCreationThrottle
+#       (a test run creates more accounts than the default 6 a day); set
+#       them in the extra file to test them. The wiki patrols recent changes;
+#       the bot group may patrol, roll back and add or remove the group
+#       "tokentest"; the bot password's grants cover edit (new pages too),
+#       watch, patrol, rollback and createaccount. DIR/env names a second
+#       account in no group (MW_OTHER_USER, MW_OTHER_PASSWORD).
 #       DIR must not contain whitespace. The session cookie is
 #       wiki_session (wiki_BPsession for bot passwords); cookies ignore ports,
 #       so use one cookie jar per wiki.
+#       SETUP_SCRIPT (optional; needs EXTRA_SETTINGS_PHP_FILE, which may be
+#       an empty file) runs once the extra settings are in and before the
+#       wiki is served, as `SETUP_SCRIPT DIR` with MW_CONFIG_FILE and
+#       MW_INSTALL_PATH set, for what an extension needs after install:
+#       `php $MW_INSTALL_PATH/maintenance/update.php --quick` for its tables,
+#       accounts, rows. The KEY=value lines it prints on stdout are added to
+#       DIR/env (its stderr goes to DIR/setup.log); a failure stops the
+#       start. A wiki is reused only with the same extra settings and script.
 #
-#   scripts/test-wiki.sh start-apache DIR [EXTRA_SETTINGS_PHP_FILE]
+#   scripts/test-wiki.sh start-apache DIR [EXTRA_SETTINGS_PHP_FILE [SETUP_SCRIPT]]
 #       The same wiki, served by Apache 2.4 (mod_php, mod_ssl; its own config
 #       in DIR/apache, run in the foreground as an ordinary process, not the
 #       system service) over HTTPS with a certificate of a throw-away CA made
@@ -61,7 +70,7 @@ die() { echo "$PROG: error: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
 
 usage() {
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+	sed -n '2,/^set -euo pipefail$/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -225,14 +234,19 @@ set_server() {
 start_wiki() {
 	local kind="$1"
 	shift
-	[ $# -ge 1 ] && [ $# -le 2 ] || usage
-	local dir extra="${2:-}" scheme=http
+	[ $# -ge 1 ] && [ $# -le 3 ] || usage
+	local dir extra="${2:-}" setup="${3:-}" scheme=http
 	[ "$kind" = apache ] && scheme=https
 	dir="$(abs_dir "$1")"
 	case "$dir" in *[[:space:]]*) die "DIR must not contain whitespace: $dir" ;; esac
 	if [ -n "$extra" ]; then
 		[ -f "$extra" ] || die "extra settings file not found: $extra"
 		extra="$(cd "$(dirname "$extra")" && pwd)/$(basename "$extra")"
+	fi
+	if [ -n "$setup" ]; then
+		[ -n "$extra" ] || die "a setup script needs an extra settings file (it may be empty)"
+		[ -x "$setup" ] || die "setup script not found or not executable: $setup"
+		setup="$(cd "$(dirname "$setup")" && pwd)/$(basename "$setup")"
 	fi
 	[ -f "$MW_IP/maintenance/install.php" ] && command -v php >/dev/null 2>&1 ||
 		die "MediaWiki/php missing: run '$0 install' first"
@@ -254,6 +268,9 @@ start_wiki() {
 	local extra_hash="none"
 	if [ -n "$extra" ]; then
 		extra_hash="$(sha256sum <"$extra" | cut -d' ' -f1)"
+	fi
+	if [ -n "$setup" ]; then
+		extra_hash="$extra_hash+$(sha256sum <"$setup" | cut -d' ' -f1)"
 	fi
 
 	# Reuse a running wiki of the same kind with the same extra settings.
@@ -317,6 +334,7 @@ $wgEnotifWatchlist = false;
 $wgPingback = false;
 $wgRateLimits = [];
 $wgPasswordAttemptThrottle = false;
+$wgAccountCreationThrottle = [];
 $wgJobRunRate = 0;
 $wgUseImageMagick = false;
 $wgEnableUploads = false;
@@ -373,6 +391,14 @@ PHP
 	echo "$extra_hash" >"$dir/extra.sha256"
 	echo "$kind" >"$dir/server.kind"
 	php -l "$dir/LocalSettings.php" >/dev/null || die "LocalSettings.php has a syntax error (extra settings?)"
+	local setup_env=""
+	if [ -n "$setup" ]; then
+		if ! setup_env="$(MW_INSTALL_PATH="$MW_IP" "$setup" "$dir" 2>"$dir/setup.log")"; then
+			cat "$dir/setup.log" >&2
+			die "setup script $setup failed (log: $dir/setup.log)"
+		fi
+		setup_env="$(printf '%s\n' "$setup_env" | grep -E '^[A-Z_][A-Z0-9_]*=' || true)"
+	fi
 
 	# Serve: sets SERVED_PORT, SERVED_PID and SERVED_ENV (more env lines).
 	"serve_$kind" "$dir" "$port"
@@ -397,6 +423,7 @@ MW_WIKI_DIR=$dir
 MW_SERVER_PID=$SERVED_PID
 EOF
 	[ -z "$SERVED_ENV" ] || printf '%s\n' "$SERVED_ENV" >>"$tmp"
+	[ -z "$setup_env" ] || printf '%s\n' "$setup_env" >>"$tmp"
 	chmod 600 "$tmp"
 	mv -f "$tmp" "$dir/env"
 	log "$(awk -v a="$t0" -v b="$t_install" -v c="$t_accounts" -v d="$t_serve" \

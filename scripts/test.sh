@@ -31,7 +31,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/mw-tests.XXXXXX")"
 # apache wiki as www-data, which must reach $work/apache. The env files
 # with the passwords stay 0600.
 chmod 711 "$work"
-wikis=(main readonly shortsession apache)
+wikis=(main readonly shortsession apache oath captcha throttle)
 cleanup() {
 	for w in "${wikis[@]}"; do scripts/test-wiki.sh stop "$work/$w" >/dev/null 2>&1 || true; done
 }
@@ -48,7 +48,13 @@ scripts/test-wiki.sh start "$work/shortsession" "$settings/shortsession.php" >"$
 p3=$!
 scripts/test-wiki.sh start-apache "$work/apache" >"$work/apache.log" 2>&1 &
 p4=$!
-for p in $p1 $p2 $p3 $p4; do
+scripts/test-wiki.sh start "$work/oath" "$settings/oath.php" "$settings/oath-setup.sh" >"$work/oath.log" 2>&1 &
+p5=$!
+scripts/test-wiki.sh start "$work/captcha" "$settings/captcha.php" "$settings/captcha-setup.sh" >"$work/captcha.log" 2>&1 &
+p6=$!
+scripts/test-wiki.sh start "$work/throttle" "$settings/accountthrottle.php" >"$work/throttle.log" 2>&1 &
+p7=$!
+for p in $p1 $p2 $p3 $p4 $p5 $p6 $p7; do
 	if ! wait "$p"; then
 		cat "$work"/*.log >&2
 		echo "a test wiki failed to start" >&2
@@ -59,7 +65,11 @@ export MW_TEST_ENV="$work/main/env"
 export MW_TEST_ENV_READONLY="$work/readonly/env"
 export MW_TEST_ENV_SHORTSESSION="$work/shortsession/env"
 export MW_TEST_ENV_APACHE="$work/apache/env"
-grep MW_API_URL "$MW_TEST_ENV" "$MW_TEST_ENV_READONLY" "$MW_TEST_ENV_SHORTSESSION" "$MW_TEST_ENV_APACHE"
+export MW_TEST_ENV_OATH="$work/oath/env"
+export MW_TEST_ENV_CAPTCHA="$work/captcha/env"
+export MW_TEST_ENV_THROTTLE="$work/throttle/env"
+grep MW_API_URL "$MW_TEST_ENV" "$MW_TEST_ENV_READONLY" "$MW_TEST_ENV_SHORTSESSION" "$MW_TEST_ENV_APACHE" \
+	"$MW_TEST_ENV_OATH" "$MW_TEST_ENV_CAPTCHA" "$MW_TEST_ENV_THROTTLE"
 grep -h "wiki ready" "$work"/*.log || true
 
 step "cargo fmt --check"

@@ -17,7 +17,10 @@ warnings arrive through :mod:`warnings` as :class:`MWWarning`.
 from __future__ import annotations
 
 from mwauth._native import (
-    ClientLoginStep,
+    AccountCreated,
+    AuthField,
+    AuthStep,
+    Captcha,
     Completed,
     ForeignWiki,
     LogoutOutcome,
@@ -42,9 +45,11 @@ from mwauth.errors import (
     DecodeError,
     HTTPStatusError,
     InvalidInputError,
+    CreateAccountError,
     LoginError,
     MaxLagError,
     MaybeAppliedError,
+    SecondFactorError,
     MWDeprecationWarning,
     MWError,
     NotAPIError,
@@ -58,6 +63,9 @@ from mwauth.errors import (
     TransportError,
     UnsupportedError,
 )
+
+ClientLoginStep = AuthStep
+"""The old name of :class:`AuthStep` (a client-login step), kept so that old code imports."""
 
 __all__ = [
     "__version__",
@@ -77,6 +85,10 @@ __all__ = [
     "TokenCheck",
     "Response",
     "ResponseWarning",
+    "AuthStep",
+    "AuthField",
+    "Captcha",
+    "AccountCreated",
     "ClientLoginStep",
     "LogoutOutcome",
     # errors
@@ -88,6 +100,8 @@ __all__ = [
     "ReadOnlyError",
     "AssertionFailedError",
     "LoginError",
+    "SecondFactorError",
+    "CreateAccountError",
     "SessionLostError",
     "NotLoggedInError",
     "MaybeAppliedError",

@@ -10,7 +10,10 @@ __all__ = [
     "AsyncSessionCore",
     "ForeignWiki",
     "Session",
-    "ClientLoginStep",
+    "AccountCreated",
+    "AuthField",
+    "AuthStep",
+    "Captcha",
     "Completed",
     "LogoutOutcome",
     "Password",
@@ -153,8 +156,51 @@ class Response:
         """``data.get(key, default)``."""
 
 @final
-class ClientLoginStep:
-    """A client-login step that needs more than a password."""
+class AuthField:
+    """One field an AuthManager step asks for."""
+
+    @property
+    def name(self) -> str:
+        """The parameter name to send it as (``OATHToken``, ``captchaWord``)."""
+    @property
+    def kind(self) -> str:
+        """``string``, ``password``, ``hidden``, ``checkbox``, ``select``, ``null`` (text only), ..."""
+    @property
+    def value(self) -> Optional[str]:
+        """A hidden field's value, or a ``null`` field's text."""
+    @property
+    def label(self) -> Optional[str]: ...
+    @property
+    def help(self) -> Optional[str]: ...
+    @property
+    def optional(self) -> bool: ...
+    @property
+    def sensitive(self) -> bool: ...
+
+@final
+class Captcha:
+    """A captcha to solve (ConfirmEdit): answer it as ``captchaWord``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def prompt(self) -> Optional[str]:
+        """What to do (the ``captchaInfo`` field's label)."""
+    @property
+    def info(self) -> Optional[str]:
+        """The question (QuestyCaptcha) or image URL (FancyCaptcha)."""
+
+@final
+class AccountCreated:
+    """The result of ``create_account``: the account exists."""
+
+    @property
+    def username(self) -> str:
+        """The account's name, as the wiki normalized it."""
+
+@final
+class AuthStep:
+    """An AuthManager step (of ``client_login`` or ``create_account``) that needs more."""
 
     @property
     def status(self) -> str:
@@ -165,13 +211,29 @@ class ClientLoginStep:
     def message_code(self) -> Optional[str]: ...
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """The authentication requests the next step needs."""
+        """The authentication requests the next step needs, as dicts."""
     @property
     def can_preserve_state(self) -> bool: ...
     @property
     def redirect_target(self) -> Optional[str]: ...
     @property
     def redirect_data(self) -> Optional[str]: ...
+    @property
+    def fields(self) -> list[AuthField]:
+        """Every field of every request."""
+    @property
+    def inputs(self) -> list[AuthField]:
+        """The fields to fill in (neither hidden nor text-only)."""
+    def field(self, name: str) -> Optional[AuthField]:
+        """The field named ``name``, or None."""
+    def asks_for(self, name: str) -> bool:
+        """Whether the step asks for the field ``name``."""
+    @property
+    def asks_for_two_factor(self) -> bool:
+        """Whether the step asks for a two-factor code (``OATHToken``)."""
+    @property
+    def captcha(self) -> Optional[Captcha]:
+        """The captcha to solve, or None."""
 
 # ---- sans-IO ----
 
@@ -258,6 +320,16 @@ class SansIOSession:
         """Logs in with ``action=clientlogin`` (main accounts); returns the op id."""
     def client_login_continue(self, fields: Mapping[str, str]) -> int:
         """Continues a client login with the fields the last step asked for."""
+    def create_account(
+        self,
+        username: str,
+        password: Union[str, Password],
+        return_url: str = "http://127.0.0.1/",
+        fields: Optional[Mapping[str, str]] = None,
+    ) -> int:
+        """Creates an account with ``action=createaccount``; returns the op id."""
+    def create_account_continue(self, fields: Mapping[str, str]) -> int:
+        """Continues an account creation; returns the op id."""
     def token(self, type: str = "csrf") -> int:
         """Gets a token (from the cache, or one shared fetch); returns the op id."""
     def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> int:
@@ -359,10 +431,20 @@ class Session:
         """Logs in with ``action=login`` (a bot password ``User@App``)."""
     def client_login(
         self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
-    ) -> Union[User, ClientLoginStep]:
+    ) -> Union[User, AuthStep]:
         """Logs in a main account with ``action=clientlogin``."""
-    def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, ClientLoginStep]:
+    def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, AuthStep]:
         """Continues a client login with the fields the last step asked for."""
+    def create_account(
+        self,
+        username: str,
+        password: Union[str, Password],
+        return_url: str = "http://127.0.0.1/",
+        fields: Optional[Mapping[str, str]] = None,
+    ) -> Union[AccountCreated, AuthStep]:
+        """Creates an account with ``action=createaccount``."""
+    def create_account_continue(self, fields: Mapping[str, str]) -> Union[AccountCreated, AuthStep]:
+        """Continues an account creation with the fields its step asked for."""
     def token(self, type: str = "csrf") -> Token:
         """A token of a type, from the cache or with one request."""
     def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> TokenCheck:
@@ -491,6 +573,14 @@ class AsyncSessionCore:
         self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
     ) -> Awaitable[Completed]: ...
     def client_login_continue(self, fields: Mapping[str, str]) -> Awaitable[Completed]: ...
+    def create_account(
+        self,
+        username: str,
+        password: Union[str, Password],
+        return_url: str = "http://127.0.0.1/",
+        fields: Optional[Mapping[str, str]] = None,
+    ) -> Awaitable[Completed]: ...
+    def create_account_continue(self, fields: Mapping[str, str]) -> Awaitable[Completed]: ...
     def token(self, type: str = "csrf") -> Awaitable[Completed]: ...
     def check_token(
         self, type: str, token: Union[str, Token], max_age: Optional[int] = None

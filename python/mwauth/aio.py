@@ -20,8 +20,9 @@ from types import TracebackType
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar, Union, cast
 
 from mwauth._native import (
+    AccountCreated,
     AsyncSessionCore,
-    ClientLoginStep,
+    AuthStep,
     LogoutOutcome,
     Password,
     Response,
@@ -141,19 +142,41 @@ class AsyncSession:
     @_attributed
     async def client_login(
         self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
-    ) -> Union[User, ClientLoginStep]:
+    ) -> Union[User, AuthStep]:
         """Logs in a main account with ``action=clientlogin``."""
         self._check_open()
         done = await self._core.client_login(username, password, return_url)
-        result: Union[User, ClientLoginStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: Union[User, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
     @_attributed
-    async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, ClientLoginStep]:
+    async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, AuthStep]:
         """Continues a client login with the fields the last step asked for."""
         self._check_open()
         done = await self._core.client_login_continue(fields)
-        result: Union[User, ClientLoginStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: Union[User, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        return result
+
+    @_attributed
+    async def create_account(
+        self,
+        username: str,
+        password: Union[str, Password],
+        return_url: str = "http://127.0.0.1/",
+        fields: Optional[Mapping[str, str]] = None,
+    ) -> Union[AccountCreated, AuthStep]:
+        """Creates an account with ``action=createaccount``."""
+        self._check_open()
+        done = await self._core.create_account(username, password, return_url, fields)
+        result: Union[AccountCreated, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        return result
+
+    @_attributed
+    async def create_account_continue(self, fields: Mapping[str, str]) -> Union[AccountCreated, AuthStep]:
+        """Continues an account creation with the fields its step asked for."""
+        self._check_open()
+        done = await self._core.create_account_continue(fields)
+        result: Union[AccountCreated, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
     @_attributed

@@ -11,6 +11,8 @@ its errors to these classes in one place (``crates/mw-py/src/errors.rs``)::
     │   ├── ReadOnlyError         readonly
     │   └── AssertionFailedError  assertuserfailed, assertbotfailed, ...
     ├── LoginError                login / clientlogin did not log in
+    │   └── SecondFactorError     the two-factor code was refused; continue again
+    ├── CreateAccountError        createaccount did not create the account
     ├── SessionLostError          the wiki forgot the session; re-login failed
     ├── TransportError            the request could not be completed
     │   ├── TimeoutError          (also a builtins.TimeoutError)
@@ -42,6 +44,8 @@ __all__ = [
     "ReadOnlyError",
     "AssertionFailedError",
     "LoginError",
+    "SecondFactorError",
+    "CreateAccountError",
     "SessionLostError",
     "TransportError",
     "TimeoutError",
@@ -179,6 +183,43 @@ class LoginError(MWError):
         self.result = result
         self.reason = reason
         self.wait = wait
+
+
+class SecondFactorError(LoginError):
+    """The wiki refused the two-factor code of a ``client_login``
+    continuation (a wrong code, one already used, or one outside the time
+    window). The login is still pending on the wiki: call
+    ``client_login_continue({"OATHToken": new_code})`` again."""
+
+    code: str | None
+    """The server's message code (``oathauth-login-failed``, ``oathauth-throttled``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        result: str = "UI",
+        code: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message, result=result, reason=reason)
+        self.code = code
+
+
+class CreateAccountError(MWError):
+    """``action=createaccount`` did not create the account (``FAIL``)."""
+
+    code: str | None
+    """The server's message code: ``userexists``, ``passwordincommonlist``,
+    ``password-substring-username-match``, ``acct_creation_throttle_hit``,
+    ``captcha-createaccount-fail``, ..."""
+    reason: str | None
+    """The server's message."""
+
+    def __init__(self, message: str, *, code: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
 
 
 class SessionLostError(MWError):

@@ -87,6 +87,35 @@ pub enum Error {
         /// Seconds to wait, for `Throttled` (MediaWiki ≤1.26).
         wait: Option<u64>,
     },
+    /// The wiki refused the second-factor code of a client login (a wrong
+    /// code, one already used, or one outside the accepted time window):
+    /// its `UI` answer asked for the code again. The login is still
+    /// pending on the server: continue it with a new code
+    /// ([`Session::client_login_continue`](crate::Session::client_login_continue)).
+    #[error("second factor refused{}{}",
+        code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default(),
+        reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    SecondFactor {
+        /// The server's message code (`oathauth-login-failed`,
+        /// `oathauth-throttled`).
+        code: Option<String>,
+        /// The server's message.
+        reason: Option<String>,
+    },
+    /// `action=createaccount` did not create the account (`FAIL`): the
+    /// name is taken (`userexists`), the password breaks the wiki's policy
+    /// (`passwordincommonlist`, `password-substring-username-match`, …),
+    /// the address created too many accounts (`acct_creation_throttle_hit`),
+    /// the captcha was wrong (`captcha-createaccount-fail`), ….
+    #[error("account creation failed{}{}",
+        code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default(),
+        reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
+    CreateAccount {
+        /// The server's message code (`userexists`, …).
+        code: Option<String>,
+        /// The server's message.
+        reason: Option<String>,
+    },
     /// The server no longer knows the logged-in session (a `+\` csrf token
     /// or `assertuserfailed` after a successful login), and it could not
     /// be restored by logging in again.
@@ -168,6 +197,14 @@ impl Error {
             | Error::CentralAuthSession(m)
             | Error::Internal(m) => {
                 redact_in_place(m, secrets);
+            }
+            // The code is an identifier the client matches on
+            // (`passwordincommonlist` holds the password "password"): only
+            // the message is server prose.
+            Error::SecondFactor { reason, .. } | Error::CreateAccount { reason, .. } => {
+                if let Some(r) = reason {
+                    redact_in_place(r, secrets);
+                }
             }
             Error::NotApi { detail, .. } => {
                 redact_in_place(detail, secrets);

@@ -4,7 +4,8 @@
 //! **In scope:** building `http::Request`s and parsing `http::Response`s for
 //! `action=query&meta=tokens` (every type, extension types included),
 //! `action=checktoken`, `action=login` (bot passwords, the `NeedToken` flow
-//! of old wikis), `action=clientlogin`, `action=logout`, the deprecated
+//! of old wikis), `action=clientlogin` (two-factor continuation included),
+//! `action=createaccount` (with a captcha's fields), `action=logout`, the deprecated
 //! `action=tokens` and per-module token parameters, CentralAuth's
 //! `centralauthtoken`, and any other module; the response envelope in every
 //! format (errors, warnings, `formatversion` 1 and 2); and a [`Session`]
@@ -75,8 +76,9 @@ pub use response::{ApiError, Envelope, ErrorKind, Warning};
 pub use retry::RetryPolicy;
 pub use secret::{Password, TOKEN_SUFFIX, Token};
 pub use session::{
-    ActionCall, Assert, ClientLoginOutcome, Completed, Config, Event, Foreign, Op, OpId, Outcome,
-    RequestId, Session, SessionSnapshot, TokenApi, Transmit, TransportFailure, User, Wait,
+    ActionCall, Assert, ClientLoginOutcome, Completed, Config, CreateAccountOutcome, Event, Foreign,
+    Op, OpId, Outcome, RequestId, Session, SessionSnapshot, TokenApi, Transmit, TransportFailure,
+    User, Wait,
 };
 pub use token_type::TokenType;
 pub use user_agent::check_user_agent;

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use common::response;
 use mw_protocol::actions::{
-    centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
+    auth_step, centralauth, checktoken, clientlogin, createaccount, legacy_tokens, login, logout,
+    tokens,
 };
 use mw_protocol::response::parse_envelope;
 use mw_protocol::{Envelope, Error, Token, TokenType, Warning};
@@ -227,7 +228,7 @@ enum LoginView {
 }
 
 #[derive(Serialize)]
-struct ClientLoginView {
+struct AuthStepView {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     username: Option<String>,
@@ -238,7 +239,61 @@ struct ClientLoginView {
     message: Option<String>,
     message_code: Option<String>,
     can_preserve_state: bool,
-    requests: Vec<Value>,
+    requests: Vec<AuthRequestView>,
+}
+
+#[derive(Serialize)]
+struct CreateInfoView {
+    can_create_accounts: bool,
+    missing_fields: Vec<String>,
+    hidden_fields: Vec<String>,
+    requests: Vec<AuthRequestView>,
+}
+
+#[derive(Serialize)]
+struct AuthRequestView {
+    id: String,
+    required: Option<String>,
+    provider: Option<String>,
+    account: Option<String>,
+    fields: Vec<AuthFieldView>,
+}
+
+#[derive(Serialize)]
+struct AuthFieldView {
+    name: String,
+    kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    label: Option<String>,
+    help: Option<String>,
+    optional: bool,
+    sensitive: bool,
+}
+
+fn view_auth_requests(requests: &[auth_step::AuthRequest]) -> Vec<AuthRequestView> {
+    requests
+        .iter()
+        .map(|r| AuthRequestView {
+            id: r.id.clone(),
+            required: r.required.clone(),
+            provider: r.provider.clone(),
+            account: r.account.clone(),
+            fields: r
+                .fields
+                .iter()
+                .map(|f| AuthFieldView {
+                    name: f.name.clone(),
+                    kind: f.kind.clone(),
+                    value: f.value.clone(),
+                    label: f.label.clone(),
+                    help: f.help.clone(),
+                    optional: f.optional,
+                    sensitive: f.sensitive,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -282,8 +337,8 @@ fn each_fixture(path: &Path, check: impl FnOnce(&Fixture)) {
     });
 }
 
-fn view_clientlogin(r: clientlogin::ClientLoginResponse) -> ClientLoginView {
-    use clientlogin::ClientLoginStatus as S;
+fn view_auth_step(r: auth_step::AuthStep) -> AuthStepView {
+    use auth_step::AuthStatus as S;
     let (status, username, redirect_target, redirect_data) = match r.status {
         S::Pass { username } => ("PASS", Some(username), None, None),
         S::Fail => ("FAIL", None, None, None),
@@ -295,7 +350,7 @@ fn view_clientlogin(r: clientlogin::ClientLoginResponse) -> ClientLoginView {
         S::Restart => ("RESTART", None, None, None),
         _ => ("unknown", None, None, None),
     };
-    ClientLoginView {
+    AuthStepView {
         status,
         username,
         redirect_target,
@@ -303,7 +358,7 @@ fn view_clientlogin(r: clientlogin::ClientLoginResponse) -> ClientLoginView {
         message: r.message,
         message_code: r.message_code,
         can_preserve_state: r.can_preserve_state,
-        requests: r.requests,
+        requests: view_auth_requests(&r.requests),
     }
 }
 
@@ -359,7 +414,27 @@ fn login() {
 fn clientlogin() {
     insta::glob!("fixtures/clientlogin/*.http", |path| {
         each_fixture(path, |f| {
-            insta::assert_yaml_snapshot!(render(f, clientlogin::parse, view_clientlogin));
+            insta::assert_yaml_snapshot!(render(f, clientlogin::parse, view_auth_step));
+        })
+    });
+}
+
+#[test]
+fn createaccount() {
+    insta::glob!("fixtures/createaccount/*.http", |path| {
+        each_fixture(path, |f| {
+            if path.to_string_lossy().contains("authmanagerinfo") {
+                insta::assert_yaml_snapshot!(render(f, createaccount::parse_info, |info| {
+                    CreateInfoView {
+                        can_create_accounts: info.can_create_accounts,
+                        missing_fields: info.missing_fields(&[]),
+                        hidden_fields: info.hidden_values().into_iter().map(|(n, _)| n).collect(),
+                        requests: view_auth_requests(&info.requests),
+                    }
+                }));
+            } else {
+                insta::assert_yaml_snapshot!(render(f, createaccount::parse, view_auth_step));
+            }
         })
     });
 }
@@ -999,6 +1074,7 @@ fn every_fixture_group_has_fixtures_and_every_fixture_loads() {
         "checktoken",
         "login",
         "clientlogin",
+        "createaccount",
         "logout",
         "legacy_tokens",
         "centralauthtoken",

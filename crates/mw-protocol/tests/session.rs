@@ -1576,7 +1576,7 @@ fn client_login_with_a_second_factor() {
         .session
         .client_login("Example", Password::new(PASSWORD), "https://w.example/");
     match d.finish(op) {
-        Ok(ClientLoginOutcome::Continue(resp)) => {
+        Ok(ClientLoginOutcome::NeedsInput(resp)) => {
             assert_eq!(resp.message_code.as_deref(), Some("oathauth-auth-ui"));
             assert_eq!(resp.requests.len(), 1);
         }

@@ -38,6 +38,8 @@ pub(crate) enum Command {
     Login(String, Password),
     ClientLogin(String, Password, String),
     ClientLoginContinue(Vec<(String, String)>),
+    CreateAccount(crate::accounts::NewAccount),
+    CreateAccountContinue(Vec<(String, String)>),
     Token(TokenType),
     CheckToken(TokenType, Token, Option<u64>),
     Call(ActionCall),
@@ -92,6 +94,14 @@ pub(crate) async fn execute(client: Client, command: Command) -> Done {
         }
         Command::ClientLoginContinue(fields) => {
             Done::with(client.client_login_continue(fields).await)
+        }
+        Command::CreateAccount(a) => Done::with(
+            client
+                .create_account(&a.username, a.password, &a.return_url, a.fields)
+                .await,
+        ),
+        Command::CreateAccountContinue(fields) => {
+            Done::with(client.create_account_continue(fields).await)
         }
         Command::Token(ty) => Done::with(client.token(ty).await),
         Command::CheckToken(ty, token, max_age) => {
@@ -306,6 +316,31 @@ impl PySession {
         fields: HashMap<String, String>,
     ) -> PyResult<Py<PyAny>> {
         self.run(py, continue_cmd(fields))
+    }
+
+    /// Creates an account with `action=createaccount`: an
+    /// `AccountCreated`, or an `AuthStep` when the wiki needs more (a
+    /// captcha).
+    #[pyo3(signature = (username, password, return_url="http://127.0.0.1/", fields=None))]
+    fn create_account(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &Bound<'_, PyAny>,
+        return_url: &str,
+        fields: Option<HashMap<String, String>>,
+    ) -> PyResult<Py<PyAny>> {
+        let cmd = crate::accounts::create_cmd(username, password, return_url, fields)?;
+        self.run(py, cmd)
+    }
+
+    /// Continues an account creation with the fields its step asked for.
+    fn create_account_continue(
+        &self,
+        py: Python<'_>,
+        fields: HashMap<String, String>,
+    ) -> PyResult<Py<PyAny>> {
+        self.run(py, crate::accounts::continue_cmd(fields))
     }
 
     /// A token of a type, from the cache or with one request.
@@ -542,6 +577,27 @@ impl AsyncSessionCore {
         fields: HashMap<String, String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.spawn(py, continue_cmd(fields))
+    }
+
+    #[pyo3(signature = (username, password, return_url="http://127.0.0.1/", fields=None))]
+    fn create_account<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+        password: &Bound<'py, PyAny>,
+        return_url: &str,
+        fields: Option<HashMap<String, String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cmd = crate::accounts::create_cmd(username, password, return_url, fields)?;
+        self.spawn(py, cmd)
+    }
+
+    fn create_account_continue<'py>(
+        &self,
+        py: Python<'py>,
+        fields: HashMap<String, String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.spawn(py, crate::accounts::continue_cmd(fields))
     }
 
     #[pyo3(signature = (r#type="csrf"))]

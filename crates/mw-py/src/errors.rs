@@ -44,9 +44,11 @@ pub(crate) enum Class {
     NotLoggedInError,
     MaybeAppliedError,
     NotAPIError,
+    SecondFactorError,
+    CreateAccountError,
 }
 
-const CLASS_COUNT: usize = 22;
+const CLASS_COUNT: usize = 24;
 
 impl Class {
     fn name(self) -> &'static str {
@@ -73,6 +75,8 @@ impl Class {
             Class::NotLoggedInError => "NotLoggedInError",
             Class::MaybeAppliedError => "MaybeAppliedError",
             Class::NotAPIError => "NotAPIError",
+            Class::SecondFactorError => "SecondFactorError",
+            Class::CreateAccountError => "CreateAccountError",
         }
     }
 
@@ -169,6 +173,17 @@ pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
             kw.set_item("reason", reason)?;
             kw.set_item("wait", wait)
         }),
+        Error::SecondFactor { code, reason } => Class::SecondFactorError.err(py, &message, |kw| {
+            kw.set_item("result", "UI")?;
+            kw.set_item("code", code)?;
+            kw.set_item("reason", reason)
+        }),
+        Error::CreateAccount { code, reason } => {
+            Class::CreateAccountError.err(py, &message, |kw| {
+                kw.set_item("code", code)?;
+                kw.set_item("reason", reason)
+            })
+        }
         Error::SessionLost(_) => Class::SessionLostError.err(py, &message, no_attrs),
         Error::Unsupported(_) => Class::UnsupportedError.err(py, &message, no_attrs),
         Error::InvalidInput(_) => Class::InvalidInputError.err(py, &message, no_attrs),

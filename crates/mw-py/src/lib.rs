@@ -22,6 +22,8 @@
 //! The Python package (`python/mwauth`) re-exports everything; the stubs
 //! are `python/mwauth/_native.pyi`.
 
+mod accounts;
+mod auth;
 mod awaitable;
 mod client;
 mod completed;
@@ -40,6 +42,8 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
+    use crate::auth::{PyAccountCreated, PyAuthField, PyAuthStep, PyCaptcha};
+    #[pymodule_export]
     use crate::client::{AsyncSessionCore, PyForeignWiki, PySession};
     #[pymodule_export]
     use crate::completed::Completed;
@@ -47,8 +51,7 @@ mod _native {
     use crate::sansio::{SansIOForeignWiki, SansIOSession, Transmit};
     #[pymodule_export]
     use crate::values::{
-        PyClientLoginStep, PyLogoutOutcome, PyPassword, PyResponse, PyToken, PyTokenCheck, PyUser,
-        ResponseWarning,
+        PyLogoutOutcome, PyPassword, PyResponse, PyToken, PyTokenCheck, PyUser, ResponseWarning,
     };
 
     #[pymodule_init]

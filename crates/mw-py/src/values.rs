@@ -1,5 +1,5 @@
 //! The typed values handed to Python: tokens, passwords, users, token
-//! checks, responses and their warnings, client-login steps.
+//! checks, responses and their warnings (AuthManager steps: `auth.rs`).
 //!
 //! `repr()` and `str()` of a [`PyToken`] or [`PyPassword`] never show the
 //! value; [`PyResponse`]'s shows only the top-level keys.
@@ -12,9 +12,8 @@ use pyo3::types::{PyBool, PyDict, PyList};
 use serde_json::Value;
 
 use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};
-use mw_protocol::actions::clientlogin::{ClientLoginResponse, ClientLoginStatus};
 use mw_protocol::actions::logout::LogoutOutcome;
-use mw_protocol::{ClientLoginOutcome, Envelope, Password, Token, User, Warning};
+use mw_protocol::{Envelope, Password, Token, User, Warning};
 
 /// A MediaWiki token. `repr()`/`str()` print `<Token redacted>`; the value
 /// is only reachable through `secret()`.
@@ -408,67 +407,6 @@ impl PyResponse {
     }
 }
 
-/// One step of a client login that needs more than a password (`UI`,
-/// `REDIRECT`, `RESTART`).
-#[pyclass(frozen, module = "mwauth._native", name = "ClientLoginStep")]
-pub struct PyClientLoginStep {
-    /// `"UI"`, `"REDIRECT"` or `"RESTART"`.
-    #[pyo3(get)]
-    status: &'static str,
-    /// The server's message.
-    #[pyo3(get)]
-    message: Option<String>,
-    /// The message code.
-    #[pyo3(get)]
-    message_code: Option<String>,
-    /// The authentication requests the next step needs (dicts).
-    #[pyo3(get)]
-    requests: Py<PyAny>,
-    /// Whether `loginpreservestate` can be used.
-    #[pyo3(get)]
-    can_preserve_state: bool,
-    /// For `REDIRECT`: where to send the user.
-    #[pyo3(get)]
-    redirect_target: Option<String>,
-    /// For `REDIRECT`: data the continuation needs.
-    #[pyo3(get)]
-    redirect_data: Option<String>,
-}
-
-#[pymethods]
-impl PyClientLoginStep {
-    fn __repr__(&self) -> String {
-        format!("ClientLoginStep(status={})", str_repr(self.status))
-    }
-}
-
-fn client_login_step(py: Python<'_>, r: &ClientLoginResponse) -> PyResult<PyClientLoginStep> {
-    let (status, redirect_target, redirect_data) = match &r.status {
-        ClientLoginStatus::Pass { .. } => ("PASS", None, None),
-        ClientLoginStatus::Fail => ("FAIL", None, None),
-        ClientLoginStatus::Ui => ("UI", None, None),
-        ClientLoginStatus::Redirect {
-            redirect_target,
-            redirect_data,
-        } => (
-            "REDIRECT",
-            Some(redirect_target.clone()),
-            redirect_data.clone(),
-        ),
-        ClientLoginStatus::Restart => ("RESTART", None, None),
-        _ => ("UNKNOWN", None, None),
-    };
-    Ok(PyClientLoginStep {
-        status,
-        message: r.message.clone(),
-        message_code: r.message_code.clone(),
-        requests: json_to_py(py, &Value::Array(r.requests.clone()))?.unbind(),
-        can_preserve_state: r.can_preserve_state,
-        redirect_target,
-        redirect_data,
-    })
-}
-
 /// A JSON value as Python objects (dict, list, str, int, float, bool, None).
 pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
@@ -538,17 +476,6 @@ impl IntoPyValue for () {
 impl IntoPyValue for User {
     fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
         Ok(Py::new(py, PyUser::from(&*self))?.into_any())
-    }
-}
-
-impl IntoPyValue for ClientLoginOutcome {
-    fn into_py_value(self: Box<Self>, py: Python<'_>, _: &[Warning]) -> PyResult<Py<PyAny>> {
-        Ok(match *self {
-            ClientLoginOutcome::LoggedIn(user) => Py::new(py, PyUser::from(&user))?.into_any(),
-            ClientLoginOutcome::Continue(step) => {
-                Py::new(py, client_login_step(py, &step)?)?.into_any()
-            }
-        })
     }
 }
 

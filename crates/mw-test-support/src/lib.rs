@@ -13,6 +13,10 @@
 //!   answers each request with what a closure returns, and the form in
 //!   which it sends a recorded response again.
 //!
+//! - `totp` (feature `totp`): RFC 6238 codes for the two-factor test
+//!   wiki, each for a 30-second window no other test used (OATHAuth
+//!   refuses a window it has seen).
+//!
 //! Out of scope:
 //! - What a double decides (sessions, tokens, which fixture answers which
 //!   request): that stays beside the tests it serves.
@@ -30,3 +34,5 @@ pub mod fixture;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod tls_data;
+#[cfg(feature = "totp")]
+pub mod totp;

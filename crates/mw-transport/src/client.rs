@@ -1,6 +1,7 @@
 //! The client's public API: [`Client`] and [`ForeignWiki`]. The driver
 //! loop is in `client/driver.rs`, the test hooks in `client/record.rs`.
 
+mod accounts;
 mod driver;
 mod record;
 
@@ -177,9 +178,9 @@ impl Client {
     ///     .await?;
     /// match step.into_value() {
     ///     ClientLoginOutcome::LoggedIn(user) => println!("hello {}", user.name),
-    ///     ClientLoginOutcome::Continue(more) => {
+    ///     ClientLoginOutcome::NeedsInput(more) => {
     ///         // e.g. a second factor: ask the user, then continue.
-    ///         println!("the wiki asks for {:?}", more.requests);
+    ///         println!("the wiki asks for {:?}", more.fields().map(|f| &f.name).collect::<Vec<_>>());
     ///         let code = "123456".to_owned();
     ///         client.client_login_continue(vec![("OATHToken".into(), code)]).await?;
     ///     }
@@ -200,7 +201,10 @@ impl Client {
     }
 
     /// Continues a client login with the fields the previous step asked
-    /// for (sent as secrets, in the POST body).
+    /// for (sent as secrets, in the POST body). A refused second-factor
+    /// code is [`mw_protocol::Error::SecondFactor`] (inside
+    /// [`Error::Protocol`](crate::Error::Protocol)); the login is still
+    /// pending, so continue again with a new code.
     pub async fn client_login_continue(
         &self,
         fields: Vec<(String, String)>,

@@ -59,7 +59,7 @@
 //!     .into_value()
 //! {
 //!     ClientLoginOutcome::LoggedIn(user) => println!("hello {}", user.name),
-//!     ClientLoginOutcome::Continue(step) => {
+//!     ClientLoginOutcome::NeedsInput(step) => {
 //!         println!("the wiki asks for more: {:?}", step.message);
 //!         client
 //!             .client_login_continue(vec![("OATHToken".into(), "123456".into())])
@@ -166,12 +166,12 @@ pub use outcome::{Response, WithWarnings};
 pub use tls::TrustRoots;
 
 pub use mw_protocol;
+pub use mw_protocol::actions::auth_step::{AuthField, AuthRequest, AuthStatus, AuthStep, Captcha};
 pub use mw_protocol::actions::checktoken::{TokenCheck, TokenValidity};
-pub use mw_protocol::actions::clientlogin::{ClientLoginResponse, ClientLoginStatus};
 pub use mw_protocol::actions::logout::LogoutOutcome;
 pub use mw_protocol::{
-    ActionCall, ActionRequest, ApiError, Assert, ClientLoginOutcome, Config, Envelope, Password,
-    RetryPolicy, Token, TokenType, User, Warning,
+    ActionCall, ActionRequest, ApiError, Assert, ClientLoginOutcome, Config, CreateAccountOutcome,
+    Envelope, Password, RetryPolicy, Token, TokenType, User, Warning,
 };
 
 /// The redirects followed for one request, at most (same host only; a

@@ -5,9 +5,11 @@
 //! [`parse_envelope`](crate::response::parse_envelope) made of the response
 //! and read their module's members typed, straight from its bytes.
 
+pub mod auth_step;
 pub mod centralauth;
 pub mod checktoken;
 pub mod clientlogin;
+pub mod createaccount;
 pub mod legacy_tokens;
 pub mod login;
 pub mod logout;

@@ -26,6 +26,7 @@
 //! the driver's: send them with every request and store what the server
 //! sets.
 
+mod accounts;
 mod broker;
 mod call;
 mod config;
@@ -56,7 +57,7 @@ pub use foreign::Foreign;
 use io::MAX_PENDING_WAITS;
 pub use io::{Event, OpId, RequestId, Transmit, TransportFailure, Wait};
 use op::Output;
-pub use op::{ClientLoginOutcome, Completed, Op, Outcome};
+pub use op::{ClientLoginOutcome, Completed, CreateAccountOutcome, Op, Outcome};
 pub use snapshot::SessionSnapshot;
 use state::Credentials;
 use state::Ctx;
@@ -179,7 +180,7 @@ impl Session {
 
     /// Logs in with `action=clientlogin` (main accounts). A `PASS` ends in
     /// [`ClientLoginOutcome::LoggedIn`]; `UI`/`REDIRECT`/`RESTART` in
-    /// [`ClientLoginOutcome::Continue`], to continue with
+    /// [`ClientLoginOutcome::NeedsInput`], to continue with
     /// [`client_login_continue`](Self::client_login_continue); `FAIL` in
     /// [`Error::Login`].
     pub fn client_login(
@@ -192,12 +193,15 @@ impl Session {
         self.command(Box::new(flow))
     }
 
-    /// Continues a client login with the fields the previous step asked for.
+    /// Continues a client login with the fields the previous step asked
+    /// for (`OATHToken` for a second factor). A refused code ends in
+    /// [`Error::SecondFactor`]; the login is still pending on the wiki, so
+    /// continue again with another code.
     pub fn client_login_continue(
         &mut self,
         fields: Vec<(String, String)>,
     ) -> Op<ClientLoginOutcome> {
-        self.command(Box::new(flows::ClientLogin::resume(fields)))
+        self.command(Box::new(flows::ClientLogin::continue_with(fields)))
     }
 
     /// Gets a token of any type, from the cache or with one request.

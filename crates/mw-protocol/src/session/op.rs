@@ -11,8 +11,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
+use crate::actions::auth_step::AuthStep;
 use crate::actions::checktoken::TokenCheck;
-use crate::actions::clientlogin::ClientLoginResponse;
 use crate::actions::logout::LogoutOutcome;
 use crate::response::Envelope;
 use crate::{Error, Token, User, Warning};
@@ -107,21 +107,40 @@ pub struct Completed<T> {
 }
 
 /// How a [`Session::client_login`](super::Session::client_login) step
-/// ended (a `FAIL` is [`Error::Login`]). The two ways are all there are:
-/// every status MediaWiki may add that is not a `PASS` or a `FAIL` asks for
-/// more.
+/// ended (a `FAIL` is [`Error::Login`], a refused second-factor code
+/// [`Error::SecondFactor`]). The two ways are all there are: every status
+/// MediaWiki may add that is not a `PASS` or a `FAIL` asks for more.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientLoginOutcome {
     /// `PASS`: logged in.
     LoggedIn(User),
     /// `UI`, `REDIRECT` or `RESTART`: the server needs more (a second
-    /// factor, a captcha, a redirect to a provider, …). Continue with
+    /// factor, a redirect to a provider, …); [`AuthStep::fields`] says
+    /// what. Continue with
     /// [`Session::client_login_continue`](super::Session::client_login_continue).
-    Continue(ClientLoginResponse),
+    NeedsInput(AuthStep),
+}
+
+/// How a [`Session::create_account`](super::Session::create_account) step
+/// ended (a `FAIL` is [`Error::CreateAccount`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateAccountOutcome {
+    /// `PASS`: the account exists (the session is not logged in to it).
+    Created {
+        /// The account's name, as the wiki normalized it (first letter
+        /// upper case).
+        username: String,
+    },
+    /// The wiki needs more before it creates the account: the fields of a
+    /// captcha (before anything was sent, from `meta=authmanagerinfo`),
+    /// or those of a `UI`/`REDIRECT` step. [`AuthStep::captcha`] and
+    /// [`AuthStep::inputs`] say what; continue with
+    /// [`Session::create_account_continue`](super::Session::create_account_continue).
+    NeedsInput(AuthStep),
 }
 
 /// What an operation may finish with: [`User`], [`ClientLoginOutcome`],
-/// [`Token`], [`TokenCheck`], [`Envelope`] and [`LogoutOutcome`].
+/// [`CreateAccountOutcome`], [`Token`], [`TokenCheck`], [`Envelope`] and [`LogoutOutcome`].
 /// Sealed: the session makes every kind itself.
 pub trait Outcome: sealed::Sealed + Sized + 'static {}
 
@@ -132,6 +151,7 @@ pub trait Outcome: sealed::Sealed + Sized + 'static {}
 pub enum Output {
     LoggedIn(User),
     ClientLogin(ClientLoginOutcome),
+    CreateAccount(CreateAccountOutcome),
     Token(Token),
     TokenCheck(TokenCheck),
     Response(Envelope),
@@ -165,6 +185,7 @@ macro_rules! outcome {
 
 outcome!(User, LoggedIn);
 outcome!(ClientLoginOutcome, ClientLogin);
+outcome!(CreateAccountOutcome, CreateAccount);
 outcome!(Token, Token);
 outcome!(TokenCheck, TokenCheck);
 outcome!(Envelope, Response);

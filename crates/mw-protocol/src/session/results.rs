@@ -9,7 +9,7 @@ use url::Url;
 
 use super::engine::{OpState, Operation};
 use super::flows::{Step, Target};
-use super::op::{ClientLoginOutcome, Output};
+use super::op::{ClientLoginOutcome, CreateAccountOutcome, Output};
 use super::state::Ctx;
 use super::{RequestId, Session, TransportFailure, Wait};
 use crate::redact::redact_in_place;
@@ -213,10 +213,21 @@ pub(super) fn redact_outcome(cx: &Ctx, op: &Operation, result: &mut Result<Outpu
     let secrets = secrets_of(cx, &op.secrets);
     match result {
         Err(e) => e.redact(&secrets),
-        Ok(Output::ClientLogin(ClientLoginOutcome::Continue(step))) => {
+        Ok(
+            Output::ClientLogin(ClientLoginOutcome::NeedsInput(step))
+            | Output::CreateAccount(CreateAccountOutcome::NeedsInput(step)),
+        ) => {
             if let Some(m) = &mut step.message {
                 redact_in_place(m, &secrets);
             }
+            for field in step.requests.iter_mut().flat_map(|r| r.fields.iter_mut()) {
+                for text in [&mut field.label, &mut field.help].into_iter().flatten() {
+                    redact_in_place(text, &secrets);
+                }
+            }
+        }
+        Ok(Output::CreateAccount(CreateAccountOutcome::Created { username })) => {
+            redact_in_place(username, &secrets);
         }
         Ok(Output::LoggedIn(user) | Output::ClientLogin(ClientLoginOutcome::LoggedIn(user))) => {
             redact_in_place(&mut user.name, &secrets);

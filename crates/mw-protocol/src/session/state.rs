@@ -66,6 +66,9 @@ pub(crate) struct Ctx {
     pub unknown_params: BTreeSet<&'static str>,
     /// The wiki's logout takes no token (before MediaWiki 1.33; 1.32.2).
     pub logout_without_token: bool,
+    /// An account creation waiting for more fields (a captcha's answer)
+    /// before it is sent: in memory only, never in a snapshot.
+    pub pending_account: Option<super::flows::PendingAccount>,
 }
 
 impl Ctx {
@@ -80,6 +83,7 @@ impl Ctx {
             generation: 0,
             unknown_params: BTreeSet::new(),
             logout_without_token: false,
+            pending_account: None,
         }
     }
 

@@ -194,6 +194,32 @@ impl SansIOSession {
         inner.op(op)
     }
 
+    /// Creates an account with `action=createaccount`; returns the op id.
+    #[pyo3(signature = (username, password, return_url="http://127.0.0.1/", fields=None))]
+    fn create_account(
+        &self,
+        username: &str,
+        password: &Bound<'_, PyAny>,
+        return_url: &str,
+        fields: Option<HashMap<String, String>>,
+    ) -> PyResult<u64> {
+        let a = crate::accounts::NewAccount::new(username, password, return_url, fields)?;
+        let mut inner = self.lock();
+        let op = inner
+            .session
+            .create_account(&a.username, a.password, &a.return_url, a.fields);
+        Ok(inner.op(op))
+    }
+
+    /// Continues an account creation with the fields its step asked for.
+    fn create_account_continue(&self, fields: HashMap<String, String>) -> u64 {
+        let mut inner = self.lock();
+        let op = inner
+            .session
+            .create_account_continue(crate::accounts::sorted(fields));
+        inner.op(op)
+    }
+
     /// Gets a token of a type (from the cache, or one shared fetch).
     #[pyo3(signature = (r#type="csrf"))]
     fn token(&self, py: Python<'_>, r#type: &str) -> PyResult<u64> {

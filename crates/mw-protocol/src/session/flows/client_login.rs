@@ -3,9 +3,15 @@
 use super::super::op::ClientLoginOutcome;
 use super::super::state::{Ctx, User};
 use super::{Flow, Output, Step, Target};
+use crate::actions::auth_step::{AuthStatus, AuthStep};
 use crate::actions::clientlogin;
 use crate::response::Envelope;
 use crate::{Error, Password, Token, TokenType};
+
+/// The message codes of a `UI` answer that asks for the second factor again
+/// because the code sent was refused (OATHAuth's
+/// `TOTPSecondaryAuthenticationProvider::continueSecondaryAuthentication`).
+const SECOND_FACTOR_REFUSED: &[&str] = &["oathauth-login-failed", "oathauth-throttled"];
 
 enum ClientLoginKind {
     Start {
@@ -33,7 +39,7 @@ impl ClientLogin {
         }
     }
 
-    pub fn resume(fields: Vec<(String, String)>) -> Self {
+    pub fn continue_with(fields: Vec<(String, String)>) -> Self {
         ClientLogin {
             kind: ClientLoginKind::Continue { fields },
         }
@@ -58,12 +64,12 @@ impl Flow for ClientLogin {
     }
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
-        let resp = match res.and_then(|env| clientlogin::parse(&env)) {
-            Ok(resp) => resp,
+        let step = match res.and_then(|env| clientlogin::parse(&env)) {
+            Ok(step) => step,
             Err(e) => return Step::Done(Err(e)),
         };
-        match &resp.status {
-            clientlogin::ClientLoginStatus::Pass { username } => {
+        match &step.status {
+            AuthStatus::Pass { username } => {
                 let user = User {
                     name: username.clone(),
                     id: None,
@@ -71,12 +77,35 @@ impl Flow for ClientLogin {
                 cx.logged_in(user.clone());
                 Step::Done(Ok(Output::ClientLogin(ClientLoginOutcome::LoggedIn(user))))
             }
-            clientlogin::ClientLoginStatus::Fail => Step::Done(Err(Error::Login {
+            AuthStatus::Fail => Step::Done(Err(Error::Login {
                 result: "FAIL".into(),
-                reason: resp.message.clone(),
+                reason: step.message.clone(),
                 wait: None,
             })),
-            _ => Step::Done(Ok(Output::ClientLogin(ClientLoginOutcome::Continue(resp)))),
+            _ if self.refused_second_factor(&step) => Step::Done(Err(Error::SecondFactor {
+                code: step.message_code.clone(),
+                reason: step.message.clone(),
+            })),
+            _ => Step::Done(Ok(Output::ClientLogin(ClientLoginOutcome::NeedsInput(
+                step,
+            )))),
         }
+    }
+}
+
+impl ClientLogin {
+    /// A continuation that sent a second-factor code, answered by a `UI`
+    /// step asking for it again with a "refused" message.
+    fn refused_second_factor(&self, step: &AuthStep) -> bool {
+        let ClientLoginKind::Continue { fields } = &self.kind else {
+            return false;
+        };
+        step.status == AuthStatus::Ui
+            && step.asks_for_two_factor()
+            && fields.iter().any(|(n, _)| step.asks_for(n))
+            && step
+                .message_code
+                .as_deref()
+                .is_some_and(|c| SECOND_FACTOR_REFUSED.contains(&c))
     }
 }

@@ -4,6 +4,7 @@
 mod call;
 mod check_token;
 mod client_login;
+mod create_account;
 mod fetch;
 mod foreign;
 mod get_token;
@@ -19,6 +20,7 @@ use crate::{ActionRequest, Error, Token, TokenType};
 pub(crate) use call::Call;
 pub(crate) use check_token::CheckToken;
 pub(crate) use client_login::ClientLogin;
+pub(crate) use create_account::{CreateAccount, PendingAccount};
 pub(crate) use fetch::{FetchTokens, Fetched};
 pub(crate) use foreign::Foreign;
 pub(crate) use get_token::GetToken;

@@ -1,0 +1,156 @@
+//! `action=createaccount` (AuthManager, MediaWiki 1.27+), and the
+//! `meta=authmanagerinfo&amirequestsfor=create` query that says which
+//! fields a creation needs (a captcha's, on a wiki with ConfirmEdit).
+
+use serde::Deserialize;
+
+use crate::response::Envelope;
+use crate::response::wire::{Kept, Object, Scalar, Shape};
+use crate::{ActionRequest, Error, Password, Token};
+
+use super::auth_step::{self, AuthRequest, AuthStep, MAX_REQUESTS_BYTES};
+use super::required;
+
+/// The fields a creation fills in itself from the user name and password.
+pub const OWN_FIELDS: &[&str] = &["username", "password", "retype"];
+
+/// Asks which fields an account creation needs:
+/// `action=query&meta=authmanagerinfo&amirequestsfor=create` (GET).
+///
+/// ```
+/// use mw_protocol::actions::createaccount;
+/// let req = createaccount::info_request();
+/// assert_eq!(req.param_value("amirequestsfor"), Some("create"));
+/// ```
+pub fn info_request() -> ActionRequest {
+    ActionRequest::get("query")
+        .param("meta", "authmanagerinfo")
+        .param("amirequestsfor", "create")
+}
+
+/// What `meta=authmanagerinfo` says about account creation.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct CreateInfo {
+    /// Whether the wiki lets this session create accounts at all
+    /// (`cancreateaccounts`).
+    pub can_create_accounts: bool,
+    /// The requests a creation is made of (the password's, the user
+    /// data's, a captcha's, …).
+    pub requests: Vec<AuthRequest>,
+}
+
+impl CreateInfo {
+    /// The fields a creation needs beyond [`OWN_FIELDS`] and those in
+    /// `given`: the required, non-optional inputs of every request that is
+    /// not `optional` (a captcha's answer, an e-mail address the wiki
+    /// insists on).
+    pub fn missing_fields(&self, given: &[(String, String)]) -> Vec<String> {
+        self.requests
+            .iter()
+            .filter(|r| r.required.as_deref() != Some("optional"))
+            .flat_map(|r| r.fields.iter())
+            .filter(|f| !f.optional && f.kind != "hidden" && f.kind != "null")
+            .filter(|f| !OWN_FIELDS.contains(&f.name.as_str()))
+            .filter(|f| !given.iter().any(|(n, _)| *n == f.name))
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
+    /// The `hidden` fields with their values (a captcha's id), sent back
+    /// with the creation.
+    pub fn hidden_values(&self) -> Vec<(String, String)> {
+        self.requests
+            .iter()
+            .flat_map(|r| r.fields.iter())
+            .filter(|f| f.kind == "hidden")
+            .filter_map(|f| Some((f.name.clone(), f.value.clone()?)))
+            .collect()
+    }
+}
+
+/// Reads `query.authmanagerinfo`.
+pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default)]
+        query: Object<Query>,
+    }
+    #[derive(Deserialize)]
+    struct Query {
+        #[serde(default)]
+        authmanagerinfo: Object<Info>,
+    }
+    #[derive(Deserialize)]
+    struct Info {
+        #[serde(default)]
+        cancreateaccounts: Scalar,
+        #[serde(default)]
+        requests: Kept<MAX_REQUESTS_BYTES>,
+    }
+    let body: Body = env.read()?;
+    let info = required(
+        required(body.query, "query")?.authmanagerinfo,
+        "authmanagerinfo",
+    )?;
+    Ok(CreateInfo {
+        // fv2 sends a boolean; fv1 drops `false` and turns `true` into "".
+        can_create_accounts: match info.cancreateaccounts {
+            Scalar::Other(Shape::Bool(b)) => b,
+            Scalar::Str(_) => true,
+            _ => false,
+        },
+        requests: info
+            .requests
+            .0
+            .as_ref()
+            .map(auth_step::requests_of)
+            .unwrap_or_default(),
+    })
+}
+
+/// Starts an account creation: the user name, the password twice
+/// (`password`, `retype`), the other fields (a captcha's id and answer,
+/// `email`, `realname`), and the `createaccount` token. `return_url` must
+/// be absolute. The password and every other field are secrets: in the
+/// body, never shown by `Debug`.
+///
+/// ```
+/// use mw_protocol::{actions::createaccount, Password, Token};
+/// let req = createaccount::start_request("Alice", &Password::new("pw"), "http://127.0.0.1/",
+///     &[], &Token::new("t+\\"));
+/// assert_eq!(req.param_value("createreturnurl"), Some("http://127.0.0.1/"));
+/// assert!(!format!("{req:?}").contains("pw"));
+/// ```
+pub fn start_request(
+    username: &str,
+    password: &Password,
+    return_url: &str,
+    fields: &[(String, String)],
+    token: &Token,
+) -> ActionRequest {
+    let mut req = ActionRequest::post("createaccount")
+        .param("createreturnurl", return_url)
+        .param("username", username)
+        .password("password", password.clone())
+        .password("retype", password.clone());
+    for (name, value) in fields {
+        req = req.password(name.as_str(), Password::new(value.as_str()));
+    }
+    req.token("createtoken", token.clone())
+}
+
+/// Continues an account creation (`createcontinue=1`) with the fields a
+/// `UI` step asked for. Field values are secrets.
+pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionRequest {
+    let mut req = ActionRequest::post("createaccount").param("createcontinue", "1");
+    for (name, value) in fields {
+        req = req.password(name.as_str(), Password::new(value.as_str()));
+    }
+    req.token("createtoken", token.clone())
+}
+
+/// Reads `createaccount.status` and its fields (the shared [`AuthStep`]).
+pub fn parse(env: &Envelope) -> Result<AuthStep, Error> {
+    auth_step::parse_step(env, "createaccount")
+}
