@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::response::Envelope;
-use crate::response::wire::{Kept, Object, Scalar, Shape};
+use crate::response::wire::{InQuery, Kept, Object, Scalar, Shape};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::auth_step::{self, AuthRequest, AuthStep, MAX_REQUESTS_BYTES};
@@ -72,11 +72,6 @@ impl CreateInfo {
 /// Reads `query.authmanagerinfo`.
 pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
     #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        query: Object<Query>,
-    }
-    #[derive(Deserialize)]
     struct Query {
         #[serde(default)]
         authmanagerinfo: Object<Info>,
@@ -88,7 +83,7 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
         #[serde(default)]
         requests: Kept<MAX_REQUESTS_BYTES>,
     }
-    let body: Body = env.read()?;
+    let body: InQuery<Query> = env.read()?;
     let info = required(
         required(body.query, "query")?.authmanagerinfo,
         "authmanagerinfo",

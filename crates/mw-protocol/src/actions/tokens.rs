@@ -7,7 +7,7 @@ use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::response::Envelope;
-use crate::response::wire::{Object, Scalar};
+use crate::response::wire::{InQuery, Scalar};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 /// Asks for one or more token types in one GET request.
@@ -55,16 +55,11 @@ impl TokenSet {
 ///   absent here.
 pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
     #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        query: Object<Query>,
-    }
-    #[derive(Deserialize)]
     struct Query {
         #[serde(default)]
         tokens: TokenMap,
     }
-    let body: Body = env.read()?;
+    let body: InQuery<Query> = env.read()?;
     let tokens = body.query.0.map(|q| q.tokens).unwrap_or_default();
     if let TokenMap::Missing = tokens {
         if env.warnings.iter().any(is_meta_tokens_unknown) {
