@@ -76,9 +76,9 @@ pub use response::{ApiError, Envelope, ErrorKind, Warning};
 pub use retry::RetryPolicy;
 pub use secret::{Password, TOKEN_SUFFIX, Token};
 pub use session::{
-    ActionCall, Assert, ClientLoginOutcome, Completed, Config, CreateAccountOutcome, Event, Foreign,
-    Op, OpId, Outcome, RequestId, Session, SessionSnapshot, TokenApi, Transmit, TransportFailure,
-    User, Wait,
+    ActionCall, Assert, ClientLoginOutcome, Completed, Config, CreateAccountOutcome, Event,
+    Foreign, Op, OpId, Outcome, RequestId, Session, SessionSnapshot, TokenApi, Transmit,
+    TransportFailure, User, Wait,
 };
 pub use token_type::TokenType;
 pub use user_agent::check_user_agent;
