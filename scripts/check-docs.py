@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Runs every example of README.md and docs/*.md against the test wikis.
 
-    scripts/check-docs.py MW_TEST_ENV_FILE MW_TEST_ENV_APACHE_FILE
+    scripts/check-docs.py MAIN_ENV APACHE_ENV OATH_ENV CAPTCHA_ENV
+
+(the env files of scripts/test-wiki.sh's main wiki, the one behind Apache,
+and the OATHAuth and QuestyCaptcha variants of scripts/test.sh).
 
 Run by scripts/test.sh with the Python of the tools virtualenv (mwauth
 installed from the release wheel, mypy) and `cargo` on PATH.
@@ -12,7 +15,9 @@ installed from the release wheel, mypy) and `cargo` on PATH.
   `mypy --strict`.
 * The ```sh blocks of docs/cli.md are run in order by one bash with
   `set -euo pipefail` (an `export` in one block holds in the next), in an
-  empty directory, with the password on standard input.
+  empty directory. A `read -rs NAME` in a block whose names= does not
+  list NAME gets that name's value (for the block's wiki) as a line of
+  standard input, so `read -rs MW_PASSWORD` reads the password.
 
 A block may declare what it expects in an HTML comment on the line above
 its fence, words separated by spaces:
@@ -32,6 +37,16 @@ its fence, words separated by spaces:
                     a logged-in mwauth.AsyncSession (`await` works).
   wiki=apache       the names come from the wiki behind Apache over HTTPS
                     (CA_FILE is its throw-away CA).
+  wiki=oath         ... from the OATHAuth wiki: OATH_USER, OATH_PASSWORD
+                    (and MW_USERNAME, MW_PASSWORD there) are the account
+                    with a TOTP key, OATH_CODE / MW_OATH_CODE a code of a
+                    30-second window no test used (the lock protocol of
+                    mw-test-support's totp.rs; in shell blocks computed when
+                    the block runs).
+  wiki=captcha      ... from the QuestyCaptcha wiki: CAPTCHA_ANSWER /
+                    MW_CAPTCHA_ANSWER is the answer to its question.
+                    Every wiki: NEW_USER is a fresh account name for each
+                    block, NEW_PASSWORD / MW_NEW_PASSWORD a random password.
   typecheck-only=WHY  (Python) type-checked but not run, because it needs
                     what no local wiki has (WHY, with _ for spaces, says
                     what); listed as "not run" in the summary.
@@ -43,13 +58,19 @@ A block without a comment gets nothing: it must run as written.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import re
+import secrets
+import struct
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -71,7 +92,26 @@ NAMES: Dict[str, Tuple[Optional[str], str]] = {
     "MW_USER_AGENT": (None, "str"),
     "MW_USERNAME": ("MW_BOT_USER", "str"),
     "MW_PASSWORD": ("MW_BOT_PASSWORD", "str"),
+    # two-factor login (wiki=oath) and account creation
+    "OATH_USER": ("MW_OATH_USER", "str"),
+    "OATH_PASSWORD": ("MW_OATH_PASSWORD", "str"),
+    "OATH_CODE": ("!totp", "str"),
+    "MW_OATH_CODE": ("!totp", "str"),
+    "CAPTCHA_ANSWER": ("MW_CAPTCHA_ANSWER", "str"),
+    "MW_CAPTCHA_ANSWER": ("MW_CAPTCHA_ANSWER", "str"),
+    "NEW_USER": ("!new-user", "str"),
+    "NEW_PASSWORD": ("!new-password", "str"),
+    "MW_NEW_PASSWORD": ("!new-password", "str"),
 }
+
+# What a name means on one wiki, where it differs.
+WIKI_NAMES: Dict[str, Dict[str, str]] = {
+    "oath": {"MW_USERNAME": "MW_OATH_USER", "MW_PASSWORD": "MW_OATH_PASSWORD"},
+}
+
+# RFC 6238 as OATHAuth checks it, and the windows it accepts ahead.
+TOTP_PERIOD = 30
+TOTP_RADIUS = 4
 
 DIRECTIVE = re.compile(r"<!--\s*doc-test:(?P<body>.*?)-->")
 
@@ -132,13 +172,66 @@ def read_env(path: str) -> Dict[str, str]:
     return env
 
 
+def totp(secret: str, counter: int) -> str:
+    """RFC 6238 (SHA-1, 6 digits) for the 30-second window ``counter``."""
+    mac = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[off : off + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def fresh_totp(wiki: Dict[str, str]) -> str:
+    """A code of a window no test used: OATHAuth accepts each window once
+    per account. The protocol of mw-test-support's totp.rs: the last
+    window handed out is in MW_WIKI_DIR/oath-window, under a lock directory;
+    waits for the next window when those OATHAuth accepts ahead are used."""
+    lock = Path(wiki["MW_WIKI_DIR"]) / "oath-window.lock"
+    state = Path(wiki["MW_WIKI_DIR"]) / "oath-window"
+    while True:
+        try:
+            lock.mkdir()
+            break
+        except FileExistsError:
+            try:
+                if time.time() - lock.stat().st_mtime > 30:
+                    lock.rmdir()
+            except OSError:
+                pass
+            time.sleep(0.02)
+    try:
+        last = int(state.read_text().strip()) if state.exists() else 0
+        now = lambda: int(time.time() // TOTP_PERIOD)  # noqa: E731
+        window = max(last + 1, now())
+        while window > now() + TOTP_RADIUS - 1:
+            time.sleep(0.5)
+            window = max(last + 1, now())
+        state.write_text(str(window))
+    finally:
+        lock.rmdir()
+    return totp(wiki["MW_OATH_SECRET"], window)
+
+
 def value_of(name: str, wiki: Dict[str, str]) -> str:
-    key, _ = NAMES[name]
+    key = WIKI_NAMES.get(wiki.get("_name", ""), {}).get(name) or NAMES[name][0]
     if key is None:
         return UA
+    if key == "!totp":
+        return fresh_totp(wiki)
+    if key == "!new-user":
+        return "Doc" + secrets.token_hex(5).capitalize()
+    if key == "!new-password":
+        return "Doc-" + secrets.token_urlsafe(18)
     if key not in wiki:
-        sys.exit(f"the test wiki's env file has no {key} (needed for {name})")
+        sys.exit(f"the {wiki.get('_name')} wiki's env file has no {key} (needed for {name})")
     return wiki[key]
+
+
+def shell_value(name: str, wiki: Dict[str, str]) -> str:
+    """The value as a shell word; a TOTP code is computed when the block
+    runs (a Cargo build before it may outlast the window)."""
+    if NAMES[name][0] == "!totp":
+        env = str(Path(wiki["_path"]).resolve())
+        return f'"$({shquote(sys.executable)} {shquote(str(Path(__file__).resolve()))} --fresh-totp {shquote(env)})"'
+    return shquote(value_of(name, wiki))
 
 
 def python_source(block: Block, wiki: Dict[str, str]) -> str:
@@ -215,9 +308,11 @@ def run_python(found: List[Block], wikis: Dict[str, Dict[str, str]], work: Path)
     return failures, not_run
 
 
-def shell_script(found: List[Block], wikis: Dict[str, Dict[str, str]]) -> Tuple[str, List[str]]:
+def shell_script(found: List[Block], wikis: Dict[str, Dict[str, str]]) -> Tuple[str, List[str], List[str]]:
+    """The script, what is not run, and the lines of its standard input."""
     parts = ["set -euo pipefail"]
     not_run: List[str] = []
+    stdin: List[str] = []
     for block in found:
         if "skip" in block.options:
             not_run.append(f"{block.where} (not run: {block.options['skip'].replace('_', ' ')})")
@@ -225,16 +320,24 @@ def shell_script(found: List[Block], wikis: Dict[str, Dict[str, str]]) -> Tuple[
         wiki = wikis[block.options.get("wiki", "main")]
         code = block.code
         parts.append(f"echo '  sh {block.where}' >&2")
-        for n in block.names():
-            value = value_of(n, wiki)
-            code = re.sub(
+        names = block.names()
+        for n in names:
+            value = shell_value(n, wiki)
+            code, assigned = re.subn(
                 rf"(?m)^(\s*(?:export\s+)?){n}=.*?(\s{{2,}}#.*)?$",
-                lambda m: f"{m.group(1)}{n}={shquote(value)}{m.group(2) or ''}",
+                lambda m: f"{m.group(1)}{n}={value}{m.group(2) or ''}",
                 code,
             )
-            parts.append(f"export {n}={shquote(value)}")
+            # (A TOTP code is computed once: each one uses up a window.)
+            if not (assigned and NAMES[n][0] == "!totp"):
+                parts.append(f"export {n}={value}")
+        for read in re.finditer(r"\bread\s+-rs\s+(\w+)", code):
+            if read.group(1) not in names:
+                if read.group(1) not in NAMES:
+                    sys.exit(f"{block.where}: read -rs {read.group(1)}: not a known doc-test name")
+                stdin.append(value_of(read.group(1), wiki))
         parts.append(code)
-    return "\n".join(parts) + "\n", not_run
+    return "\n".join(parts) + "\n", not_run, stdin
 
 
 def shquote(s: str) -> str:
@@ -242,7 +345,7 @@ def shquote(s: str) -> str:
 
 
 def run_shell(found: List[Block], wikis: Dict[str, Dict[str, str]], work: Path) -> Tuple[List[str], List[str]]:
-    script, not_run = shell_script(found, wikis)
+    script, not_run, stdin = shell_script(found, wikis)
     (work / "cli.sh").write_text(script, encoding="utf-8")
     cwd = work / "cli"
     cwd.mkdir()
@@ -256,12 +359,11 @@ def run_shell(found: List[Block], wikis: Dict[str, Dict[str, str]], work: Path) 
     # The repository's paths (cargo install --path crates/mw-cli) hold from
     # its root, as the docs say; the session file goes to the run's directory.
     env["MW_SESSION_FILE"] = str(cwd / ".mw-session.json")
-    password = wikis["main"]["MW_BOT_PASSWORD"]
     r = subprocess.run(
         ["bash", str(work / "cli.sh")],
         cwd=ROOT,
         env=env,
-        input=password + "\n",
+        input="".join(line + "\n" for line in stdin),
         capture_output=True,
         text=True,
         timeout=900,
@@ -269,16 +371,23 @@ def run_shell(found: List[Block], wikis: Dict[str, Dict[str, str]], work: Path) 
     sys.stderr.write(r.stderr if r.returncode != 0 else "".join(l + "\n" for l in r.stderr.splitlines() if l.startswith("  sh ")))
     if r.returncode != 0:
         return [f"docs/cli.md shell blocks: exit {r.returncode}\n{textwrap.indent(r.stdout[-4000:], '    ')}"], not_run
-    if password in r.stdout or password in r.stderr:
-        return ["docs/cli.md shell blocks: the password appeared in the output"], not_run
+    secret_values = stdin + [w[k] for w in wikis.values() for k in ("MW_BOT_PASSWORD", "MW_MAIN_PASSWORD", "MW_OATH_PASSWORD") if k in w]
+    if any(v and (v in r.stdout or v in r.stderr) for v in secret_values):
+        return ["docs/cli.md shell blocks: a password appeared in the output"], not_run
     return [], not_run
 
 
 def main() -> int:
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 3 and sys.argv[1] == "--fresh-totp":
+        # For the shell blocks: a fresh code when the block runs.
+        print(fresh_totp(read_env(sys.argv[2])))
+        return 0
+    if len(sys.argv) != 5:
         print(__doc__, file=sys.stderr)
         return 2
-    wikis = {"main": read_env(sys.argv[1]), "apache": read_env(sys.argv[2])}
+    wikis: Dict[str, Dict[str, str]] = {}
+    for name, path in zip(("main", "apache", "oath", "captcha"), sys.argv[1:]):
+        wikis[name] = {**read_env(path), "_name": name, "_path": path}
     docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
     python = [b for d in docs for b in blocks(d) if b.lang == "python"]
     shell = [b for b in blocks(ROOT / "docs" / "cli.md") if b.lang == "sh"]

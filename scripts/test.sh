@@ -114,7 +114,7 @@ step "every example of README.md and docs/*.md, run against the wikis"
 # installed in the tools virtualenv by scripts/test-python.sh; the shell
 # blocks of docs/cli.md: run in order (scripts/check-docs.py says how a
 # block declares the names it expects).
-"${MWAUTH_VENV:-.venv-test}/bin/python" scripts/check-docs.py "$MW_TEST_ENV" "$MW_TEST_ENV_APACHE"
+"${MWAUTH_VENV:-.venv-test}/bin/python" scripts/check-docs.py "$MW_TEST_ENV" "$MW_TEST_ENV_APACHE" "$MW_TEST_ENV_OATH" "$MW_TEST_ENV_CAPTCHA"
 
 echo
 echo "all tests passed"

@@ -4,13 +4,16 @@ not of exceptions, not of sessions or requests."""
 from __future__ import annotations
 
 import pickle
+import time
 import traceback
-from typing import Any
+import uuid
+from typing import Any, List, Tuple
 
 import pytest
 
 import mwauth
 from conftest import UA, Wiki, sansio_driver
+from test_auth_live import fresh_code, totp, variant
 
 SECRET = "0123456789abcdef0123456789abcdef6543210f+\\"
 PASSWORD = "correct-horse-battery-staple-0123456789"
@@ -109,3 +112,59 @@ def test_transport_messages_are_scrubbed(wiki: Wiki) -> None:
         event.result()
     assert "c0ffee42" not in str(info.value)
     assert "centralauthtoken=<redacted>&x=1" in str(info.value)
+
+
+def _pump(s: mwauth.SansIOSession, driver: Any, hidden: List[str]) -> Tuple[bytes, Any]:
+    """Sends every pending request, checking each one's repr; returns the
+    bodies sent and the event."""
+    bodies = b""
+    while (t := s.poll_transmit()) is not None:
+        assert not any(h in shown(t) for h in hidden), shown(t)
+        bodies += t.body or b""
+        s.handle_response(t.id, *driver.send(t))
+    event = s.poll_event()
+    assert event is not None
+    assert not any(h in shown(event) + shown(s) for h in hidden), shown(event)
+    return bodies, event
+
+
+def test_auth_secrets_never_shown() -> None:
+    """The two-factor code, a new account's password and a captcha's
+    answer: in the POST body, never in a repr, a URL or an exception."""
+    w = variant("MW_TEST_ENV_OATH")
+    wrong = totp(w["MW_OATH_SECRET"], int(time.time() // 30) - 6)
+    s, driver = sansio_driver(w["MW_API_URL"])
+    step = driver.run(s.client_login(w["MW_OATH_USER"], w["MW_OATH_PASSWORD"]))
+    assert isinstance(step, mwauth.AuthStep)
+    assert w["MW_OATH_PASSWORD"] not in shown(step) + shown(s)
+    s.client_login_continue({"OATHToken": wrong})
+    body, event = _pump(s, driver, [wrong, w["MW_OATH_PASSWORD"]])
+    assert wrong.encode() in body
+    with pytest.raises(mwauth.SecondFactorError) as refused:
+        event.result()
+    _assert_exception_clean(refused.value, [wrong])
+    code = fresh_code(w)
+    s.client_login_continue({"OATHToken": code})
+    body, event = _pump(s, driver, [code])
+    assert code.encode() in body and isinstance(event.result(), mwauth.User)
+
+    c = variant("MW_TEST_ENV_CAPTCHA")
+    answer = "wrong-" + uuid.uuid4().hex
+    s, driver = sansio_driver(c["MW_API_URL"])
+    name = "Red" + uuid.uuid4().hex[:10]
+    step = driver.run(s.create_account(name, mwauth.Password(PASSWORD)))
+    assert isinstance(step, mwauth.AuthStep) and step.captcha is not None
+    s.create_account_continue({"captchaWord": answer})
+    body, event = _pump(s, driver, [answer, PASSWORD])
+    assert answer.encode() in body and PASSWORD.encode() in body
+    with pytest.raises(mwauth.CreateAccountError) as failed:
+        event.result()
+    assert failed.value.code == "captcha-createaccount-fail"
+    _assert_exception_clean(failed.value, [answer, PASSWORD])
+    with mwauth.Session(c["MW_API_URL"], user_agent=UA) as sync:
+        step = sync.create_account(name, mwauth.Password(PASSWORD))
+        assert isinstance(step, mwauth.AuthStep)
+        with pytest.raises(mwauth.CreateAccountError) as failed:
+            sync.create_account_continue({"captchaWord": answer})
+        _assert_exception_clean(failed.value, [answer, PASSWORD])
+        assert answer not in shown(sync) and PASSWORD not in shown(sync)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 import urllib.parse
+import uuid
 import warnings
 from typing import Any, Iterator, List, Tuple
 
@@ -21,6 +23,7 @@ import mwauth
 from mwauth.aio import AsyncSession
 from mwauth.sansio import Driver, requests_sender
 from conftest import UA, Wiki
+from test_auth_live import fresh_code, totp, variant
 
 WRONG = "wrongwrongwrongwrongwrongwrong00"
 BOGUS = "0123456789abcdef0123456789abcdef6543210f+\\"
@@ -149,6 +152,55 @@ def test_no_secret_in_logs_reprs_or_errors(wiki: Wiki, captured: _Keep, tmp_path
     secrets += [("a session cookie", c) for c in cookies]
 
     assert len(captured.lines) >= 10, captured.lines  # urllib3 logged every request
+    assert any("/api.php?" in line for line in captured.lines), captured.lines
+    _check("a log record", captured.lines, secrets)
+    _check("a warning", [str(w.message) + repr(w) for w in caught], secrets)
+    _check("a repr/str", [_shown(o) for o in shown], secrets)
+
+
+def test_auth_flows_log_no_secret(captured: _Keep) -> None:
+    """Two-factor login (a refused code, then a good one) and account
+    creation with a captcha (a wrong answer, then the right one), on the
+    sync session and the sans-IO one over requests: no password, code or
+    answer in a log record, a warning, a repr or an exception."""
+    oath = variant("MW_TEST_ENV_OATH")
+    captcha = variant("MW_TEST_ENV_CAPTCHA")
+    new_password = "Np-" + uuid.uuid4().hex
+    wrong_code = totp(oath["MW_OATH_SECRET"], int(time.time() // 30) - 6)
+    wrong_answer = "wrong-" + uuid.uuid4().hex
+    shown: List[Any] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with mwauth.Session(oath["MW_API_URL"], user_agent=UA) as s:
+            shown.append(s.client_login(oath["MW_OATH_USER"], oath["MW_OATH_PASSWORD"]))
+            with pytest.raises(mwauth.SecondFactorError) as refused:
+                s.client_login_continue({"OATHToken": wrong_code})
+            shown.append(refused.value)
+            code = fresh_code(oath)
+            shown += [s.client_login_continue({"OATHToken": code}), s]
+
+        http = requests.Session()
+        sansio = mwauth.SansIOSession(captcha["MW_API_URL"], user_agent=UA)
+        driver = Driver(sansio, requests_sender(http, timeout=10))
+        for answer in (wrong_answer, captcha["MW_CAPTCHA_ANSWER"]):
+            name = "Log" + uuid.uuid4().hex[:10]
+            shown.append(driver.run(sansio.create_account(name, mwauth.Password(new_password))))
+            try:
+                shown.append(driver.run(sansio.create_account_continue({"captchaWord": answer})))
+            except mwauth.CreateAccountError as e:
+                assert answer == wrong_answer
+                shown.append(e)
+        assert isinstance(shown[-1], mwauth.AccountCreated), shown[-1]
+        shown.append(sansio)
+
+    secrets: List[Tuple[str, str]] = [
+        ("the two-factor account's password", oath["MW_OATH_PASSWORD"]),
+        ("a refused code", wrong_code),
+        ("the code", code),
+        ("a new account's password", new_password),
+        ("a wrong captcha answer", wrong_answer),
+        ("the captcha answer", captcha["MW_CAPTCHA_ANSWER"]),
+    ]
     assert any("/api.php?" in line for line in captured.lines), captured.lines
     _check("a log record", captured.lines, secrets)
     _check("a warning", [str(w.message) + repr(w) for w in caught], secrets)

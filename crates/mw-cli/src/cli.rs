@@ -74,8 +74,16 @@ pub struct Args {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Log in with action=login and save the session.
-    Login,
+    /// Log in and save the session: a bot password with action=login, or
+    /// with --client-login a main account with action=clientlogin (asking
+    /// for a two-factor code when the wiki wants one).
+    Login {
+        /// Log in a main account with action=clientlogin: needed for a
+        /// two-factor account and for cross-wiki (CentralAuth) calls. The
+        /// code comes from MW_OATH_CODE, the terminal, or standard input.
+        #[arg(long, env = "MW_CLIENT_LOGIN", value_parser = clap::builder::BoolishValueParser::new())]
+        client_login: bool,
+    },
     /// Print tokens (default: csrf). Types: csrf, watch, patrol, rollback,
     /// userrights, login, createaccount, or any type an extension adds.
     Token {
@@ -111,6 +119,21 @@ pub enum Command {
     },
     /// Log out (POST with a csrf token) and delete the session file.
     Logout,
+    /// Create an account with action=createaccount. The new password comes
+    /// from MW_NEW_PASSWORD or an unechoed prompt on the terminal, never
+    /// from an argument; a captcha's answer from MW_CAPTCHA_ANSWER, the
+    /// terminal, or standard input.
+    CreateAccount {
+        /// The new account's name.
+        #[arg(env = "MW_NEW_USERNAME")]
+        name: String,
+        /// An e-mail address for the account (some wikis require one).
+        #[arg(long)]
+        email: Option<String>,
+        /// A real name for the account.
+        #[arg(long)]
+        real_name: Option<String>,
+    },
     /// Run the whole token flow and print each step: login, tokens,
     /// checktoken, logout, and a check that the old token is rejected.
     Flow,

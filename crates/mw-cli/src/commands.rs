@@ -9,6 +9,7 @@ use mw_transport::{
 };
 use serde_json::json;
 
+use crate::auth;
 use crate::cli::{Args, Command, DEFAULT_MAX_WAIT};
 use crate::exit::CliError;
 use crate::output;
@@ -16,7 +17,10 @@ use crate::output;
 /// Runs one command.
 pub async fn run(args: Args) -> Result<(), CliError> {
     match &args.command {
-        Command::Login => login(&args).await,
+        Command::Login {
+            client_login: false,
+        } => login(&args).await,
+        Command::Login { client_login: true } => auth::client_login(&args).await,
         Command::Token { types } => tokens(&args, types).await,
         Command::CheckToken { r#type, max_age } => check_token(&args, r#type, *max_age).await,
         Command::Call {
@@ -38,10 +42,15 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         }
         Command::Logout => logout(&args).await,
         Command::Flow => flow(&args).await,
+        Command::CreateAccount {
+            name,
+            email,
+            real_name,
+        } => auth::create_account(&args, name, email.as_deref(), real_name.as_deref()).await,
     }
 }
 
-fn builder(args: &Args) -> ClientBuilder {
+pub(crate) fn builder(args: &Args) -> ClientBuilder {
     let mut retry = RetryPolicy::default();
     if let Some(n) = args.max_retries {
         retry.max_retries = n;
@@ -75,7 +84,7 @@ fn builder(args: &Args) -> ClientBuilder {
 }
 
 /// Resumes the session file if there is one, else a fresh client.
-fn open(args: &Args) -> Result<Client, CliError> {
+pub(crate) fn open(args: &Args) -> Result<Client, CliError> {
     if args.session.exists() {
         Ok(Client::restore(&args.session, builder(args))?)
     } else {
@@ -84,8 +93,9 @@ fn open(args: &Args) -> Result<Client, CliError> {
 }
 
 /// The user name and password: from MW_USERNAME / MW_PASSWORD, or asked
-/// for on the terminal (the password without echo).
-fn credentials() -> Result<(String, Password), CliError> {
+/// for on the terminal (the password without echo); `hint` says what name
+/// to type.
+pub(crate) fn credentials(hint: &str) -> Result<(String, Password), CliError> {
     let user = match std::env::var("MW_USERNAME") {
         Ok(u) if !u.is_empty() => u,
         _ => {
@@ -94,7 +104,7 @@ fn credentials() -> Result<(String, Password), CliError> {
                     "set MW_USERNAME and MW_PASSWORD (no terminal to ask on)".into(),
                 ));
             }
-            eprint!("username (User@BotApp): ");
+            eprint!("username ({hint}): ");
             std::io::stderr().flush()?;
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
@@ -122,14 +132,14 @@ fn token_type(name: &str) -> Result<TokenType, CliError> {
     TokenType::new(name).map_err(|e| CliError::Usage(e.to_string()))
 }
 
-async fn save(client: &Client, path: &Path) -> Result<(), CliError> {
+pub(crate) async fn save(client: &Client, path: &Path) -> Result<(), CliError> {
     Ok(client.save(path).await?)
 }
 
 /// Writes back the session (its cookies and token cache) when there is a
 /// session file to keep up to date or a logged-in user to keep; an
 /// anonymous command without one leaves no file behind.
-async fn keep_session(client: &Client, args: &Args) -> Result<(), CliError> {
+pub(crate) async fn keep_session(client: &Client, args: &Args) -> Result<(), CliError> {
     if args.session.exists() || client.user().is_some() {
         save(client, &args.session).await?;
     }
@@ -137,7 +147,7 @@ async fn keep_session(client: &Client, args: &Args) -> Result<(), CliError> {
 }
 
 async fn login(args: &Args) -> Result<(), CliError> {
-    let (user, pass) = credentials()?;
+    let (user, pass) = credentials("User@BotApp")?;
     let client = builder(args).build()?;
     let logged_in = client.login(&user, pass).await?;
     output::warnings(&logged_in.warnings);
@@ -275,7 +285,7 @@ async fn logout(args: &Args) -> Result<(), CliError> {
 
 /// The seed flow, step by step, on a fresh session.
 async fn flow(args: &Args) -> Result<(), CliError> {
-    let (user, pass) = credentials()?;
+    let (user, pass) = credentials("User@BotApp")?;
     let client = builder(args).record_requests(true).build()?;
     let mut step = 0;
     let mut say = |what: &str| {

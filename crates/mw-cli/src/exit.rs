@@ -15,7 +15,7 @@ pub enum Code {
     Other = 1,
     /// A usage error: clap's (an unknown option), or no user agent.
     Usage = 2,
-    /// The login was refused.
+    /// The login was refused, the second factor too.
     Login = 3,
     /// The API answered with an error.
     Api = 4,
@@ -40,6 +40,10 @@ pub enum Code {
     /// CentralAuth one (a bot-password or OAuth login): it needs a
     /// main-account login. Nothing went to the other wiki.
     CentralAuthSession = 12,
+    /// `create-account`: the wiki did not create the account (the name is
+    /// taken, the password breaks its policy, a wrong captcha answer, the
+    /// creation throttle).
+    CreateAccount = 13,
 }
 
 impl From<Code> for std::process::ExitCode {
@@ -59,6 +63,9 @@ pub enum CliError {
     Io(std::io::Error),
     /// `check-token`: the wiki's verdict, `invalid` or `expired`.
     TokenRejected(&'static str),
+    /// The wiki asks for input `mw` cannot give (a field other than a
+    /// second factor or a captcha, a redirect to another site).
+    CannotAnswer(String),
 }
 
 impl std::fmt::Display for CliError {
@@ -68,6 +75,7 @@ impl std::fmt::Display for CliError {
             CliError::Usage(m) => write!(f, "{m}"),
             CliError::Io(e) => write!(f, "{e}"),
             CliError::TokenRejected(r) => write!(f, "the wiki says the token is {r}"),
+            CliError::CannotAnswer(m) => write!(f, "{m}"),
         }
     }
 }
@@ -95,7 +103,8 @@ pub fn classify(e: &CliError) -> Code {
     match e {
         CliError::Client(Error::Protocol(p)) => match p {
             ProtocolError::Api(_) => Code::Api,
-            ProtocolError::Login { .. } => Code::Login,
+            ProtocolError::Login { .. } | ProtocolError::SecondFactor { .. } => Code::Login,
+            ProtocolError::CreateAccount { .. } => Code::CreateAccount,
             ProtocolError::SessionLost(_) => Code::SessionLost,
             ProtocolError::NotLoggedIn(_) => Code::NotLoggedIn,
             ProtocolError::Unsupported(_) => Code::Unsupported,
@@ -111,6 +120,7 @@ pub fn classify(e: &CliError) -> Code {
         },
         CliError::Client(Error::SessionFile { .. }) => Code::SessionFile,
         CliError::TokenRejected(_) => Code::TokenRejected,
+        CliError::CannotAnswer(_) => Code::Unsupported,
         CliError::Client(_) | CliError::Usage(_) | CliError::Io(_) => Code::Other,
     }
 }
@@ -121,6 +131,8 @@ fn kind(e: &CliError) -> &'static str {
         CliError::Client(Error::Protocol(p)) => match p {
             ProtocolError::Api(_) => "api",
             ProtocolError::Login { .. } => "login",
+            ProtocolError::SecondFactor { .. } => "second-factor",
+            ProtocolError::CreateAccount { .. } => "create-account",
             ProtocolError::SessionLost(_) => "session-lost",
             ProtocolError::NotLoggedIn(_) => "not-logged-in",
             ProtocolError::Unsupported(_) => "unsupported",
@@ -141,13 +153,15 @@ fn kind(e: &CliError) -> &'static str {
         CliError::Usage(_) => "input",
         CliError::Io(_) => "io",
         CliError::TokenRejected(_) => "token-rejected",
+        CliError::CannotAnswer(_) => "unsupported",
     }
 }
 
 /// The error as `--json` prints it on stderr: `{"error": {"kind": …,
 /// "message": …, "exit": …}}`, plus `code` (an API error's), `status` (an
 /// HTTP status), `result` (a login's or a token check's) and
-/// `retry_after_s` when there is one. Never a token or password (the
+/// `retry_after_s` when there is one (`code` is the wiki's message code
+/// for a refused second factor or account creation). Never a token or password (the
 /// messages hold none).
 pub fn to_json(e: &CliError) -> Value {
     let mut err = json!({
@@ -173,6 +187,8 @@ pub fn to_json(e: &CliError) -> Value {
                     add("status", json!(status));
                 }
                 ProtocolError::Login { result, .. } => add("result", json!(result)),
+                ProtocolError::SecondFactor { code: Some(c), .. }
+                | ProtocolError::CreateAccount { code: Some(c), .. } => add("code", json!(c)),
                 _ => {}
             }
         }
@@ -230,6 +246,20 @@ mod tests {
             code(ProtocolError::Internal("a broken invariant".into())),
             (Code::Other, "internal")
         );
+        assert_eq!(
+            code(ProtocolError::SecondFactor {
+                code: Some("oathauth-login-failed".into()),
+                reason: Some("Verification failed.".into())
+            }),
+            (Code::Login, "second-factor")
+        );
+        assert_eq!(
+            code(ProtocolError::CreateAccount {
+                code: Some("userexists".into()),
+                reason: None
+            }),
+            (Code::CreateAccount, "create-account")
+        );
         let e = CliError::TokenRejected("expired");
         assert_eq!(
             (classify(&e), kind(&e)),
@@ -253,5 +283,11 @@ mod tests {
         }));
         assert_eq!(v["error"]["status"], 502);
         assert_eq!(v["error"]["exit"], 11);
+        let v = to_json(&CliError::from(ProtocolError::CreateAccount {
+            code: Some("userexists".into()),
+            reason: Some("Username entered already in use.".into()),
+        }));
+        assert_eq!(v["error"]["code"], "userexists");
+        assert_eq!(v["error"]["exit"], 13);
     }
 }

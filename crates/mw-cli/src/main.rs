@@ -4,6 +4,7 @@
 //! a prompt, never from the command line; a token to check is read from
 //! standard input.
 
+mod auth;
 mod cli;
 mod commands;
 mod exit;

@@ -10,16 +10,14 @@
 mod capture;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use capture::tap::{cookie_values, tap};
 use capture::{Capture, assert_clean};
 use mw_transport::{
     ActionCall, ActionRequest, Client, ClientBuilder, ClientLoginOutcome, Config, Password,
     RetryPolicy, Token, TokenType, TokenValidity,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 const UA: &str = "mw-transport-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
 
@@ -58,66 +56,6 @@ fn wiki() -> Option<Wiki> {
     })
 }
 
-/// A TCP proxy in front of the wiki that keeps every byte in each
-/// direction.
-#[derive(Clone, Default)]
-struct Tap {
-    sent: Arc<Mutex<Vec<u8>>>,
-    received: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Tap {
-    fn text(buf: &Mutex<Vec<u8>>) -> String {
-        String::from_utf8_lossy(&buf.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
-    }
-    fn sent(&self) -> String {
-        Self::text(&self.sent)
-    }
-    fn received(&self) -> String {
-        Self::text(&self.received)
-    }
-}
-
-async fn pipe(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    log: Arc<Mutex<Vec<u8>>>,
-) {
-    let mut buf = [0u8; 16384];
-    loop {
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        log.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(&buf[..n]);
-        if to.write_all(&buf[..n]).await.is_err() {
-            break;
-        }
-    }
-    let _ = to.shutdown().await;
-}
-
-async fn tap(upstream: String) -> (String, Tap) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let tap = Tap::default();
-    let t = tap.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let Ok(server) = TcpStream::connect(&upstream).await else {
-                continue;
-            };
-            let (cr, cw) = client.into_split();
-            let (sr, sw) = server.into_split();
-            tokio::spawn(pipe(cr, sw, Arc::clone(&t.sent)));
-            tokio::spawn(pipe(sr, cw, Arc::clone(&t.received)));
-        }
-    });
-    (addr.to_string(), tap)
-}
-
 fn builder(api: &str) -> ClientBuilder {
     let mut config = Config::new(UA);
     let mut retry = RetryPolicy::default();
@@ -128,22 +66,6 @@ fn builder(api: &str) -> ClientBuilder {
         .user_agent(UA)
         .config(config)
         .timeout(Duration::from_secs(30))
-}
-
-/// The values of every `Set-Cookie` the wiki sent.
-fn cookie_values(received: &str) -> Vec<String> {
-    received
-        .lines()
-        .filter_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            if !name.eq_ignore_ascii_case("set-cookie") {
-                return None;
-            }
-            let pair = value.trim().split(';').next()?;
-            let (_, v) = pair.split_once('=')?;
-            (v.len() >= 8 && v != "deleted").then(|| v.to_owned())
-        })
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

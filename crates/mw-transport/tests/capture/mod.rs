@@ -3,6 +3,8 @@
 //! fields as text, and the forms a secret can take on the wire.
 #![allow(dead_code)]
 
+pub mod tap;
+
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
