@@ -66,6 +66,8 @@ pub(crate) struct Ctx {
     pub unknown_params: BTreeSet<&'static str>,
     /// The wiki's logout takes no token (before MediaWiki 1.33; 1.32.2).
     pub logout_without_token: bool,
+    /// Relogins started, for a driver's log line.
+    pub relogins: u64,
 }
 
 impl Ctx {
@@ -80,6 +82,7 @@ impl Ctx {
             generation: 0,
             unknown_params: BTreeSet::new(),
             logout_without_token: false,
+            relogins: 0,
         }
     }
 
