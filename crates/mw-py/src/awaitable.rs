@@ -49,6 +49,13 @@ fn take(id: u64) -> Option<Waiter> {
     waiters().1.remove(&id)
 }
 
+/// The event loop of a waiter (any), to hand work to the loop's thread.
+pub(crate) fn any_loop(py: Python<'_>) -> Option<Py<PyAny>> {
+    let waiters = waiters();
+    let waiter = waiters.1.values().next()?;
+    Some(waiter.event_loop.clone_ref(py))
+}
+
 /// Every waiter, to be dropped by the caller (attached to Python).
 pub(crate) fn take_all() -> Vec<Waiter> {
     std::mem::take(&mut waiters().1).into_values().collect()
@@ -135,6 +142,8 @@ impl Resolve {
         value: &Bound<'_, PyAny>,
         failed: bool,
     ) -> PyResult<()> {
+        // The operation's log records, before its result.
+        crate::log::drain(future.py());
         resolve(future, value, failed)
     }
 }
