@@ -9,7 +9,7 @@
 //!
 //! * **Is it wanted?** One atomic load: [`THRESHOLD`], the `mwauth`
 //!   logger's effective level as Python last said it. [`refresh`] asks
-//!   Python (`isEnabledFor`) at the start of every call, on the caller's
+//!   Python (what `isEnabledFor` reads) at the start of every call, on the caller's
 //!   thread, which holds the GIL anyway. A disabled level costs no GIL, no
 //!   formatting and no allocation; callsites are asked every time
 //!   ([`Interest::sometimes`]), so a level turned on later takes effect at
@@ -22,12 +22,11 @@
 //!   records to `logging.getLogger("mwauth").log(...)`. A `Session` drains
 //!   at the end of each call and every 200 ms while it waits; an
 //!   `AsyncSession` drains on its event loop's thread when a call starts
-//!   and when a result is handed to the loop. An INFO or WARNING record
-//!   (a wait, a relogin) while only asyncio calls are in flight asks the
-//!   loop to drain now ([`schedule`]: a blocking thread of the runtime, not
-//!   a worker, goes through the exit hook's gate and calls
-//!   `call_soon_threadsafe`, as results do), so a long wait is shown when
-//!   it starts.
+//!   and when results are handed to the loop. An INFO or WARNING record
+//!   (a wait, a relogin) while no `Session` call is in flight asks the
+//!   loop to drain now ([`schedule`]: the runtime thread wakes the loop
+//!   through the socket that results use, with no GIL), so a long wait is
+//!   shown when it starts.
 
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -40,8 +39,6 @@ use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
-
-use crate::runtime;
 
 /// At most this many records wait for a drain; later ones are dropped
 /// (and counted) until Python drains.
@@ -214,17 +211,18 @@ fn logger(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// Reads the `mwauth` logger's effective level into [`THRESHOLD`] (at the
-/// start of every call: a handful of `isEnabledFor` calls, which
-/// `logging` caches).
+/// start of every call): what `Logger.isEnabledFor` decides, with one
+/// Python call (`getEffectiveLevel`) and three attribute reads.
 pub(crate) fn refresh(py: Python<'_>) {
     let threshold = (|| -> PyResult<u8> {
         let logger = logger(py)?;
-        for level in [DEBUG, INFO, WARNING, ERROR] {
-            if logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
-                return Ok(level);
-            }
+        if logger.getattr("disabled")?.is_truthy()? {
+            return Ok(u8::MAX);
         }
-        Ok(u8::MAX)
+        let level: i64 = logger.call_method0("getEffectiveLevel")?.extract()?;
+        let disable: i64 = logger.getattr("manager")?.getattr("disable")?.extract()?;
+        // Python's levels are any integers; ours are 10 to 40.
+        Ok(u8::try_from(level.max(disable.saturating_add(1)).clamp(0, 255)).unwrap_or(u8::MAX))
     })()
     .unwrap_or(u8::MAX);
     THRESHOLD.store(threshold, Relaxed);
@@ -271,39 +269,16 @@ impl Drop for SyncCall {
     }
 }
 
-/// Asks an event loop with a call in flight to drain soon, from a blocking
-/// thread of the runtime (never a worker) through the exit hook's gate.
-/// Nothing when a `Session` call will drain within 200 ms, when a drain is
-/// already asked for, when no asyncio call is in flight (the next call
-/// drains), or outside the runtime.
+/// Asks the event loop of the last asyncio call to drain soon: a byte on
+/// its bridge's socket (`awaitable`), written by this runtime thread with
+/// no GIL and no Python. Nothing when a `Session` call will drain within
+/// 200 ms, when a drain is already asked for, or when no loop ever awaited
+/// a call.
 fn schedule() {
     if SYNC_CALLS.load(SeqCst) > 0 || SCHEDULED.swap(true, SeqCst) {
         return;
     }
-    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+    if !crate::awaitable::poke_latest() {
         SCHEDULED.store(false, SeqCst);
-        return;
-    };
-    drop(handle.spawn_blocking(|| {
-        runtime::with_python(|py| match crate::awaitable::any_loop(py) {
-            Some(event_loop) => {
-                // A closed loop: nobody waits any more.
-                let _ = event_loop.call_method1(py, "call_soon_threadsafe", (Drain,));
-            }
-            // No asyncio call in flight: the records wait for the next
-            // call (emitting them here could race its own drain).
-            None => SCHEDULED.store(false, SeqCst),
-        })
-    }));
-}
-
-/// Called by an event loop: [`drain`].
-#[pyclass(frozen, module = "mwauth._native")]
-struct Drain;
-
-#[pymethods]
-impl Drain {
-    fn __call__(&self, py: Python<'_>) {
-        drain(py);
     }
 }
