@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import statistics
 import time
 from typing import Awaitable, Callable, Dict, List, Tuple
@@ -107,7 +108,7 @@ async def run(args: argparse.Namespace) -> Dict[str, List[Tuple[float, float]]]:
         results[names[0]].append(measure_sync(args.secs, lambda: sync_flow(sync)))
         results[names[1]].append(await measure_async(args.secs, [lambda: async_flow(one)]))
         results[names[2]].append(
-            await measure_async(args.secs, [lambda s=s: async_flow(s) for s in many])  # type: ignore[misc]
+            await measure_async(args.secs, [functools.partial(async_flow, s) for s in many])
         )
         results[names[3]].append(await measure_async(args.secs, [lambda: shared_flow(shared, token)]))
         results[names[4]].append(await measure_async(args.secs, [lambda: shared_flow(shared, token)] * n))
