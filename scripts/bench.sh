@@ -7,7 +7,9 @@
 #   3. client overhead against a fast loopback server of recorded MediaWiki
 #      1.39 responses (`mw-bench serve`): mw-transport vs a bare hyper-util
 #      client (the floor), then Python requests running the seed code vs
-#      mwauth vs the Rust client (bench/python_flows.py);
+#      mwauth vs the Rust client (bench/python_flows.py), then mwauth's
+#      AsyncSession vs its Session and 64 concurrent flows vs one
+#      (bench/python_async.py);
 #   4. scale: RSS per logged-in Session / Client up to 10,000 held at once;
 #      throughput with 1, 10, 100 and 1,000 concurrent sessions.
 # Every comparison is measured in turns within one run, so the machine's
@@ -51,6 +53,8 @@ if [ "$quick" -eq 1 ]; then
 		for _ in $(seq 50); do grep -q '^url ' "$url_file" && break; sleep 0.1; done
 		url="$(awk '/^url /{print $2}' "$url_file")"
 		"$venv/bin/python" bench/python_flows.py --url "$url" --mw-bench target/debug/mw-bench --secs 0.1 --rounds 1
+		step "Python AsyncSession vs Session, concurrent flows, tiny"
+		"$venv/bin/python" bench/python_async.py --url "$url" --secs 0.1 --rounds 1 --concurrency 4
 	else
 		echo "no virtualenv with mwauth at $venv (scripts/test-python.sh makes it): Python benchmark not run"
 	fi
@@ -132,6 +136,14 @@ if "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; t
 		read -r -a pin <<<"${placement#*:}"
 		"${pin[@]}" "$py" bench/python_flows.py --url "$url" --mw-bench "$bench" --secs 3 --rounds 5
 	done
+	# Concurrency needs both cores: the clients are not pinned here (the
+	# server stays on CPU 0); the targets are judged on this run.
+	step "Python: AsyncSession vs Session, and 64 concurrent flows vs one; clients unpinned"
+	"$py" bench/python_async.py --url "$url" --secs 3 --rounds 5 --concurrency 64
+	if [ "${#server_cpu[@]}" -gt 0 ]; then
+		step "Python: AsyncSession vs Session, concurrent flows; clients on the same core as the server"
+		"${server_cpu[@]}" "$py" bench/python_async.py --url "$url" --secs 3 --rounds 5 --concurrency 64
+	fi
 else
 	echo "no Python 3.9+: skipped"
 fi

@@ -11,10 +11,14 @@ Three ways to use it:
   ``handle_response()``, ``poll_event()``.
 
 Errors are :class:`MWError` subclasses (see :mod:`mwauth.errors`); server
-warnings arrive through :mod:`warnings` as :class:`MWWarning`.
+warnings arrive through :mod:`warnings` as :class:`MWWarning`. What the Rust
+core does (each request at DEBUG, waits and relogins at INFO, the wiki's
+warnings at WARNING) goes to the ``mwauth`` logger of :mod:`logging`.
 """
 
 from __future__ import annotations
+
+import logging as _logging
 
 from mwauth._native import (
     AccountCreated,
@@ -37,6 +41,11 @@ from mwauth._native import (
     __version__,
 )
 from mwauth.aio import AsyncForeignWiki, AsyncSession
+
+# A library's logger: silent unless the application configures logging
+# (without it, logging's last-resort handler would print WARNING records to
+# stderr, beside the same warnings through the warnings module).
+_logging.getLogger("mwauth").addHandler(_logging.NullHandler())
 from mwauth.errors import (
     APIError,
     AssertionFailedError,

@@ -187,6 +187,13 @@ def test_async_example_exits_cleanly(wiki: Wiki, tmp_path: Path) -> None:
     run_many(wiki, tmp_path, "async_example", ASYNC_EXAMPLE, 100)
 
 
+def test_async_example_logging_at_debug_exits_cleanly(wiki: Wiki, tmp_path: Path) -> None:
+    """With every record of the Rust core wanted (a log record for every
+    request and answer, queued by runtime threads until Python drains)."""
+    body = "import logging\nlogging.basicConfig(level=logging.DEBUG)\n" + ASYNC_EXAMPLE
+    run_many(wiki, tmp_path, "async_logging", body, 50)
+
+
 def test_sync_example_exits_cleanly(wiki: Wiki, tmp_path: Path) -> None:
     run_many(wiki, tmp_path, "sync_example", SYNC_EXAMPLE, 12)
 

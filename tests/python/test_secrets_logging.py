@@ -1,6 +1,7 @@
 """Every flow with ``logging`` at DEBUG on the root logger, capturing every
-record (urllib3 and requests included): no password, token or session
-cookie appears in any log record, any warning, any ``repr()``/``str()`` of
+record (urllib3 and requests included, and the ``mwauth`` logger's records of
+the Rust core: each request, each response, waits, warnings): no password,
+token or session cookie appears in any log record, any warning, any ``repr()``/``str()`` of
 what the flows return, or any exception. The sync session, the async
 session and the sans-IO session driven by ``requests`` are all run.
 """
@@ -33,11 +34,14 @@ class _Keep(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
         self.lines: List[str] = []
+        self.mwauth: List[str] = []
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(pathname)s:%(lineno)d %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         text = self.format(record)
         self.lines.append(text + " " + repr(record.args) + " " + repr(vars(record)))
+        if record.name == "mwauth":
+            self.mwauth.append(self.lines[-1])
 
 
 @pytest.fixture
@@ -153,6 +157,15 @@ def test_no_secret_in_logs_reprs_or_errors(wiki: Wiki, captured: _Keep, tmp_path
 
     assert len(captured.lines) >= 10, captured.lines  # urllib3 logged every request
     assert any("/api.php?" in line for line in captured.lines), captured.lines
+    # The Rust core's records: a line per request of the sync and async
+    # sessions, the logins' and the edit's POSTs among them.
+    sent = [line for line in captured.mwauth if "sending a request" in line]
+    assert len(sent) >= 20, captured.mwauth
+    assert any("action=login" in line and "method=POST" in line for line in sent), sent
+    assert any("action=clientlogin" in line for line in sent), sent
+    assert any("action=edit" in line for line in sent), sent
+    assert any("received a response" in line for line in captured.mwauth), captured.mwauth
+    _check("an mwauth log record", captured.mwauth, secrets)
     _check("a log record", captured.lines, secrets)
     _check("a warning", [str(w.message) + repr(w) for w in caught], secrets)
     _check("a repr/str", [_shown(o) for o in shown], secrets)

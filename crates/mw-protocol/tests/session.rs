@@ -763,8 +763,10 @@ fn wiki_losing_the_session() -> (impl FnMut(&Sent) -> Reply, Rc<Cell<u32>>) {
 fn a_lost_session_is_restored_by_logging_in_again() {
     let (server, logins) = wiki_losing_the_session();
     let mut d = logged_in_driver(session(), server);
+    assert_eq!(d.session.relogins(), 0, "the first login is not a relogin");
     let op = d.session.call(edit_call());
     assert!(d.finish(op).is_ok());
+    assert_eq!(d.session.relogins(), 1, "what a driver logs");
     assert_eq!(
         d.actions_since(2),
         [
@@ -789,6 +791,7 @@ fn a_lost_session_without_relogin_is_session_lost() {
     let mut d = logged_in_driver(session_with(|c| c.relogin = false), server);
     let op = d.session.call(edit_call());
     assert!(matches!(d.finish(op), Err(Error::SessionLost(_))));
+    assert_eq!(d.session.relogins(), 0);
     assert_eq!(d.actions_since(2), ["query+tokens(csrf)"]);
     assert_eq!(logins.get(), 1);
     assert!(d.session.cached_token(&TokenType::CSRF).is_none());

@@ -25,6 +25,7 @@ use mw_transport::{Client, ForeignWiki, WithWarnings};
 use crate::awaitable;
 use crate::completed::Completed;
 use crate::errors::{Class, WarnAt, transport_err};
+use crate::log;
 use crate::options::{Options, Takes};
 use crate::params::{build_call, token_type};
 use crate::runtime::{self, Local};
@@ -132,7 +133,7 @@ fn response(result: mw_transport::Result<mw_transport::Response>) -> Done {
 
 /// Blocks on a future on the shared runtime with the GIL released, waking
 /// up every [`SIGNAL_POLL`] to let `KeyboardInterrupt` through (the
-/// operation is then abandoned).
+/// operation is then abandoned) and to emit the log records so far.
 fn block_on<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
 where
     F: Future + Send,
@@ -147,16 +148,26 @@ where
     }
     let runtime = runtime::handle(py)?;
     let mut future = std::pin::pin!(future);
-    loop {
+    log::refresh(py);
+    let call = log::SyncCall::start();
+    let output = loop {
         // The timer must be made inside the runtime: in an async block.
         let step = py.detach(|| {
             runtime.block_on(async { tokio::time::timeout(SIGNAL_POLL, future.as_mut()).await })
         });
         match step {
-            Ok(out) => return Ok(out),
-            Err(_) => py.check_signals()?,
+            Ok(out) => break Ok(out),
+            Err(_) => {
+                log::drain(py);
+                if let Err(e) = py.check_signals() {
+                    break Err(e);
+                }
+            }
         }
-    }
+    };
+    drop(call);
+    log::drain(py);
+    output
 }
 
 /// The methods' arguments → commands, shared by both sessions.
@@ -504,6 +515,8 @@ pub struct AsyncSessionCore {
 impl AsyncSessionCore {
     fn spawn<'py>(&self, py: Python<'py>, command: Command) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client.get(py)?.clone();
+        log::refresh(py);
+        log::drain(py);
         awaitable::spawn(py, execute(client, command))
     }
 }

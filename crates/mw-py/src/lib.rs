@@ -18,6 +18,8 @@
 //! * `errors`: the one mapping from Rust errors to the exception
 //!   hierarchy of `mwauth.errors`, and warning delivery.
 //! * `params`: Python arguments to API parameters.
+//! * `log`: the Rust core's `tracing` events as records of Python's
+//!   `mwauth` logger, emitted only by Python threads.
 //!
 //! The Python package (`python/mwauth`) re-exports everything; the stubs
 //! are `python/mwauth/_native.pyi`.
@@ -28,6 +30,7 @@ mod awaitable;
 mod client;
 mod completed;
 mod errors;
+mod log;
 mod options;
 mod params;
 mod runtime;
@@ -57,6 +60,7 @@ mod _native {
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        crate::log::install();
         crate::runtime::register_hooks(m)
     }
 }

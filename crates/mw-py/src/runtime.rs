@@ -3,14 +3,17 @@
 //!
 //! * [`handle`] starts the runtime on first use and refuses once the exit
 //!   hook ran.
-//! * [`with_python`] is the only way a runtime thread attaches to Python:
-//!   through a gate that the exit hook closes, then waits to be empty.
+//! * No runtime thread ever attaches to Python: results reach asyncio
+//!   through a socket the loop watches (`awaitable`), log records through a
+//!   queue that Python threads drain (`log`). Their tasks hold no Python
+//!   object.
 //! * [`shutdown`] is registered with `atexit` at import. `atexit` runs
-//!   before the interpreter starts finalizing, so no runtime thread can
-//!   touch a Python object after finalization began. (Without it, a thread
-//!   still handing a result to asyncio could be made to exit by CPython
-//!   halfway through, dropping Python objects without the GIL: the SIGSEGV
-//!   or `PyGILState_Release` abort at exit of issue 13.)
+//!   before the interpreter starts finalizing; it shuts the runtime down
+//!   and drops the asyncio futures still waiting, on Python's thread.
+//!   (Before, a runtime thread still handing a result to asyncio could be
+//!   made to exit by CPython halfway through, dropping Python objects
+//!   without the GIL: the SIGSEGV or `PyGILState_Release` abort at exit of
+//!   issue 13.)
 //! * [`after_fork_in_child`] is registered with `os.register_at_fork`: the
 //!   child has none of the parent's runtime threads, so it forgets the
 //!   parent's runtime (never dropping it) and starts a new one on first use;
@@ -20,9 +23,9 @@
 //! and never across a detach, so the thread that forks (which holds the GIL)
 //! never forks while another thread holds it.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -30,8 +33,6 @@ use tokio::runtime::{Builder, Handle, Runtime};
 
 use crate::errors::Class;
 
-/// How long the exit hook waits for runtime threads inside Python.
-const GATE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the exit hook waits for the runtime's threads to stop.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -47,10 +48,6 @@ enum State {
 static STATE: Mutex<State> = Mutex::new(State::Idle);
 /// Incremented in the child of each fork: what [`Local`] compares.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
-/// The gate of [`with_python`]: closed by the exit hook …
-static CLOSED: AtomicBool = AtomicBool::new(false);
-/// … which then waits until no runtime thread is inside.
-static INSIDE: AtomicUsize = AtomicUsize::new(0);
 
 fn state() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(PoisonError::into_inner)
@@ -90,39 +87,18 @@ pub(crate) fn handle(py: Python<'_>) -> PyResult<Handle> {
     }
 }
 
-/// Runs `f` attached to Python, from a runtime thread. `None` (and `f` is
-/// dropped, not run) once the exit hook closed the gate or when the
-/// interpreter cannot be attached to.
-pub(crate) fn with_python<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> Option<R> {
-    // Enter, then look: the exit hook closes, then looks (both SeqCst), so
-    // either it sees this thread inside or this thread sees it closed.
-    INSIDE.fetch_add(1, SeqCst);
-    let result = if CLOSED.load(SeqCst) {
-        None
-    } else {
-        Python::try_attach(f)
-    };
-    INSIDE.fetch_sub(1, SeqCst);
-    result
-}
-
-/// The `atexit` hook: closes the gate, waits (GIL released) for the
-/// runtime threads inside Python, then shuts the runtime down (bounded).
+/// The `atexit` hook: shuts the runtime down (bounded, GIL released),
+/// then drops what was left for Python.
 #[pyfunction]
 fn shutdown(py: Python<'_>) {
-    CLOSED.store(true, SeqCst);
     let old = std::mem::replace(&mut *state(), State::Closed);
     py.detach(|| {
-        let deadline = Instant::now() + GATE_TIMEOUT;
-        while INSIDE.load(SeqCst) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
         if let State::Running(runtime) = old {
             runtime.shutdown_timeout(SHUTDOWN_TIMEOUT);
         }
     });
-    // The operations that never finished: their futures are dropped here,
-    // by Python's thread.
+    // The operations that never finished: their futures, and the loops
+    // that awaited calls, are dropped here, by Python's thread.
     drop(crate::awaitable::take_all());
 }
 
@@ -130,8 +106,6 @@ fn shutdown(py: Python<'_>) {
 #[pyfunction]
 fn after_fork_in_child(py: Python<'_>) {
     GENERATION.fetch_add(1, SeqCst);
-    INSIDE.store(0, SeqCst);
-    CLOSED.store(false, SeqCst);
     if let State::Running(runtime) = std::mem::replace(&mut *state(), State::Idle) {
         // Its threads are the parent's: dropping it would wait for them.
         std::mem::forget(runtime);

@@ -234,11 +234,21 @@ impl Session {
         }
     }
 
+    /// How many times this session began logging in again because the
+    /// wiki lost its session (with the credentials of the last login), for
+    /// a driver's log line: a driver that compares it before and after
+    /// feeding an input knows that a relogin started.
+    #[must_use]
+    pub fn relogins(&self) -> u64 {
+        self.cx.relogins
+    }
+
     pub(super) fn start_relogin(&mut self) {
         if self.ops.values().any(|o| o.internal == Internal::Relogin) {
             return;
         }
         if let Some(creds) = self.cx.credentials.clone() {
+            self.cx.relogins += 1;
             self.start(
                 Box::new(flows::Login::new(creds, false)),
                 Internal::Relogin,

@@ -69,6 +69,8 @@ pub(crate) struct Ctx {
     /// An account creation waiting for more fields (a captcha's answer)
     /// before it is sent: in memory only, never in a snapshot.
     pub pending_account: Option<super::flows::PendingAccount>,
+    /// Relogins started, for a driver's log line.
+    pub relogins: u64,
 }
 
 impl Ctx {
@@ -84,6 +86,7 @@ impl Ctx {
             unknown_params: BTreeSet::new(),
             logout_without_token: false,
             pending_account: None,
+            relogins: 0,
         }
     }
 

@@ -37,6 +37,8 @@ pub(super) struct State {
     pub(super) waiters: HashMap<OpId, Waiter>,
     /// The armed timer: its deadline and task.
     pub(super) timer: Option<(Instant, JoinHandle<()>)>,
+    /// The session's [`Session::relogins`] last logged.
+    pub(super) relogins_logged: u64,
 }
 
 pub(crate) struct Shared {
@@ -155,6 +157,7 @@ impl Shared {
                 session,
                 waiters: HashMap::new(),
                 timer: None,
+                relogins_logged: 0,
             }),
             http,
             jar,
@@ -174,8 +177,11 @@ impl Shared {
     fn pump(self: &Arc<Self>, handle: &Handle) {
         let mut transmits = Vec::new();
         let mut waits = Vec::new();
+        let relogin;
         {
             let mut state = self.lock();
+            relogin = state.session.relogins() > state.relogins_logged;
+            state.relogins_logged = state.session.relogins();
             while let Some(transmit) = state.session.poll_transmit() {
                 transmits.push(transmit);
             }
@@ -190,6 +196,12 @@ impl Shared {
                 }
             }
             self.arm_timer(&mut state, handle);
+        }
+        if relogin {
+            tracing::info!(
+                target: "mw_transport::relogin",
+                "the wiki lost the session: logging in again with the last login's credentials"
+            );
         }
         for wait in waits {
             log_wait(&wait);
