@@ -145,7 +145,10 @@ async fn a_login_captcha_after_a_failed_login() {
         .expect("clientlogin")
         .into_value();
     let (_, first_id) = captcha_step(&w, first);
-    assert!(wiki_user(&c).await.starts_with("127.0.0.1"), "not logged in");
+    assert!(
+        wiki_user(&c).await.starts_with("127.0.0.1"),
+        "not logged in"
+    );
 
     // A wrong answer: the same again, with a fresh captcha.
     let again = c
@@ -155,7 +158,10 @@ async fn a_login_captcha_after_a_failed_login() {
         .into_value();
     let (_, second_id) = captcha_step(&w, again);
     assert_ne!(first_id, second_id, "a fresh captcha");
-    assert!(wiki_user(&c).await.starts_with("127.0.0.1"), "not logged in");
+    assert!(
+        wiki_user(&c).await.starts_with("127.0.0.1"),
+        "not logged in"
+    );
 
     // The right answer: logged in.
     let done = c
