@@ -10,6 +10,7 @@ with secrets replaced, the status line, a few headers with cookie values
 REDACTED, the body exactly as received).
 
 Usage: scripts/record-auth-fixtures.py MAIN_ENV OATH_ENV CAPTCHA_ENV THROTTLE_ENV
+       scripts/record-auth-fixtures.py --login-captcha CAPTCHA_ENV   (only the login captcha)
 Not used by the tests themselves; it documents how the fixtures were made.
 """
 import base64
@@ -197,10 +198,67 @@ def record_captcha(w):
     c.save("createaccount", "captcha-pass-fv2", "action=createaccount with the captcha answered: PASS")
 
 
+def record_login_captcha(w):
+    """The login captcha of ConfirmEdit ($wgCaptchaTriggers['badlogin'], one
+    bad login from the address): a fresh account, one wrong password, then
+    the right one without, with a wrong and with the right answer."""
+    c = Client(w)
+    c.secrets = SECRETS
+    name = "Fixture%d" % random.randint(0, 10**9)
+    pw = "Fixture-%d-long-password" % random.randint(0, 10**9)
+
+    def captcha_id(info):
+        for req in info["query"]["authmanagerinfo"]["requests"]:
+            if req["id"] == "CaptchaAuthenticationRequest":
+                return req["fields"]["captchaId"]["value"]
+        return None
+
+    info = c.send([("action", "query"), ("meta", "authmanagerinfo"), ("amirequestsfor", "create")], get=True)
+    t = c.token("createaccount")
+    r = c.send([("action", "createaccount"), ("username", name), ("password", pw), ("retype", pw),
+                ("createreturnurl", "http://127.0.0.1/"), ("createtoken", t),
+                ("captchaId", captcha_id(info)), ("captchaWord", w["MW_CAPTCHA_ANSWER"])])
+    assert r["createaccount"]["status"] == "PASS", r
+    c = Client(w)
+    c.secrets = SECRETS
+    t = c.token("login")
+
+    def login(password, extra=()):
+        return c.send([("action", "clientlogin"), ("username", name), ("password", password),
+                       ("loginreturnurl", "http://127.0.0.1/"), ("logintoken", t)] + list(extra))
+
+    login("Wrong-password-1234")
+    c.save("clientlogin", "captcha-bad-password-fv2",
+           "clientlogin with a wrong password on the captcha wiki (captcha.php, badlogin after 1): FAIL wrongpassword")
+    for fv in ("1", "2"):
+        c.send([("action", "query"), ("meta", "authmanagerinfo"), ("amirequestsfor", "login")], fv, get=True)
+        c.save("clientlogin", "authmanagerinfo-login-captcha-fv" + fv,
+               "meta=authmanagerinfo&amirequestsfor=login after a failed login from the address: "
+               "the CaptchaAuthenticationRequest (captchaId, captchaInfo, captchaWord) is listed")
+    login(pw)
+    c.save("clientlogin", "captcha-missing-fv2",
+           "clientlogin with the right password but without the captcha, after a failed login: "
+           "FAIL wrongpassword (ConfirmEdit does not say that the captcha failed)")
+    info = c.send([("action", "query"), ("meta", "authmanagerinfo"), ("amirequestsfor", "login")], get=True)
+    login(pw, [("captchaId", captcha_id(info)), ("captchaWord", "wrong")])
+    c.save("clientlogin", "captcha-wrong-fv2",
+           "clientlogin with the right password and a wrong captcha answer: FAIL wrongpassword")
+    info = c.send([("action", "query"), ("meta", "authmanagerinfo"), ("amirequestsfor", "login")], get=True)
+    c.save("clientlogin", "authmanagerinfo-login-captcha-again-fv2",
+           "meta=authmanagerinfo&amirequestsfor=login after the wrong answer: a fresh captchaId")
+    login(pw, [("captchaId", captcha_id(info)), ("captchaWord", w["MW_CAPTCHA_ANSWER"])])
+    c.save("clientlogin", "captcha-pass-fv2",
+           "clientlogin with the right password and the captcha answered: PASS")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--login-captcha":
+        record_login_captcha(env(sys.argv[2]))
+        sys.exit(0)
     if len(sys.argv) != 5:
         sys.exit(__doc__)
     main, oath, captcha, throttle = (env(p) for p in sys.argv[1:])
     record_oath(oath)
     record_create(main, throttle)
     record_captcha(captcha)
+    record_login_captcha(captcha)

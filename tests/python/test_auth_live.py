@@ -145,3 +145,35 @@ def test_create_account_with_the_captcha() -> None:
         assert isinstance(done, mwauth.AccountCreated)
         assert exists(s, name)
         assert w["MW_CAPTCHA_ANSWER"] not in repr(step) + repr(done)
+
+
+def test_login_captcha_after_a_failed_login() -> None:
+    """ConfirmEdit wants a captcha on the login after a failed one
+    (captcha.php: after one): ``client_login`` returns an ``AuthStep`` with
+    the captcha, and ``client_login_continue`` sends the login again with
+    the answer. A fresh account, so that no other test's per-user counter
+    changes."""
+    w = variant("MW_TEST_ENV_CAPTCHA")
+    name = "Py" + uuid.uuid4().hex[:10].capitalize()
+    password = name + "-long-9x"
+    with mwauth.Session(w["MW_API_URL"], user_agent=UA) as s:
+        step = s.create_account(name, password, RETURN)
+        assert isinstance(step, mwauth.AuthStep)
+        done = s.create_account_continue({"captchaWord": w["MW_CAPTCHA_ANSWER"]})
+        assert isinstance(done, mwauth.AccountCreated)
+    with mwauth.Session(w["MW_API_URL"], user_agent=UA) as s:
+        bad = s.client_login(name, "Wrong-password-1234", RETURN)
+        assert isinstance(bad, mwauth.AuthStep) and bad.captcha is not None
+        step = s.client_login(name, mwauth.Password(password), RETURN)
+        assert isinstance(step, mwauth.AuthStep)
+        assert step.message_code == "wrongpassword"
+        assert step.captcha is not None and step.captcha.info == w["MW_CAPTCHA_QUESTION"]
+        assert "captchaWord" in [f.name for f in step.inputs]
+        again = s.client_login_continue({"captchaWord": "wrong"})
+        assert isinstance(again, mwauth.AuthStep) and again.captcha is not None
+        assert again.captcha.id != step.captcha.id
+        assert who(s).startswith("127.0.0.1")
+        user = s.client_login_continue({"captchaWord": w["MW_CAPTCHA_ANSWER"]})
+        assert isinstance(user, mwauth.User) and user.name == name
+        assert who(s) == name
+        assert password not in repr(step) + repr(again) + repr(user)

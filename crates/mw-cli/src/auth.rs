@@ -1,4 +1,5 @@
-//! `mw login --client-login` (a main account, with its second factor) and
+//! `mw login --client-login` (a main account, with its second factor, and
+//! the wiki's login captcha after failed logins) and
 //! `mw create-account` (with the wiki's captcha): AuthManager's steps, and
 //! where each answer comes from.
 //!
@@ -75,6 +76,13 @@ fn answer(env: &str, prompt: &str, hidden: bool) -> Result<(String, Source), Cli
         )));
     }
     Ok((v.to_owned(), source))
+}
+
+/// Whether a captcha's answer is asked on the terminal (not given by
+/// [`CAPTCHA_ANSWER_ENV`], nor read from a pipe).
+fn captcha_on_terminal() -> bool {
+    std::env::var(CAPTCHA_ANSWER_ENV).map_or(true, |v| v.trim().is_empty())
+        && std::io::stdin().is_terminal()
 }
 
 /// Shows a captcha on stderr (its text came from the wiki: escaped).
@@ -164,6 +172,7 @@ pub async fn client_login(args: &Args) -> Result<(), CliError> {
     let mut outcome = first.into_value();
     let mut refused = 0;
     let mut steps = 0;
+    let mut captchas = 0;
     let logged_in = loop {
         let step = match outcome {
             ClientLoginOutcome::LoggedIn(u) => break u,
@@ -174,6 +183,23 @@ pub async fn client_login(args: &Args) -> Result<(), CliError> {
             return Err(CliError::CannotAnswer(
                 "the wiki keeps asking for more; giving up".into(),
             ));
+        }
+        if step.captcha().is_some() {
+            // A login captcha again after an answer: the answer or the
+            // password was wrong (the wiki does not say which). Only a
+            // person on the terminal gets another try.
+            if captchas > 0 && !(captcha_on_terminal() && captchas < TERMINAL_ATTEMPTS) {
+                return Err(Error::Protocol(ProtocolError::Login {
+                    result: "FAIL".into(),
+                    reason: step.message.clone(),
+                    wait: None,
+                })
+                .into());
+            }
+            if captchas > 0 {
+                eprintln!("mw: the wiki refused the password or the captcha answer; try again");
+            }
+            captchas += 1;
         }
         let (fields, source) = fill(&step, &[])?;
         match client.client_login_continue(fields).await {

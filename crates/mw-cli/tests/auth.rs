@@ -311,3 +311,45 @@ fn a_wrong_captcha_answer_is_exit_13() {
     assert_no_secret(&out, &[password, wrong]);
     assert!(!account_exists(&w, &name));
 }
+
+#[test]
+fn client_login_answers_the_login_captcha() {
+    let w = wiki("MW_TEST_ENV_CAPTCHA");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = dir.path().join("s.json");
+    let password = "a-new-Pa55word-for-the-test";
+    let name = unique("Capl");
+    let out = captcha_creation(&w, &dir, &name, password)
+        .env("MW_CAPTCHA_ANSWER", &w["MW_CAPTCHA_ANSWER"])
+        .output()
+        .expect("mw runs");
+    assert_exit(&out, 0);
+    let login = |pw: &str| {
+        cmd(&w, &session)
+            .env("MW_USERNAME", &name)
+            .env("MW_PASSWORD", pw)
+            .env("MW_CAPTCHA_ANSWER", &w["MW_CAPTCHA_ANSWER"])
+            .args(["login", "--client-login"])
+            .output()
+            .expect("mw runs")
+    };
+    // A wrong password: the wiki then wants the captcha; answered, the
+    // login fails again, and mw stops (exit 3) instead of asking again.
+    let wrong = "Wrong-password-1234";
+    let out = login(wrong);
+    assert_exit(&out, 3);
+    assert_no_secret(&out, &[wrong, &w["MW_CAPTCHA_ANSWER"]]);
+    // The right password: the captcha shown, answered, logged in.
+    let out = login(password);
+    assert_exit(&out, 0);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "mw: captcha question: {}",
+            w["MW_CAPTCHA_QUESTION"]
+        )),
+        "{stderr}"
+    );
+    assert_no_secret(&out, &[password, &w["MW_CAPTCHA_ANSWER"]]);
+    assert_eq!(wiki_user(&w, &session), name);
+}

@@ -1,10 +1,19 @@
 //! `action=clientlogin` (AuthManager, MediaWiki 1.27+): main-account
-//! login, with continuation for two-factor and redirect flows.
+//! login, with continuation for two-factor and redirect flows, and the
+//! `meta=authmanagerinfo&amirequestsfor=login` query that lists a login
+//! captcha (ConfirmEdit, after failed logins).
 
 use crate::response::Envelope;
 use crate::{ActionRequest, Error, Password, Token};
 
-use super::auth_step::{self, AuthStep};
+use super::auth_step::{self, AuthRequest, AuthStep};
+use super::createaccount;
+
+/// The message code of a `FAIL` for a wrong password, which ConfirmEdit
+/// also gives for a missing or wrong login captcha ("Make brute force
+/// attacks harder by not telling whether the password or the captcha
+/// failed").
+pub const WRONG_PASSWORD: &str = "wrongpassword";
 
 /// Starts a client login with a user name and password. `return_url` must be
 /// absolute (MediaWiki answers `badurl_loginreturnurl` otherwise).
@@ -20,11 +29,55 @@ pub fn start_request(
     return_url: &str,
     token: &Token,
 ) -> ActionRequest {
-    ActionRequest::post("clientlogin")
+    start_request_with(username, password, return_url, &[], token)
+}
+
+/// Starts a client login with more fields than the name and password (a
+/// login captcha's `captchaId` and `captchaWord`). Field values are
+/// secrets: in the body, never shown by `Debug`.
+///
+/// ```
+/// use mw_protocol::{actions::clientlogin, Password, Token};
+/// let fields = [("captchaId".to_owned(), "42".to_owned()), ("captchaWord".to_owned(), "TestWiki".to_owned())];
+/// let req = clientlogin::start_request_with("Alice", &Password::new("pw"), "http://127.0.0.1/",
+///     &fields, &Token::new("t+\\"));
+/// assert_eq!(req.param_value("logincontinue"), None);
+/// assert!(!format!("{req:?}").contains("TestWiki"));
+/// ```
+pub fn start_request_with(
+    username: &str,
+    password: &Password,
+    return_url: &str,
+    fields: &[(String, String)],
+    token: &Token,
+) -> ActionRequest {
+    let mut req = ActionRequest::post("clientlogin")
         .param("loginreturnurl", return_url)
         .param("username", username)
-        .password("password", password.clone())
-        .token("logintoken", token.clone())
+        .password("password", password.clone());
+    for (name, value) in fields {
+        req = req.password(name.as_str(), Password::new(value.as_str()));
+    }
+    req.token("logintoken", token.clone())
+}
+
+/// Asks which requests a login is made of:
+/// `action=query&meta=authmanagerinfo&amirequestsfor=login` (GET). After
+/// failed logins, ConfirmEdit lists its captcha here, and only here.
+///
+/// ```
+/// use mw_protocol::actions::clientlogin;
+/// assert_eq!(clientlogin::info_request().param_value("amirequestsfor"), Some("login"));
+/// ```
+pub fn info_request() -> ActionRequest {
+    ActionRequest::get("query")
+        .param("meta", "authmanagerinfo")
+        .param("amirequestsfor", "login")
+}
+
+/// Reads the `requests` of `query.authmanagerinfo` (for a login).
+pub fn parse_info(env: &Envelope) -> Result<Vec<AuthRequest>, Error> {
+    createaccount::parse_info(env).map(|info| info.requests)
 }
 
 /// Continues a client login (`logincontinue=1`) with the fields the `UI`

@@ -1,9 +1,53 @@
-//! The account-creation commands of a [`Session`].
+//! The AuthManager commands of a [`Session`]: `clientlogin` and account
+//! creation.
 
-use super::{CreateAccountOutcome, Op, Session, flows};
+use super::{ClientLoginOutcome, CreateAccountOutcome, Op, Session, flows};
 use crate::Password;
 
 impl Session {
+    /// Logs in with `action=clientlogin` (main accounts). A `PASS` ends in
+    /// [`ClientLoginOutcome::LoggedIn`]; `UI`/`REDIRECT`/`RESTART` in
+    /// [`ClientLoginOutcome::NeedsInput`], to continue with
+    /// [`client_login_continue`](Self::client_login_continue); `FAIL` in
+    /// [`Error::Login`](crate::Error::Login).
+    ///
+    /// A `FAIL` `wrongpassword` may mean that the wiki wanted a login
+    /// captcha (ConfirmEdit, after failed logins), which it lists only in
+    /// `meta=authmanagerinfo`: the session then asks that once, and when
+    /// it lists a captcha the login ends in
+    /// [`ClientLoginOutcome::NeedsInput`] with it
+    /// ([`AuthStep::captcha`](crate::actions::auth_step::AuthStep::captcha);
+    /// the step's `message_code` stays `wrongpassword`, as the wiki does
+    /// not say whether the password or the captcha failed). The name and
+    /// password are kept in memory (never in a snapshot) for the
+    /// continuation. A login that passes asks nothing more.
+    pub fn client_login(
+        &mut self,
+        username: &str,
+        password: Password,
+        return_url: &str,
+    ) -> Op<ClientLoginOutcome> {
+        let flow = flows::ClientLogin::start(username, password, return_url);
+        self.command(Box::new(flow))
+    }
+
+    /// Continues a client login with the fields the previous step asked
+    /// for (`OATHToken` for a second factor). A refused code ends in
+    /// [`Error::SecondFactor`](crate::Error::SecondFactor); the login is
+    /// still pending on the wiki, so continue again with another code.
+    ///
+    /// After a login captcha (`captchaWord`; the captcha's hidden
+    /// `captchaId` is added by itself), a fresh `clientlogin` is sent with
+    /// the kept name and password and the answer, not `logincontinue`. A
+    /// wrong answer (or a wrong password) ends in `NeedsInput` again with
+    /// a fresh captcha: one login per call, never a loop.
+    pub fn client_login_continue(
+        &mut self,
+        fields: Vec<(String, String)>,
+    ) -> Op<ClientLoginOutcome> {
+        self.command(Box::new(flows::ClientLogin::continue_with(fields)))
+    }
+
     /// Creates an account with `action=createaccount` (AuthManager):
     /// asks the wiki which fields a creation needs
     /// (`meta=authmanagerinfo&amirequestsfor=create`), then, with a

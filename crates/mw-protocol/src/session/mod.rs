@@ -178,32 +178,6 @@ impl Session {
         self.command(Box::new(flows::Login::new(creds, true)))
     }
 
-    /// Logs in with `action=clientlogin` (main accounts). A `PASS` ends in
-    /// [`ClientLoginOutcome::LoggedIn`]; `UI`/`REDIRECT`/`RESTART` in
-    /// [`ClientLoginOutcome::NeedsInput`], to continue with
-    /// [`client_login_continue`](Self::client_login_continue); `FAIL` in
-    /// [`Error::Login`].
-    pub fn client_login(
-        &mut self,
-        username: &str,
-        password: Password,
-        return_url: &str,
-    ) -> Op<ClientLoginOutcome> {
-        let flow = flows::ClientLogin::start(username, password, return_url);
-        self.command(Box::new(flow))
-    }
-
-    /// Continues a client login with the fields the previous step asked
-    /// for (`OATHToken` for a second factor). A refused code ends in
-    /// [`Error::SecondFactor`]; the login is still pending on the wiki, so
-    /// continue again with another code.
-    pub fn client_login_continue(
-        &mut self,
-        fields: Vec<(String, String)>,
-    ) -> Op<ClientLoginOutcome> {
-        self.command(Box::new(flows::ClientLogin::continue_with(fields)))
-    }
-
     /// Gets a token of any type, from the cache or with one request.
     /// Concurrent requests for missing tokens share one fetch.
     pub fn token(&mut self, ty: TokenType) -> Op<Token> {

@@ -69,6 +69,9 @@ pub(crate) struct Ctx {
     /// An account creation waiting for more fields (a captcha's answer)
     /// before it is sent: in memory only, never in a snapshot.
     pub pending_account: Option<super::flows::PendingAccount>,
+    /// A client login the wiki failed for want of a captcha, waiting for
+    /// its answer: in memory only, never in a snapshot.
+    pub pending_login: Option<super::flows::PendingLogin>,
     /// Relogins started, for a driver's log line.
     pub relogins: u64,
 }
@@ -86,6 +89,7 @@ impl Ctx {
             unknown_params: BTreeSet::new(),
             logout_without_token: false,
             pending_account: None,
+            pending_login: None,
             relogins: 0,
         }
     }
@@ -157,6 +161,7 @@ impl Ctx {
         self.cache.clear();
         self.user = None;
         self.credentials = None;
+        self.pending_login = None;
         self.generation += 1;
     }
 

@@ -123,6 +123,14 @@ impl Sent {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A parameter of the form body only.
+    pub fn form_param(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// A parameter of the URL only.
     pub fn url_param(&self, name: &str) -> Option<&str> {
         self.query

@@ -1,9 +1,20 @@
 //! `action=clientlogin`: the first step and its continuations.
+//!
+//! A login captcha (ConfirmEdit, after failed logins from the address or
+//! for the name) is, like the account-creation captcha, a
+//! *pre*-authentication request: MediaWiki 1.39 lists it only in
+//! `meta=authmanagerinfo&amirequestsfor=login` and fails a login without
+//! it as `wrongpassword`, even with the right password. So a login that
+//! fails with `wrongpassword` asks `authmanagerinfo` once; when it lists a
+//! captcha, the login ends in `NeedsInput` with the captcha, and the
+//! session keeps the name and password (in memory only) so that the
+//! continuation sends a fresh `clientlogin` with the answer. A login that
+//! passes never asks.
 
 use super::super::op::ClientLoginOutcome;
 use super::super::state::{Ctx, User};
 use super::{Flow, Output, Step, Target};
-use crate::actions::auth_step::{AuthStatus, AuthStep};
+use crate::actions::auth_step::{AuthStatus, AuthStep, captcha_of};
 use crate::actions::clientlogin;
 use crate::response::Envelope;
 use crate::{Error, Password, Token, TokenType};
@@ -13,15 +24,38 @@ use crate::{Error, Password, Token, TokenType};
 /// `TOTPSecondaryAuthenticationProvider::continueSecondaryAuthentication`).
 const SECOND_FACTOR_REFUSED: &[&str] = &["oathauth-login-failed", "oathauth-throttled"];
 
+/// A login the wiki failed for want of a captcha, waiting for its answer:
+/// the name, the password and the captcha's hidden id.
+#[derive(Clone)]
+pub(crate) struct PendingLogin {
+    username: String,
+    password: Password,
+    return_url: String,
+    /// The captcha's `hidden` fields (`captchaId`), sent back with the
+    /// answer.
+    hidden: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for PendingLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingLogin")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
 enum ClientLoginKind {
+    /// A fresh `clientlogin` with the name, the password and `fields` (a
+    /// captcha's answer and id, or none).
     Start {
-        username: String,
-        password: Password,
-        return_url: String,
-    },
-    Continue {
+        login: PendingLogin,
         fields: Vec<(String, String)>,
     },
+    /// `logincontinue=1` with the fields of a `UI` step.
+    Continue { fields: Vec<(String, String)> },
+    /// After a `FAIL` `wrongpassword`: asking `authmanagerinfo` whether a
+    /// captcha is wanted. Holds the login and the `FAIL`.
+    Info { login: PendingLogin, fail: AuthStep },
 }
 
 pub(crate) struct ClientLogin {
@@ -32,9 +66,13 @@ impl ClientLogin {
     pub fn start(username: &str, password: Password, return_url: &str) -> Self {
         ClientLogin {
             kind: ClientLoginKind::Start {
-                username: username.to_owned(),
-                password,
-                return_url: return_url.to_owned(),
+                login: PendingLogin {
+                    username: username.to_owned(),
+                    password,
+                    return_url: return_url.to_owned(),
+                    hidden: Vec::new(),
+                },
+                fields: Vec::new(),
             },
         }
     }
@@ -46,24 +84,60 @@ impl ClientLogin {
     }
 }
 
+/// The `FAIL` of a step as the typed login error.
+fn login_error(step: &AuthStep) -> Error {
+    Error::Login {
+        result: "FAIL".into(),
+        reason: step.message.clone(),
+        wait: None,
+    }
+}
+
 impl Flow for ClientLogin {
-    fn start(&mut self, _cx: &mut Ctx) -> Step {
+    fn start(&mut self, cx: &mut Ctx) -> Step {
+        match &mut self.kind {
+            ClientLoginKind::Start { .. } => cx.pending_login = None,
+            ClientLoginKind::Continue { fields } => {
+                // A login the wiki failed for want of a captcha: send it
+                // again, with the answer and the captcha's id.
+                if let Some(login) = cx.pending_login.take() {
+                    let mut fields = std::mem::take(fields);
+                    for (name, value) in &login.hidden {
+                        if !fields.iter().any(|(n, _)| n == name) {
+                            fields.push((name.clone(), value.clone()));
+                        }
+                    }
+                    self.kind = ClientLoginKind::Start { login, fields };
+                }
+            }
+            ClientLoginKind::Info { .. } => {}
+        }
         Step::NeedToken(TokenType::LOGIN)
     }
 
     fn on_token(&mut self, _cx: &mut Ctx, token: Token) -> Step {
         let req = match &self.kind {
-            ClientLoginKind::Start {
-                username,
-                password,
-                return_url,
-            } => clientlogin::start_request(username, password, return_url, &token),
+            ClientLoginKind::Start { login, fields } => clientlogin::start_request_with(
+                &login.username,
+                &login.password,
+                &login.return_url,
+                fields,
+                &token,
+            ),
             ClientLoginKind::Continue { fields } => clientlogin::continue_request(fields, &token),
+            ClientLoginKind::Info { .. } => {
+                return Step::Done(Err(Error::Internal(
+                    "a login token while asking authmanagerinfo".into(),
+                )));
+            }
         };
         Step::Send(Target::Home, req)
     }
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+        if let ClientLoginKind::Info { login, fail } = &self.kind {
+            return captcha_step(cx, login, fail, res);
+        }
         let step = match res.and_then(|env| clientlogin::parse(&env)) {
             Ok(step) => step,
             Err(e) => return Step::Done(Err(e)),
@@ -77,11 +151,20 @@ impl Flow for ClientLogin {
                 cx.logged_in(user.clone());
                 Step::Done(Ok(Output::ClientLogin(ClientLoginOutcome::LoggedIn(user))))
             }
-            AuthStatus::Fail => Step::Done(Err(Error::Login {
-                result: "FAIL".into(),
-                reason: step.message.clone(),
-                wait: None,
-            })),
+            AuthStatus::Fail
+                if step.message_code.as_deref() == Some(clientlogin::WRONG_PASSWORD) =>
+            {
+                let ClientLoginKind::Start { login, .. } = &self.kind else {
+                    return Step::Done(Err(login_error(&step)));
+                };
+                // Maybe the wiki wanted a captcha: ask once.
+                self.kind = ClientLoginKind::Info {
+                    login: login.clone(),
+                    fail: step,
+                };
+                Step::Send(Target::Home, clientlogin::info_request().repeatable())
+            }
+            AuthStatus::Fail => Step::Done(Err(login_error(&step))),
             _ if self.refused_second_factor(&step) => Step::Done(Err(Error::SecondFactor {
                 code: step.message_code.clone(),
                 reason: step.message.clone(),
@@ -91,6 +174,41 @@ impl Flow for ClientLogin {
             )))),
         }
     }
+}
+
+/// The end of a login that failed with `wrongpassword`, once
+/// `authmanagerinfo` answered: `NeedsInput` with the captcha it lists (the
+/// login kept for the continuation), else the `FAIL` as the login error.
+fn captcha_step(
+    cx: &mut Ctx,
+    login: &PendingLogin,
+    fail: &AuthStep,
+    res: Result<Envelope, Error>,
+) -> Step {
+    // An answer that cannot be read leaves the login's own failure.
+    let requests = res
+        .and_then(|env| clientlogin::parse_info(&env))
+        .unwrap_or_default();
+    let captcha: Vec<_> = requests
+        .into_iter()
+        .filter(|r| captcha_of(std::slice::from_ref(r)).is_some())
+        .collect();
+    if captcha.is_empty() {
+        return Step::Done(Err(login_error(fail)));
+    }
+    let step = AuthStep {
+        status: AuthStatus::Ui,
+        message: fail.message.clone(),
+        message_code: fail.message_code.clone(),
+        requests: captcha,
+        can_preserve_state: false,
+    };
+    let mut login = login.clone();
+    login.hidden = step.hidden_values();
+    cx.pending_login = Some(login);
+    Step::Done(Ok(Output::ClientLogin(ClientLoginOutcome::NeedsInput(
+        step,
+    ))))
 }
 
 impl ClientLogin {

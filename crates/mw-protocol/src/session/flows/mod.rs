@@ -19,7 +19,7 @@ use crate::{ActionRequest, Error, Token, TokenType};
 
 pub(crate) use call::Call;
 pub(crate) use check_token::CheckToken;
-pub(crate) use client_login::ClientLogin;
+pub(crate) use client_login::{ClientLogin, PendingLogin};
 pub(crate) use create_account::{CreateAccount, PendingAccount};
 pub(crate) use fetch::{FetchTokens, Fetched};
 pub(crate) use foreign::Foreign;
