@@ -23,6 +23,7 @@ from mwauth._native import (
     AccountCreated,
     AsyncSessionCore,
     AuthStep,
+    Completed,
     LogoutOutcome,
     Password,
     Response,
@@ -134,9 +135,7 @@ class AsyncSession:
     @_attributed
     async def login(self, username: str, password: Union[str, Password]) -> User:
         """Logs in with ``action=login`` (a bot password ``User@App``)."""
-        self._check_open()
-        done = await self._core.login(username, password)
-        result: User = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: User = await self._run(lambda: self._core.login(username, password))
         return result
 
     @_attributed
@@ -144,17 +143,13 @@ class AsyncSession:
         self, username: str, password: Union[str, Password], return_url: str = "http://127.0.0.1/"
     ) -> Union[User, AuthStep]:
         """Logs in a main account with ``action=clientlogin``."""
-        self._check_open()
-        done = await self._core.client_login(username, password, return_url)
-        result: Union[User, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: Union[User, AuthStep] = await self._run(lambda: self._core.client_login(username, password, return_url))
         return result
 
     @_attributed
     async def client_login_continue(self, fields: Mapping[str, str]) -> Union[User, AuthStep]:
         """Continues a client login with the fields the last step asked for."""
-        self._check_open()
-        done = await self._core.client_login_continue(fields)
-        result: Union[User, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: Union[User, AuthStep] = await self._run(lambda: self._core.client_login_continue(fields))
         return result
 
     @_attributed
@@ -166,33 +161,25 @@ class AsyncSession:
         fields: Optional[Mapping[str, str]] = None,
     ) -> Union[AccountCreated, AuthStep]:
         """Creates an account with ``action=createaccount``."""
-        self._check_open()
-        done = await self._core.create_account(username, password, return_url, fields)
-        result: Union[AccountCreated, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: Union[AccountCreated, AuthStep] = await self._run(lambda: self._core.create_account(username, password, return_url, fields))
         return result
 
     @_attributed
     async def create_account_continue(self, fields: Mapping[str, str]) -> Union[AccountCreated, AuthStep]:
         """Continues an account creation with the fields its step asked for."""
-        self._check_open()
-        done = await self._core.create_account_continue(fields)
-        result: Union[AccountCreated, AuthStep] = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: Union[AccountCreated, AuthStep] = await self._run(lambda: self._core.create_account_continue(fields))
         return result
 
     @_attributed
     async def token(self, type: str = "csrf") -> Token:
         """A token of a type, from the cache or with one (shared) request."""
-        self._check_open()
-        done = await self._core.token(type)
-        result: Token = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: Token = await self._run(lambda: self._core.token(type))
         return result
 
     @_attributed
     async def check_token(self, type: str, token: Union[str, Token], max_age: Optional[int] = None) -> TokenCheck:
         """Checks a token with ``action=checktoken``."""
-        self._check_open()
-        done = await self._core.check_token(type, token, max_age)
-        result: TokenCheck = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: TokenCheck = await self._run(lambda: self._core.check_token(type, token, max_age))
         return result
 
     @_attributed
@@ -210,16 +197,14 @@ class AsyncSession:
         refreshed once on ``badtoken``). A user-bound token (csrf, ...) on a
         session with no user raises :class:`~mwauth.NotLoggedInError` unless
         ``allow_anonymous``."""
-        self._check_open()
-        done = await self._core.call(
+        result: Response = await self._run(lambda: self._core.call(
             action,
             params,
             method=method,
             token_type=token_type,
             token_param=token_param,
             allow_anonymous=allow_anonymous,
-        )
-        result: Response = done.result(stacklevel=2, origin=_ORIGIN.get())
+        ))
         return result
 
     @_attributed
@@ -233,24 +218,20 @@ class AsyncSession:
         allow_anonymous: bool = False,
     ) -> Response:
         """``call(..., method="POST")``."""
-        self._check_open()
-        done = await self._core.call(
+        result: Response = await self._run(lambda: self._core.call(
             action,
             params,
             method="POST",
             token_type=token_type,
             token_param=token_param,
             allow_anonymous=allow_anonymous,
-        )
-        result: Response = done.result(stacklevel=2, origin=_ORIGIN.get())
+        ))
         return result
 
     @_attributed
     async def logout(self) -> LogoutOutcome:
         """Logs out and forgets the user, the credentials and the tokens."""
-        self._check_open()
-        done = await self._core.logout()
-        result: LogoutOutcome = done.result(stacklevel=2, origin=_ORIGIN.get())
+        result: LogoutOutcome = await self._run(lambda: self._core.logout())
         return result
 
     def foreign(self, api_url: str) -> AsyncForeignWiki:
@@ -280,6 +261,13 @@ class AsyncSession:
         """Closes the session: later requests raise :class:`~mwauth.MWError`.
         It does not log out, so a saved session stays usable elsewhere."""
         self._closed = True
+
+    async def _run(self, start: Callable[[], Awaitable[Completed]]) -> Any:
+        """Starts an operation on an open session and gives its value, its
+        warnings attributed to the line that called the public method."""
+        self._check_open()
+        done = await start()
+        return done.result(stacklevel=3, origin=_ORIGIN.get())
 
     def _check_open(self) -> None:
         if self._closed:
@@ -317,11 +305,12 @@ class AsyncForeignWiki:
         token_param: str = "token",
     ) -> Response:
         """Calls a module on the foreign wiki."""
-        self._session._check_open()
-        done = await self._session._core.foreign_call(
-            self._api_url, action, params, method=method, token_type=token_type, token_param=token_param
+        core = self._session._core
+        result: Response = await self._session._run(
+            lambda: core.foreign_call(
+                self._api_url, action, params, method=method, token_type=token_type, token_param=token_param
+            )
         )
-        result: Response = done.result(stacklevel=2, origin=_ORIGIN.get())
         return result
 
     def __repr__(self) -> str:
