@@ -12,73 +12,14 @@
 //! Without the variable the test FAILS (set `MW_SKIP_REAL_WIKI=1` to skip
 //! it on purpose). It checks the wiki's own state (`meta=userinfo`).
 
-use std::collections::HashMap;
-
 use mw_transport::mw_protocol::actions::auth_step::{AuthStep, CAPTCHA_ANSWER_FIELD};
-use mw_transport::{
-    ActionCall, ActionRequest, Client, ClientLoginOutcome, Config, CreateAccountOutcome, Password,
-    RetryPolicy,
-};
+use mw_transport::{ClientLoginOutcome, CreateAccountOutcome, Password};
 
-const UA: &str = "mw-transport-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)";
-const RETURN_URL: &str = "http://127.0.0.1/";
-
-fn wiki() -> Option<HashMap<String, String>> {
-    if std::env::var("MW_SKIP_REAL_WIKI").as_deref() == Ok("1") {
-        eprintln!("MW_SKIP_REAL_WIKI=1: skipping a real-wiki test");
-        return None;
-    }
-    let path = std::env::var("MW_TEST_ENV_CAPTCHA").unwrap_or_else(|_| {
-        panic!(
-            "MW_TEST_ENV_CAPTCHA is not set. This test needs the captcha wiki: run \
-             crates/mw-transport/tests/wiki/run.sh (or scripts/test.sh). \
-             Set MW_SKIP_REAL_WIKI=1 to skip it on purpose."
-        )
-    });
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("MW_TEST_ENV_CAPTCHA={path}: cannot read the env file: {e}"));
-    Some(
-        text.lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-    )
-}
-
-fn client(w: &HashMap<String, String>) -> Client {
-    let mut config = Config::new(UA);
-    config.retry = RetryPolicy::default();
-    Client::builder(&w["MW_API_URL"])
-        .config(config)
-        .user_agent(UA)
-        .build()
-        .expect("client")
-}
-
-/// The wiki's own idea of who this client is (`meta=userinfo`).
-async fn wiki_user(c: &Client) -> String {
-    let r = c
-        .call(ActionCall::new(
-            ActionRequest::get("query").param("meta", "userinfo"),
-        ))
-        .await
-        .expect("userinfo");
-    r.body()["query"]["userinfo"]["name"]
-        .as_str()
-        .expect("a name")
-        .to_owned()
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{prefix}{}{nanos}", std::process::id())
-}
+mod live;
+use live::{RETURN_URL, Wiki, client, unique, wiki, wiki_user};
 
 /// A new account on the captcha wiki (its creation captcha answered).
-async fn new_account(w: &HashMap<String, String>, name: &str, password: &Password) {
+async fn new_account(w: &Wiki, name: &str, password: &Password) {
     let c = client(w);
     let step = c
         .create_account(name, password.clone(), RETURN_URL, vec![])
@@ -92,7 +33,7 @@ async fn new_account(w: &HashMap<String, String>, name: &str, password: &Passwor
     let done = c
         .create_account_continue(vec![(
             CAPTCHA_ANSWER_FIELD.into(),
-            w["MW_CAPTCHA_ANSWER"].clone(),
+            w.get("MW_CAPTCHA_ANSWER").to_owned(),
         )])
         .await
         .expect("createaccount with the answer")
@@ -104,16 +45,13 @@ async fn new_account(w: &HashMap<String, String>, name: &str, password: &Passwor
 }
 
 /// The captcha a login step asks for, checked against the wiki's question.
-fn captcha_step(w: &HashMap<String, String>, outcome: ClientLoginOutcome) -> (AuthStep, String) {
+fn captcha_step(w: &Wiki, outcome: ClientLoginOutcome) -> (AuthStep, String) {
     let step = match outcome {
         ClientLoginOutcome::NeedsInput(step) => step,
         other => panic!("no captcha asked: {other:?}"),
     };
     let captcha = step.captcha().expect("a captcha");
-    assert_eq!(
-        captcha.info.as_deref(),
-        Some(w["MW_CAPTCHA_QUESTION"].as_str())
-    );
+    assert_eq!(captcha.info.as_deref(), Some(w.get("MW_CAPTCHA_QUESTION")));
     // The wiki does not say whether the password or the captcha failed.
     assert_eq!(step.message_code.as_deref(), Some("wrongpassword"));
     assert!(step.inputs().any(|f| f.name == CAPTCHA_ANSWER_FIELD));
@@ -122,7 +60,9 @@ fn captcha_step(w: &HashMap<String, String>, outcome: ClientLoginOutcome) -> (Au
 
 #[tokio::test]
 async fn a_login_captcha_after_a_failed_login() {
-    let Some(w) = wiki() else { return };
+    let Some(w) = wiki("MW_TEST_ENV_CAPTCHA") else {
+        return;
+    };
     let name = unique("LoginCaptcha");
     let password = Password::new(format!("{name}-long-9x"));
     new_account(&w, &name, &password).await;
@@ -167,7 +107,7 @@ async fn a_login_captcha_after_a_failed_login() {
     let done = c
         .client_login_continue(vec![(
             CAPTCHA_ANSWER_FIELD.into(),
-            w["MW_CAPTCHA_ANSWER"].clone(),
+            w.get("MW_CAPTCHA_ANSWER").to_owned(),
         )])
         .await
         .expect("the right answer")
