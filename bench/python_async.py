@@ -31,16 +31,10 @@ from typing import Awaitable, Callable, Dict, List, Tuple
 
 import mwauth
 
-UA = "mw-bench/0.0 (https://github.com/mw-auth/mw-auth; bench@example.org)"
-BOT = "TestBot@client"
-BOT_PASSWORD = "0123456789abcdefghijklmnopqrstuv"
-
-
-def sync_flow(s: mwauth.Session) -> None:
-    s.login(BOT, BOT_PASSWORD)
-    token = s.token("csrf")
-    assert s.check_token("csrf", token).valid
-    assert s.logout() == mwauth.LogoutOutcome.LOGGED_OUT
+# The sync side is python_flows.py's: the same flow, measured the same way.
+from python_flows import BOT, BOT_PASSWORD, UA
+from python_flows import mwauth_flow as sync_flow
+from python_flows import rate as measure_sync
 
 
 async def async_flow(s: mwauth.AsyncSession) -> None:
@@ -56,21 +50,6 @@ async def shared_flow(s: mwauth.AsyncSession, token: mwauth.Token) -> None:
     await s.call("query", {"meta": "tokens"})
     assert (await s.check_token("csrf", token)).valid
     assert (await s.check_token("csrf", token)).valid
-
-
-def measure_sync(secs: float, flow: Callable[[], None]) -> Tuple[float, float]:
-    """Flows per second, and the process's CPU µs per flow."""
-    for _ in range(5):
-        flow()
-    n = 0
-    cpu = time.process_time()
-    start = time.perf_counter()
-    deadline = start + secs
-    while n == 0 or time.perf_counter() < deadline:
-        flow()
-        n += 1
-    elapsed = time.perf_counter() - start
-    return n / elapsed, (time.process_time() - cpu) * 1e6 / n
 
 
 async def measure_async(secs: float, flows: List[Callable[[], Awaitable[None]]]) -> Tuple[float, float]:
