@@ -183,7 +183,10 @@ def fresh_totp(wiki: Dict[str, str]) -> str:
     """A code of a window no test used: OATHAuth accepts each window once
     per account. The protocol of mw-test-support's totp.rs: the last
     window handed out is in MW_WIKI_DIR/oath-window, under a lock directory;
-    waits for the next window when those OATHAuth accepts ahead are used."""
+    waits for the next window when those OATHAuth accepts ahead are used.
+    The lock is released before the block uses the code: OATHAuth refuses
+    a window older than the last one used, so this is only safe because
+    the doc blocks run one at a time, after every other test."""
     lock = Path(wiki["MW_WIKI_DIR"]) / "oath-window.lock"
     state = Path(wiki["MW_WIKI_DIR"]) / "oath-window"
     while True:

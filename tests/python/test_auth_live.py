@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
 import struct
 import time
 import uuid
-from typing import Dict
+from typing import Dict, Iterator
 
 import pytest
 
@@ -39,9 +40,12 @@ def totp(secret: str, counter: int) -> str:
     return "%06d" % ((struct.unpack(">I", mac[off : off + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
-def fresh_code(w: Dict[str, str]) -> str:
-    """A code for a window no one used (OATHAuth refuses a window twice):
-    the protocol of mw-test-support's totp.rs, in the wiki's directory."""
+@contextlib.contextmanager
+def fresh_code(w: Dict[str, str]) -> Iterator[str]:
+    """A code for a window no one used, and the turn to use it: the
+    protocol of mw-test-support's totp.rs, in the wiki's directory.
+    OATHAuth accepts only a window later than the last one the account
+    used, so the lock is held until the login that uses the code is done."""
     lock = os.path.join(w["MW_WIKI_DIR"], "oath-window.lock")
     state = os.path.join(w["MW_WIKI_DIR"], "oath-window")
     while True:
@@ -49,19 +53,23 @@ def fresh_code(w: Dict[str, str]) -> str:
             os.mkdir(lock)
             break
         except FileExistsError:
-            if time.time() - os.stat(lock).st_mtime > 30:
-                os.rmdir(lock)
+            try:
+                if time.time() - os.stat(lock).st_mtime > 120:
+                    os.rmdir(lock)
+            except OSError:
+                pass
             time.sleep(0.02)
     try:
         last = int(open(state).read().strip()) if os.path.exists(state) else 0
         window = max(last + 1, int(time.time() // 30))
         while window > int(time.time() // 30) + 3:
             time.sleep(0.5)
+            window = max(last + 1, int(time.time() // 30))
         with open(state, "w") as f:
             f.write(str(window))
+        yield totp(w["MW_OATH_SECRET"], window)
     finally:
         os.rmdir(lock)
-    return totp(w["MW_OATH_SECRET"], window)
 
 
 def who(s: mwauth.Session) -> str:
@@ -92,7 +100,8 @@ def test_two_factor_login_wrong_then_right_code() -> None:
         expired = totp(w["MW_OATH_SECRET"], int(time.time() // 30) - 6)
         with pytest.raises(mwauth.SecondFactorError):
             s.client_login_continue({"OATHToken": expired})
-        user = s.client_login_continue({"OATHToken": fresh_code(w)})
+        with fresh_code(w) as code:
+            user = s.client_login_continue({"OATHToken": code})
         assert isinstance(user, mwauth.User) and user.name == w["MW_OATH_USER"]
         assert who(s) == w["MW_OATH_USER"]
 

@@ -143,9 +143,9 @@ def test_auth_secrets_never_shown() -> None:
     with pytest.raises(mwauth.SecondFactorError) as refused:
         event.result()
     _assert_exception_clean(refused.value, [wrong])
-    code = fresh_code(w)
-    s.client_login_continue({"OATHToken": code})
-    body, event = _pump(s, driver, [code])
+    with fresh_code(w) as code:
+        s.client_login_continue({"OATHToken": code})
+        body, event = _pump(s, driver, [code])
     assert code.encode() in body and isinstance(event.result(), mwauth.User)
 
     c = variant("MW_TEST_ENV_CAPTCHA")

@@ -189,8 +189,8 @@ def test_auth_flows_log_no_secret(captured: _Keep) -> None:
             with pytest.raises(mwauth.SecondFactorError) as refused:
                 s.client_login_continue({"OATHToken": wrong_code})
             shown.append(refused.value)
-            code = fresh_code(oath)
-            shown += [s.client_login_continue({"OATHToken": code}), s]
+            with fresh_code(oath) as code:
+                shown += [s.client_login_continue({"OATHToken": code}), s]
 
         http = requests.Session()
         sansio = mwauth.SansIOSession(captcha["MW_API_URL"], user_agent=UA)

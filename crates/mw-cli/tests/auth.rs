@@ -113,7 +113,8 @@ fn two_factor_login_with_the_code_from_the_environment() {
     let w = wiki("MW_TEST_ENV_OATH");
     let dir = tempfile::tempdir().expect("tempdir");
     let session = dir.path().join("s.json");
-    let code = totp::fresh_code(&w["MW_OATH_SECRET"], Path::new(&w["MW_WIKI_DIR"]));
+    let turn = totp::fresh_code(&w["MW_OATH_SECRET"], Path::new(&w["MW_WIKI_DIR"]));
+    let code = turn.code.clone();
     let out = two_factor_login(&w, &session)
         .env("MW_OATH_CODE", &code)
         .output()
@@ -129,7 +130,8 @@ fn two_factor_login_with_the_code_from_standard_input() {
     let w = wiki("MW_TEST_ENV_OATH");
     let dir = tempfile::tempdir().expect("tempdir");
     let session = dir.path().join("s.json");
-    let code = totp::fresh_code(&w["MW_OATH_SECRET"], Path::new(&w["MW_WIKI_DIR"]));
+    let turn = totp::fresh_code(&w["MW_OATH_SECRET"], Path::new(&w["MW_WIKI_DIR"]));
+    let code = turn.code.clone();
     let out = run(&mut two_factor_login(&w, &session), &format!("{code}\n"));
     assert_exit(&out, 0);
     assert_no_secret(&out, &[&w["MW_OATH_PASSWORD"], &code]);

@@ -14,8 +14,9 @@
 //!   which it sends a recorded response again.
 //!
 //! - `totp` (feature `totp`): RFC 6238 codes for the two-factor test
-//!   wiki, each for a 30-second window no other test used (OATHAuth
-//!   refuses a window it has seen).
+//!   wiki, each for a 30-second window no other test used, held until
+//!   the login is done (OATHAuth refuses a window not later than the last
+//!   one it saw).
 //!
 //! Out of scope:
 //! - What a double decides (sessions, tokens, which fixture answers which

@@ -1,14 +1,18 @@
 //! RFC 6238 codes (SHA-1, 6 digits, 30-second windows: what OATHAuth
 //! checks) for the two-factor test wiki.
 //!
-//! OATHAuth accepts a code once per window: a login with the code of a
-//! window the account already used is refused, even from another test or
-//! process. [`fresh_code`] hands every caller a window of its own, recorded
-//! in the wiki's directory (`MW_WIKI_DIR/oath-window`, under a lock
-//! directory, the same protocol as `tests/python/conftest.py`), waiting for
-//! the next window when the four OATHAuth accepts ahead are used up.
+//! OATHAuth accepts a code only for a window later than the last one the
+//! account used (`TOTPKey::verify` keeps that window in the object stash),
+//! even from another test or process. So two tests that take windows `W`
+//! and `W + 1` must also log in in that order: if `W + 1` reaches the wiki
+//! first, `W` is refused. [`fresh_code`] hands every caller a window of its
+//! own, recorded in the wiki's directory (`MW_WIKI_DIR/oath-window`), and
+//! keeps the lock directory (`MW_WIKI_DIR/oath-window.lock`, the same
+//! protocol as `tests/python/test_auth_live.py`) until the returned
+//! [`Reserved`] is dropped, after the login; it waits for the next window
+//! when the ones OATHAuth accepts ahead are used up.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The window length (OATHAuth's TOTP period).
@@ -38,20 +42,38 @@ pub fn now_counter() -> u64 {
         .unwrap_or(0)
 }
 
-/// A code no one used yet, for a window OATHAuth accepts now.
-pub fn fresh_code(secret: &str, wiki_dir: &Path) -> String {
+/// How old a lock directory must be to count as left behind by a killed
+/// process: longer than any login and wait for a window takes.
+const STALE: Duration = Duration::from_secs(120);
+
+/// A code no one used yet, for a window OATHAuth accepts now, and the
+/// turn to use it: no other caller gets a code until this is dropped.
+pub struct Reserved {
+    /// The six digits.
+    pub code: String,
+    lock: PathBuf,
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.lock);
+    }
+}
+
+/// A code no one used yet, for a window OATHAuth accepts now; hold the
+/// result until the login that uses it is answered.
+pub fn fresh_code(secret: &str, wiki_dir: &Path) -> Reserved {
     let lock = wiki_dir.join("oath-window.lock");
     let state = wiki_dir.join("oath-window");
     loop {
         match std::fs::create_dir(&lock) {
             Ok(()) => break,
             Err(_) => {
-                // A lock left behind by a killed process: older than 30 s.
                 let stale = std::fs::metadata(&lock)
                     .and_then(|m| m.modified())
                     .ok()
                     .and_then(|t| t.elapsed().ok())
-                    .is_some_and(|age| age > Duration::from_secs(30));
+                    .is_some_and(|age| age > STALE);
                 if stale {
                     let _ = std::fs::remove_dir(&lock);
                 }
@@ -59,6 +81,11 @@ pub fn fresh_code(secret: &str, wiki_dir: &Path) -> String {
             }
         }
     }
+    // From here on the lock is ours, released by `Reserved`'s drop.
+    let mut reserved = Reserved {
+        code: String::new(),
+        lock,
+    };
     let last: u64 = std::fs::read_to_string(&state)
         .ok()
         .and_then(|s| s.trim().parse().ok())
@@ -69,8 +96,8 @@ pub fn fresh_code(secret: &str, wiki_dir: &Path) -> String {
         window = (last + 1).max(now_counter());
     }
     let _ = std::fs::write(&state, window.to_string());
-    let _ = std::fs::remove_dir(&lock);
-    code_at(secret, window).expect("the env file's MW_OATH_SECRET is base32")
+    reserved.code = code_at(secret, window).expect("the env file's MW_OATH_SECRET is base32");
+    reserved
 }
 
 /// A code that was right long enough ago for OATHAuth to refuse it: the
@@ -105,6 +132,40 @@ fn base32_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_code_waits_until_the_first_is_used() {
+        // OATHAuth refuses a window older than the last one used: the
+        // caller holding window W must log in before anyone gets W + 1.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        let first = fresh_code(secret, dir.path());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = dir.path().to_owned();
+        let waiter = std::thread::spawn(move || {
+            let second = fresh_code(secret, &path);
+            tx.send(second.code.clone()).expect("send");
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "a second code was handed out while the first was unused"
+        );
+        let window: u64 = std::fs::read_to_string(dir.path().join("oath-window"))
+            .expect("state")
+            .parse()
+            .expect("a window");
+        assert_eq!(
+            code_at(secret, window).as_deref(),
+            Some(first.code.as_str())
+        );
+        drop(first);
+        let second = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the second code");
+        waiter.join().expect("join");
+        assert_eq!(code_at(secret, window + 1), Some(second));
+        assert!(!dir.path().join("oath-window.lock").exists());
+    }
 
     #[test]
     fn rfc_6238_sha1_vectors() {

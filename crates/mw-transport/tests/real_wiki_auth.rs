@@ -59,9 +59,9 @@ async fn two_factor_login_with_a_computed_code() {
     let w = wiki!("MW_TEST_ENV_OATH");
     let c = client(&w);
     start_two_factor(&w, &c).await;
-    let code = totp::fresh_code(w.get("MW_OATH_SECRET"), &w.dir());
+    let turn = totp::fresh_code(w.get("MW_OATH_SECRET"), &w.dir());
     let done = c
-        .client_login_continue(vec![(TWO_FACTOR_FIELD.into(), code)])
+        .client_login_continue(vec![(TWO_FACTOR_FIELD.into(), turn.code.clone())])
         .await
         .expect("continue")
         .into_value();
@@ -85,9 +85,9 @@ async fn a_wrong_code_is_refused_and_the_login_can_be_retried() {
     assert_eq!(refused(err).as_deref(), Some("oathauth-login-failed"));
     assert!(wiki_user(&c).await.starts_with("127.0.0.1"));
     // The same pending login, with a good code.
-    let code = totp::fresh_code(w.get("MW_OATH_SECRET"), &w.dir());
+    let turn = totp::fresh_code(w.get("MW_OATH_SECRET"), &w.dir());
     let done = c
-        .client_login_continue(vec![(TWO_FACTOR_FIELD.into(), code)])
+        .client_login_continue(vec![(TWO_FACTOR_FIELD.into(), turn.code.clone())])
         .await
         .expect("retry")
         .into_value();

@@ -138,12 +138,14 @@ async fn no_auth_flow_leaks_a_secret() {
         .await
         .expect_err("an expired code");
     shown.push(format!("{err} {err:?}"));
-    let code = totp::fresh_code(&oath["MW_OATH_SECRET"], Path::new(&oath["MW_WIKI_DIR"]));
+    let turn = totp::fresh_code(&oath["MW_OATH_SECRET"], Path::new(&oath["MW_WIKI_DIR"]));
+    let code = turn.code.clone();
     let done = c
         .client_login_continue(vec![(TWO_FACTOR_FIELD.into(), code.clone())])
         .await
         .expect("a fresh code");
     assert!(matches!(done.value, ClientLoginOutcome::LoggedIn(_)));
+    drop(turn);
     shown.push(format!("{done:?} {c:?}"));
     let oath_tap = t.clone();
     taps.push(t);
