@@ -38,6 +38,14 @@ esac
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# mwclient and pywikibot, for the side-by-side run of bench/python_libs.py
+# (pinned: the figures in docs/performance.md are for these versions).
+python_libraries() {
+	if ! "$1" -c 'import mwclient, pywikibot' >/dev/null 2>&1; then
+		"$1" -m pip install --quiet "mwclient==0.11.0" "pywikibot==11.9.0"
+	fi
+}
+
 if [ "$quick" -eq 1 ]; then
 	step "criterion benchmarks of mw-protocol, once each (test mode)"
 	cargo test --quiet -p mw-protocol --bench protocol
@@ -55,6 +63,16 @@ if [ "$quick" -eq 1 ]; then
 		"$venv/bin/python" bench/python_flows.py --url "$url" --mw-bench target/debug/mw-bench --secs 0.1 --rounds 1
 		step "Python AsyncSession vs Session, concurrent flows, tiny"
 		"$venv/bin/python" bench/python_async.py --url "$url" --secs 0.1 --rounds 1 --concurrency 4
+		if [ -n "${MW_TEST_ENV:-}" ]; then
+			python_libraries "$venv/bin/python"
+			step "Python libraries on the test wiki, one flow each"
+			(cd bench && "$venv/bin/python" python_libs.py --env "$MW_TEST_ENV" --flows 1 --rounds 1)
+			step "whole processes: mw flow vs the seed script, once each"
+			cargo build --quiet -p mw-cli
+			"$venv/bin/python" bench/process_time.py --env "$MW_TEST_ENV" --mw target/debug/mw --runs 1
+		else
+			echo "MW_TEST_ENV is not set: the benchmarks on a real wiki were not run"
+		fi
 	else
 		echo "no virtualenv with mwauth at $venv (scripts/test-python.sh makes it): Python benchmark not run"
 	fi
@@ -114,7 +132,7 @@ echo "$url (pid $server)"
 for placement in "${placements[@]}"; do
 	step "client overhead: mw-transport vs the hyper-util floor; client on ${placement%%:*}"
 	read -r -a pin <<<"${placement#*:}"
-	"${pin[@]}" $bench flows --url "$url" --secs 3 --rounds 5
+	"${pin[@]}" $bench flows --url "$url" --server-pid "$server" --secs 3 --rounds 5
 done
 
 step "Python: requests (seed code) vs mwauth vs Rust"
@@ -144,6 +162,22 @@ if "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; t
 		step "Python: AsyncSession vs Session, concurrent flows; clients on the same core as the server"
 		"${server_cpu[@]}" "$py" bench/python_async.py --url "$url" --secs 3 --rounds 5 --concurrency 64
 	fi
+	# The libraries bot authors use, and the CLI as a whole process, on a
+	# real MediaWiki: $MW_TEST_ENV's, or one started here (scripts/test-wiki.sh).
+	if [ -z "${MW_TEST_ENV:-}" ]; then
+		wiki_dir="$(mktemp -d)"
+		chmod 711 "$wiki_dir"
+		scripts/test-wiki.sh install
+		scripts/test-wiki.sh start "$wiki_dir/main" >"$wiki_dir/main.log" 2>&1
+		trap 'kill "$server" 2>/dev/null || true; rm -f "$url_file"; scripts/test-wiki.sh stop "$wiki_dir/main" >/dev/null 2>&1 || true' EXIT
+		export MW_TEST_ENV="$wiki_dir/main/env"
+	fi
+	python_libraries "$py"
+	step "Python libraries on a real MediaWiki: requests (seed code), mwauth, mwclient, pywikibot; unpinned"
+	(cd bench && "$py" python_libs.py --env "$MW_TEST_ENV" --flows 20 --rounds 3)
+	step "whole processes on a real MediaWiki: mw flow vs the seed script; unpinned"
+	cargo build --quiet --release -p mw-cli
+	"$py" bench/process_time.py --env "$MW_TEST_ENV" --mw target/release/mw --runs 20
 else
 	echo "no Python 3.9+: skipped"
 fi

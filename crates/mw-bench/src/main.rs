@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! mw-bench serve [--port P] [--close]                    the fast server (prints its URL)
-//! mw-bench flows [--url U] [--secs S] [--rounds R] [--only-client | --only-floor]
+//! mw-bench flows [--url U [--server-pid P]] [--secs S] [--rounds R] [--only-client | --only-floor]
 //! mw-bench scale-protocol [--max N]
 //! mw-bench scale-client [--url U] [--max N] [--close] [--built-only]
 //! mw-bench concurrency [--url U] [--levels 1,10,100,1000] [--secs S]
@@ -20,14 +20,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client as PoolClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use mw_bench::{BOT, BOT_PASSWORD, SeedReplies, UA, cpu_time, median, rss_bytes};
 use mw_protocol::{Config, Op, Outcome, Password, Session, TokenType};
-use mw_transport::{Client, LogoutOutcome, TokenValidity};
+use mw_transport::Client;
+
+mod flows;
+
+use flows::{client, client_flow};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Res<T> = Result<T, BoxError>;
@@ -66,8 +65,9 @@ fn run(argv: &[String]) -> Res<()> {
     let args = Args(argv.get(1..).unwrap_or_default());
     match cmd {
         "serve" => serve(args.num("--port", 0)?, args.flag("--close")),
-        "flows" => flows(
+        "flows" => flows::flows(
             args.value("--url"),
+            args.value("--server-pid").map(str::parse).transpose()?,
             args.num("--secs", 3.0)?,
             args.num("--rounds", 5)?,
             args.flag("--only-client"),
@@ -91,7 +91,7 @@ fn run(argv: &[String]) -> Res<()> {
             args.num("--secs", 3.0)?,
         ),
         "quick" => {
-            flows(None, 0.1, 1, false, false)?;
+            flows::flows(None, None, 0.1, 1, false, false)?;
             scale_protocol(200)?;
             scale_client(None, 50, false, false)?;
             scale_client(None, 50, false, true)?;
@@ -111,7 +111,11 @@ fn run(argv: &[String]) -> Res<()> {
 
 fn serve(port: u16, close: bool) -> Res<()> {
     let replies = SeedReplies::load()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread: pinned to one core by scripts/bench.sh, a multi-threaded
+    // runtime only adds cross-thread wake-ups to every answer (the floor
+    // ran 2-3x faster against this one), and the flows bench reports the
+    // server's CPU per request and its share of the core beside each rate.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
@@ -172,218 +176,6 @@ fn server_with(url: Option<&str>, close: bool) -> Res<(String, Option<ServerChil
             Ok((child.url.clone(), Some(child)))
         }
     }
-}
-
-// ---------------------------------------------------------------------------
-// The seed flow: login token, login, csrf token, checktoken, logout.
-
-fn client(url: &str, record: bool) -> Res<Client> {
-    Ok(Client::builder(url)
-        .user_agent(UA)
-        .record_requests(record)
-        .build()?)
-}
-
-async fn client_flow(client: &Client) -> Res<()> {
-    client.login(BOT, Password::new(BOT_PASSWORD)).await?;
-    let csrf = client.token(TokenType::CSRF).await?;
-    let check = client.check_token(TokenType::CSRF, &csrf, None).await?;
-    if check.result != TokenValidity::Valid {
-        return Err(format!("checktoken: {:?}", check.result).into());
-    }
-    if client.logout().await?.value != LogoutOutcome::LoggedOut {
-        return Err("logout".into());
-    }
-    Ok(())
-}
-
-/// The floor: hyper-util's pooling client, hand-built requests, the two
-/// tokens picked out of the JSON with `serde_json::Value`; no cookies, no
-/// checks beyond what the next request needs.
-struct Floor {
-    http: PoolClient<HttpConnector, Full<Bytes>>,
-    url: String,
-}
-
-impl Floor {
-    fn new(url: &str) -> Floor {
-        let mut tcp = HttpConnector::new();
-        tcp.set_nodelay(true);
-        Floor {
-            http: PoolClient::builder(TokioExecutor::new()).build(tcp),
-            url: url.to_owned(),
-        }
-    }
-
-    async fn send(&self, query: Option<&str>, form: Option<String>) -> Res<serde_json::Value> {
-        let builder = http::Request::builder()
-            .header(http::header::USER_AGENT, UA)
-            .header(http::header::ACCEPT, "application/json");
-        let request = match (query, form) {
-            (Some(q), _) => builder
-                .method(http::Method::GET)
-                .uri(format!("{}?{q}", self.url))
-                .body(Full::new(Bytes::new()))?,
-            (None, Some(body)) => builder
-                .method(http::Method::POST)
-                .uri(&self.url)
-                .header(
-                    http::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(Full::new(Bytes::from(body)))?,
-            (None, None) => return Err("nothing to send".into()),
-        };
-        let response = self.http.request(request).await?;
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok(serde_json::from_slice(&body)?)
-    }
-
-    async fn flow(&self) -> Res<()> {
-        const F: &str = "format=json&formatversion=2";
-        let token = |v: &serde_json::Value, name: &str| -> Res<String> {
-            let t = v["query"]["tokens"][name].as_str().ok_or("no token")?;
-            Ok(t.replace('+', "%2B").replace('\\', "%5C"))
-        };
-        let v = self
-            .send(
-                Some(&format!("action=query&meta=tokens&type=login&{F}")),
-                None,
-            )
-            .await?;
-        let login_token = token(&v, "logintoken")?;
-        self.send(
-            None,
-            Some(format!(
-                "action=login&{F}&lgname={}&lgpassword={BOT_PASSWORD}&lgtoken={login_token}",
-                BOT.replace('@', "%40")
-            )),
-        )
-        .await?;
-        let v = self
-            .send(
-                Some(&format!("action=query&meta=tokens&type=csrf&{F}")),
-                None,
-            )
-            .await?;
-        let csrf = token(&v, "csrftoken")?;
-        self.send(
-            None,
-            Some(format!("action=checktoken&type=csrf&{F}&token={csrf}")),
-        )
-        .await?;
-        self.send(None, Some(format!("action=logout&{F}&token={csrf}")))
-            .await?;
-        Ok(())
-    }
-}
-
-/// Flows per second of `flow` run back to back for `secs`, and this
-/// process's CPU time per flow in µs.
-async fn rate<F, Fut>(secs: f64, mut flow: F) -> Res<(f64, f64)>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Res<()>>,
-{
-    // Warm up the connection and the allocator.
-    for _ in 0..20 {
-        flow().await?;
-    }
-    let cpu0 = cpu_time(None);
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs_f64(secs);
-    let mut n = 0u64;
-    while n == 0 || Instant::now() < deadline {
-        flow().await?;
-        n += 1;
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    let cpu = match (cpu0, cpu_time(None)) {
-        (Some(a), Some(b)) => (b - a).as_secs_f64() * 1e6 / n as f64,
-        _ => f64::NAN,
-    };
-    Ok((n as f64 / elapsed, cpu))
-}
-
-fn flows(
-    url: Option<&str>,
-    secs: f64,
-    rounds: usize,
-    only_client: bool,
-    only_floor: bool,
-) -> Res<()> {
-    let (url, _child) = server(url)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        // The flow is the seed's five requests and nothing else.
-        let check = client(&url, true)?;
-        client_flow(&check).await?;
-        client_flow(&check).await?;
-        let log: Vec<String> = check
-            .request_log()
-            .iter()
-            .map(|r| format!("{} {} {}", r.method, r.action, r.meta.as_deref().unwrap_or("")))
-            .collect();
-        if log.len() != 10 {
-            return Err(format!("the seed flow sent {} requests: {log:?}", log.len()).into());
-        }
-
-        let client = client(&url, false)?;
-        let floor = Floor::new(&url);
-        if only_floor {
-            // For profiles (callgrind): the floor alone, `secs` once.
-            let (fr, fc) = rate(secs, || floor.flow()).await?;
-            println!("RESULT floor_flows_per_s={fr:.1} cpu_us_per_flow={fc:.1}");
-            return Ok(());
-        }
-        let (mut c, mut f, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut ccpu, mut fcpu) = (Vec::new(), Vec::new());
-        for round in 0..rounds {
-            let (fr, fc) = if only_client {
-                (f64::NAN, f64::NAN)
-            } else {
-                rate(secs, || floor.flow()).await?
-            };
-            let (cr, cc) = rate(secs, || client_flow(&client)).await?;
-            if !only_client {
-                println!(
-                    "  round {round}: floor {fr:.0} flows/s ({fc:.0} µs CPU/flow), mw-transport {cr:.0} flows/s ({cc:.0} µs CPU/flow), ratio {:.3}",
-                    cr / fr
-                );
-            }
-            c.push(cr);
-            f.push(fr);
-            ccpu.push(cc);
-            fcpu.push(fc);
-            ratios.push(cr / fr);
-        }
-        let (cm, fm) = (median(&mut c), median(&mut f));
-        let (ccm, fcm) = (median(&mut ccpu), median(&mut fcpu));
-        if only_client {
-            println!("RESULT rust_client_flows_per_s={cm:.1} cpu_us_per_flow={ccm:.1}");
-        } else {
-            let rm = median(&mut ratios);
-            println!(
-                "flows (5 requests each, sequential, one keep-alive connection, current-thread runtime; {rounds} rounds of {secs}s, medians):"
-            );
-            println!(
-                "  hyper-util floor      {fm:>9.0} flows/s  {:>7.1} µs/flow  {fcm:>6.1} µs client CPU/flow",
-                1e6 / fm
-            );
-            println!(
-                "  mw-transport Client   {cm:>9.0} flows/s  {:>7.1} µs/flow  {ccm:>6.1} µs client CPU/flow",
-                1e6 / cm
-            );
-            println!(
-                "  ratio client/floor    {rm:.3} (median of per-round ratios; target >= 0.8: {})",
-                if rm >= 0.8 { "PASS" } else { "FAIL" }
-            );
-            println!("RESULT floor_flows_per_s={fm:.1} client_flows_per_s={cm:.1} ratio={rm:.3}");
-        }
-        Ok(())
-    })
 }
 
 // ---------------------------------------------------------------------------
