@@ -10,8 +10,8 @@ libraries bot authors use, side by side in one run against a real MediaWiki
   file, ``site.login()``, ``site.tokens``, ``simple_request``,
   ``site.logout()``).
 
-For each: the requests of the first flow in the process (cold: what one bot
-run costs) and of a later one (warm), counted at ``requests.Session.send``
+For each: the requests of building the client and running the first flow
+(cold: what one bot run costs) and of a later flow (warm), counted at ``requests.Session.send``
 (for mwauth, from its DEBUG log, one record per request); then the client
 CPU per flow (``time.process_time``: the server is another process) and the
 wall time per flow, in turns, round after round, medians. A real wiki's PHP
@@ -156,14 +156,15 @@ def pywikibot_flow(env: Dict[str, str]) -> Callable[[], None]:
     return flow
 
 
-def counted(name: str, flow: Callable[[], None]) -> Tuple[int, int]:
-    """Requests of the first flow and of the next one."""
-    counts = []
-    for _ in range(2):
-        with (LogCounter() if name == "mwauth" else Counter()) as c:
-            flow()
-        counts.append(c.n)
-    return counts[0], counts[1]
+def counted(name: str, make: Callable[[Dict[str, str]], Callable[[], None]], env: Dict[str, str]) -> Tuple[Callable[[], None], int, int]:
+    """The flow, the requests of building its client and running it once
+    (cold), and of the next run (warm)."""
+    with (LogCounter() if name == "mwauth" else Counter()) as cold:
+        flow = make(env)
+        flow()
+    with (LogCounter() if name == "mwauth" else Counter()) as warm:
+        flow()
+    return flow, cold.n, warm.n
 
 
 def timed(flow: Callable[[], None], flows: int) -> Tuple[float, float]:
@@ -187,8 +188,8 @@ def main() -> None:
     flows: Dict[str, Callable[[], None]] = {}
     reqs: Dict[str, Tuple[int, int]] = {}
     for name, make in makers.items():
-        flows[name] = make(env)
-        reqs[name] = counted(name, flows[name])
+        flows[name], cold, warm = counted(name, make, env)
+        reqs[name] = (cold, warm)
     cpus: Dict[str, List[float]] = {k: [] for k in flows}
     walls: Dict[str, List[float]] = {k: [] for k in flows}
     for i in range(args.rounds):
