@@ -68,3 +68,28 @@ def test_a_bad_timeout_is_invalid_input() -> None:
         for value in [0, -1.0, "soon"]:
             with pytest.raises(mwauth.InvalidInputError, match=option):
                 mwauth.Session(URL, user_agent=UA, **{option: value})
+
+
+def test_call_keywords_are_checked_like_a_python_signature() -> None:
+    """`call`/`post`/a foreign `call` read their keywords in one place: an
+    unknown or misplaced name and a value of the wrong type are TypeErrors
+    raised before anything is sent (the URL here answers nothing)."""
+    s = mwauth.Session(URL, user_agent=UA)
+    sansio = mwauth.SansIOSession(URL, user_agent=UA)
+    calls: list[Callable[..., Any]] = [s.call, s.post, sansio.call]
+    for call in calls:
+        with pytest.raises(TypeError, match="unexpected keyword argument 'tokentype'"):
+            call("edit", {}, tokentype="csrf")
+        with pytest.raises(TypeError, match="argument 'token_type' must be a str or None"):
+            call("edit", {}, token_type=1)
+        with pytest.raises(TypeError, match="argument 'allow_anonymous' must be a bool"):
+            call("edit", {}, allow_anonymous="yes")
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'method' \(post\(\) always POSTs\)"):
+        s.post("edit", {}, method="GET")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="argument 'method' must be a str"):
+        s.call("query", {}, method=None)  # type: ignore[arg-type]
+    with pytest.raises(mwauth.InvalidInputError, match="method must be"):
+        s.call("query", {}, method="PUT")
+    for foreign in (s.foreign("http://127.0.0.1:9/other/api.php"), sansio.foreign("http://127.0.0.1:9/other/api.php")):
+        with pytest.raises(TypeError, match="never writes anonymously"):
+            foreign.call("edit", {}, allow_anonymous=True)  # type: ignore[call-arg]

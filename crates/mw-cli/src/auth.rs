@@ -19,7 +19,7 @@ use mw_transport::{
 use serde_json::json;
 
 use crate::cli::Args;
-use crate::commands::{builder, credentials, keep_session, open, save};
+use crate::commands::{builder, credentials, keep_session, open, report_login, save};
 use crate::exit::CliError;
 use crate::output;
 
@@ -220,16 +220,7 @@ pub async fn client_login(args: &Args) -> Result<(), CliError> {
         }
     };
     save(&client, &args.session).await?;
-    if args.json {
-        let v = json!({"login": "Success", "username": logged_in.name, "userid": logged_in.id});
-        println!("{}", output::json_line(&v));
-    } else {
-        println!(
-            "logged in as {} (session saved to {})",
-            output::escape(&logged_in.name),
-            output::escape(&args.session.display().to_string())
-        );
-    }
+    report_login(args, &logged_in);
     Ok(())
 }
 

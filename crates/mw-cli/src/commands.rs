@@ -152,21 +152,22 @@ async fn login(args: &Args) -> Result<(), CliError> {
     let logged_in = client.login(&user, pass).await?;
     output::warnings(&logged_in.warnings);
     save(&client, &args.session).await?;
+    report_login(args, &logged_in.value);
+    Ok(())
+}
+
+/// What `login` and `login --client-login` print once the session is saved.
+pub(crate) fn report_login(args: &Args, user: &mw_transport::User) {
     if args.json {
-        println!(
-            "{}",
-            output::json_line(
-                &json!({"login": "Success", "username": logged_in.name, "userid": logged_in.id})
-            )
-        );
+        let v = json!({"login": "Success", "username": user.name, "userid": user.id});
+        println!("{}", output::json_line(&v));
     } else {
         println!(
             "logged in as {} (session saved to {})",
-            output::escape(&logged_in.name),
+            output::escape(&user.name),
             output::escape(&args.session.display().to_string())
         );
     }
-    Ok(())
 }
 
 async fn tokens(args: &Args, types: &[String]) -> Result<(), CliError> {

@@ -1,8 +1,9 @@
 //! Python arguments → the core's requests: API parameters, methods, token
 //! types.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
 
 use mw_protocol::{ActionCall, ActionRequest, TokenType};
 
@@ -127,18 +128,105 @@ fn param_value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
     }
 }
 
-/// Builds a call of any module from `call(action, params, method=,
-/// token_type=, token_param=, allow_anonymous=)`, the same for the three
-/// session classes and a foreign wiki (which never writes anonymously).
+/// Which `call`-like method reads the keywords: each takes a subset of
+/// `method=`, `token_type=`, `token_param=` and `allow_anonymous=`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    /// `call()` of a session: all four.
+    Call,
+    /// `post()`: no `method=`.
+    Post,
+    /// A foreign wiki's `call()`: no `allow_anonymous=` (a foreign call
+    /// never writes anonymously).
+    Foreign,
+}
+
+/// The keyword options of a call, with their defaults.
+struct CallOptions<'a> {
+    method: String,
+    token_type: Option<String>,
+    token_param: String,
+    allow_anonymous: bool,
+    kind: CallKind,
+    what: &'a str,
+}
+
+impl<'a> CallOptions<'a> {
+    /// Reads `options`. An unknown name is a `TypeError`, as Python gives
+    /// for any function, and so is a value of the wrong type.
+    fn read(
+        what: &'a str,
+        kind: CallKind,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<CallOptions<'a>> {
+        let mut o = CallOptions {
+            method: if kind == CallKind::Post {
+                "POST"
+            } else {
+                "GET"
+            }
+            .to_owned(),
+            token_type: None,
+            token_param: "token".to_owned(),
+            allow_anonymous: false,
+            kind,
+            what,
+        };
+        for (key, value) in options.into_iter().flat_map(|d| d.iter()) {
+            let name: String = key.extract()?;
+            let typed = |expected: &str| {
+                PyTypeError::new_err(format!("{what} argument '{name}' must be {expected}"))
+            };
+            match name.as_str() {
+                "method" if kind != CallKind::Post => {
+                    o.method = value.extract().map_err(|_| typed("a str"))?;
+                }
+                "token_type" => {
+                    o.token_type = value.extract().map_err(|_| typed("a str or None"))?
+                }
+                "token_param" => o.token_param = value.extract().map_err(|_| typed("a str"))?,
+                "allow_anonymous" if kind != CallKind::Foreign => {
+                    o.allow_anonymous = value.extract().map_err(|_| typed("a bool"))?;
+                }
+                _ => return Err(o.unexpected(&name)),
+            }
+        }
+        Ok(o)
+    }
+
+    fn unexpected(&self, name: &str) -> PyErr {
+        let why = match (self.kind, name) {
+            (CallKind::Post, "method") => " (post() always POSTs)",
+            (CallKind::Foreign, "allow_anonymous") => " (a foreign call never writes anonymously)",
+            _ => "",
+        };
+        PyTypeError::new_err(format!(
+            "{} got an unexpected keyword argument '{name}'{why}",
+            self.what
+        ))
+    }
+}
+
+/// Builds a call of any module from `call(action, params, **options)`
+/// (see [`CallKind`] for the options each method takes), the same for the
+/// three session classes and a foreign wiki. `what` names the method in
+/// messages (`"call()"`).
 pub(crate) fn build_call(
     py: Python<'_>,
+    what: &str,
+    kind: CallKind,
     action: &str,
     params: Option<&Bound<'_, PyAny>>,
-    method: &str,
-    token_type: Option<&str>,
-    token_param: &str,
-    allow_anonymous: bool,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<ActionCall> {
+    let CallOptions {
+        method,
+        token_type,
+        token_param,
+        allow_anonymous,
+        ..
+    } = CallOptions::read(what, kind, options)?;
+    let method = method.as_str();
     if action.is_empty() {
         return Err(invalid_input(py, "the action must not be empty"));
     }
@@ -174,7 +262,7 @@ pub(crate) fn build_call(
         call = call.allow_anonymous();
     }
     Ok(match token_type {
-        Some(ty) => call.with_token_param(self::token_type(py, ty)?, token_param),
+        Some(ty) => call.with_token_param(self::token_type(py, &ty)?, &token_param),
         None => call,
     })
 }

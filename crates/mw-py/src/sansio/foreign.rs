@@ -2,10 +2,11 @@
 //! sign-on, whose calls are operations of the home `SansIOSession`.
 
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use super::SansIOSession;
 use crate::errors::to_py_err;
-use crate::params::build_call;
+use crate::params::{CallKind, build_call};
 
 /// A foreign wiki, made by `SansIOSession.foreign(api_url)`.
 #[pyclass(frozen, module = "mwauth._native", name = "SansIOForeignWiki")]
@@ -39,17 +40,16 @@ impl SansIOForeignWiki {
     }
 
     /// Starts a call of a module on the foreign wiki; returns its op id.
-    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token"))]
+    #[pyo3(signature = (action, params=None, **options),
+           text_signature = "($self, action, params=None, *, method='GET', token_type=None, token_param='token')")]
     fn call(
         &self,
         py: Python<'_>,
         action: &str,
         params: Option<&Bound<'_, PyAny>>,
-        method: &str,
-        token_type: Option<&str>,
-        token_param: &str,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<u64> {
-        let call = build_call(py, action, params, method, token_type, token_param, false)?;
+        let call = build_call(py, "call()", CallKind::Foreign, action, params, options)?;
         let session = self.session.get();
         let mut inner = session.lock();
         let op = inner

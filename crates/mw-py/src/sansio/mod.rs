@@ -19,7 +19,7 @@ use mw_protocol::{
 use crate::completed::Completed;
 use crate::errors::{invalid_input, to_py_err};
 use crate::options::{Options, Takes};
-use crate::params::{build_call, token_type};
+use crate::params::{CallKind, build_call, token_type};
 mod clock;
 mod foreign;
 mod transmit;
@@ -247,27 +247,16 @@ impl SansIOSession {
 
     /// Calls any module; with `token_type`, the token is injected (and
     /// refreshed once on `badtoken`).
-    #[pyo3(signature = (action, params=None, *, method="GET", token_type=None, token_param="token", allow_anonymous=false))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (action, params=None, **options),
+           text_signature = "($self, action, params=None, *, method='GET', token_type=None, token_param='token', allow_anonymous=False)")]
     fn call(
         &self,
         py: Python<'_>,
         action: &str,
         params: Option<&Bound<'_, PyAny>>,
-        method: &str,
-        token_type: Option<&str>,
-        token_param: &str,
-        allow_anonymous: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<u64> {
-        let call = build_call(
-            py,
-            action,
-            params,
-            method,
-            token_type,
-            token_param,
-            allow_anonymous,
-        )?;
+        let call = build_call(py, "call()", CallKind::Call, action, params, options)?;
         let mut inner = self.lock();
         let op = inner.session.call(call);
         Ok(inner.op(op))
