@@ -4,6 +4,8 @@
 mod accounts;
 mod driver;
 mod record;
+#[cfg(test)]
+mod size;
 
 use std::path::Path;
 use std::sync::Arc;

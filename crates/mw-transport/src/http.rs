@@ -76,7 +76,8 @@ pub(crate) struct Http {
     timeout: Duration,
     connect_timeout: Duration,
     max_body: usize,
-    bearer: Option<Bearer>,
+    /// Boxed: most clients have none (a pointer instead of ~130 bytes).
+    bearer: Option<Box<Bearer>>,
 }
 
 impl std::fmt::Debug for Http {
@@ -103,10 +104,10 @@ impl Http {
                 let mut header = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
                     .map_err(|_| "the bearer token is not a valid header value".to_owned())?;
                 header.set_sensitive(true);
-                Some(Bearer {
+                Some(Box::new(Bearer {
                     endpoint: settings.endpoint,
                     header,
-                })
+                }))
             }
         };
         Ok(Http {
