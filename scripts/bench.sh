@@ -55,6 +55,8 @@ if [ "$quick" -eq 1 ]; then
 		"$venv/bin/python" bench/python_flows.py --url "$url" --mw-bench target/debug/mw-bench --secs 0.1 --rounds 1
 		step "Python AsyncSession vs Session, concurrent flows, tiny"
 		"$venv/bin/python" bench/python_async.py --url "$url" --secs 0.1 --rounds 1 --concurrency 4
+		step "Python memory per logged-in Session, tiny"
+		"$venv/bin/python" bench/python_scale.py --url "$url" --max 20
 	else
 		echo "no virtualenv with mwauth at $venv (scripts/test-python.sh makes it): Python benchmark not run"
 	fi
@@ -144,6 +146,9 @@ if "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; t
 		step "Python: AsyncSession vs Session, concurrent flows; clients on the same core as the server"
 		"${server_cpu[@]}" "$py" bench/python_async.py --url "$url" --secs 3 --rounds 5 --concurrency 64
 	fi
+	step "Python: memory per logged-in Session, 100 to 10,000 held at once"
+	"$py" bench/python_scale.py --mw-bench "$bench" --max 10000 --close
+	"$py" bench/python_scale.py --mw-bench "$bench" --max 10000
 else
 	echo "no Python 3.9+: skipped"
 fi
