@@ -192,7 +192,10 @@ impl ClientBuilder {
     /// certificates, pinned roots, other protocol versions. It cannot be
     /// combined with [`trust_roots`](Self::trust_roots) or
     /// [`add_ca_file`](Self::add_ca_file) (building fails): its roots are
-    /// its own.
+    /// its own. Its `alpn_protocols` must be empty (building fails
+    /// otherwise): the client sets them. A client with its own
+    /// configuration has a connection pool of its own too (see
+    /// [`max_idle_connections`](Self::max_idle_connections)).
     pub fn tls_config(mut self, config: rustls::ClientConfig) -> Self {
         self.tls.config = Some(config);
         self

@@ -59,6 +59,14 @@ impl TlsChoice {
                         .into(),
                 );
             }
+            // hyper-rustls sets ALPN itself, and panics on a configuration
+            // that has some: refused here, when the client is built, not
+            // when its first connection is opened.
+            if !config.alpn_protocols.is_empty() {
+                return Err("a custom TLS configuration (tls_config) must leave \
+                            alpn_protocols empty: the client sets it (HTTP/1.1)"
+                    .into());
+            }
             return Ok(Arc::new(config));
         }
         if self.roots == TrustRoots::Mozilla && self.ca_files.is_empty() {
@@ -367,6 +375,15 @@ mod tests {
         };
         let err = mixed.resolve().expect_err("mixed");
         assert!(err.contains("cannot be combined"), "{err}");
+        let mut alpn = custom();
+        alpn.alpn_protocols = vec![b"h2".to_vec()];
+        let err = TlsChoice {
+            config: Some(alpn),
+            ..TlsChoice::default()
+        }
+        .resolve()
+        .expect_err("ALPN");
+        assert!(err.contains("alpn_protocols"), "{err}");
     }
 
     #[test]
