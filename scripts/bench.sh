@@ -73,6 +73,8 @@ if [ "$quick" -eq 1 ]; then
 		else
 			echo "MW_TEST_ENV is not set: the benchmarks on a real wiki were not run"
 		fi
+		step "Python memory per logged-in Session, tiny"
+		"$venv/bin/python" bench/python_scale.py --url "$url" --max 20
 	else
 		echo "no virtualenv with mwauth at $venv (scripts/test-python.sh makes it): Python benchmark not run"
 	fi
@@ -178,6 +180,9 @@ if "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; t
 	step "whole processes on a real MediaWiki: mw flow vs the seed script; unpinned"
 	cargo build --quiet --release -p mw-cli
 	"$py" bench/process_time.py --env "$MW_TEST_ENV" --mw target/release/mw --runs 20
+	step "Python: memory per logged-in Session, 100 to 10,000 held at once"
+	"$py" bench/python_scale.py --mw-bench "$bench" --max 10000 --close
+	"$py" bench/python_scale.py --mw-bench "$bench" --max 10000
 else
 	echo "no Python 3.9+: skipped"
 fi

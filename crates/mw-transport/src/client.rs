@@ -4,6 +4,8 @@
 mod accounts;
 mod driver;
 mod record;
+#[cfg(test)]
+mod size;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,7 +32,9 @@ pub use record::RequestRecord;
 /// shared by every clone, usable from many tasks at once.
 ///
 /// It drives an [`mw_protocol::Session`] over HTTP/1.1 with keep-alive
-/// (hyper-util's pooling client, rustls for HTTPS). Its methods need a
+/// (hyper-util's pooling client, rustls for HTTPS; one pool shared by the
+/// clients of the process with the same runtime and TLS settings:
+/// [`ClientBuilder::max_idle_connections`]). Its methods need a
 /// Tokio runtime with its time driver (`#[tokio::main]`, or
 /// `Builder::enable_all`); outside any runtime they fail with
 /// [`Error::NoRuntime`].

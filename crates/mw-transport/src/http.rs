@@ -1,17 +1,17 @@
 //! One HTTP exchange: cookies, redirects, decompression, size cap and
-//! timeouts around hyper-util's pooling client. It decides nothing about
-//! the API: it sends what the session asked for and hands back what came.
+//! timeouts around hyper-util's pooling client (a pool shared by the
+//! clients of the same runtime and settings: `http/pool.rs`). It decides
+//! nothing about the API: it sends what the session asked for and hands
+//! back what came.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
-use hyper_util::client::legacy::Client as PoolClient;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use url::Url;
 
 use crate::cookies::Jar;
@@ -36,11 +36,13 @@ type Connector = CheckStale<HttpsConnector<HttpConnector>>;
 
 mod failure;
 mod gzip;
+mod pool;
 mod redirect;
 
 pub(crate) use failure::Failure;
 use failure::{disconnected, error_chain, seconds, timed_out, transport};
 use gzip::gunzip;
+use pool::{PoolSettings, Pools};
 use redirect::{check_same_host, redirect_location};
 
 /// The settings of the HTTP layer.
@@ -50,7 +52,8 @@ pub(crate) struct HttpSettings {
     pub max_body_bytes: usize,
     pub bearer: Option<mw_protocol::Token>,
     pub endpoint: Url,
-    pub tls: Option<rustls::ClientConfig>,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub max_idle: usize,
 }
 
 struct Bearer {
@@ -68,12 +71,13 @@ impl Bearer {
 }
 
 pub(crate) struct Http {
-    client: PoolClient<Connector, Full<Bytes>>,
+    pools: Pools,
     jar: Arc<Jar>,
     timeout: Duration,
     connect_timeout: Duration,
     max_body: usize,
-    bearer: Option<Bearer>,
+    /// Boxed: most clients have none (a pointer instead of ~130 bytes).
+    bearer: Option<Box<Bearer>>,
 }
 
 impl std::fmt::Debug for Http {
@@ -87,64 +91,27 @@ impl std::fmt::Debug for Http {
     }
 }
 
-/// TLS servers whose session tickets a client keeps (rustls' default is 32
-/// per client: about 8 KiB of empty cache each, reserved up front).
-pub(crate) const TLS_RESUMPTION_SERVERS: usize = 4;
-
-/// The default TLS settings: ring and the Mozilla roots. The root store and
-/// the crypto provider are built once per process and shared (they are
-/// immutable; about 16 KiB per client otherwise); each client gets its own
-/// small TLS session cache, as before.
-fn default_tls_config() -> Result<rustls::ClientConfig, String> {
-    static DEFAULT: OnceLock<Result<rustls::ClientConfig, String>> = OnceLock::new();
-    let shared = DEFAULT.get_or_init(|| {
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map(|b| b.with_webpki_roots().with_no_client_auth())
-        .map_err(|e| format!("cannot set up TLS: {e}"))
-    });
-    let mut config = shared.clone()?;
-    // rustls keeps up to 8 TLS 1.3 tickets per server.
-    config.resumption = rustls::client::Resumption::in_memory_sessions(TLS_RESUMPTION_SERVERS * 8);
-    Ok(config)
-}
-
 impl Http {
     pub fn new(settings: HttpSettings, jar: Arc<Jar>) -> Result<Http, String> {
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_connect_timeout(Some(settings.connect_timeout));
-        let tls = match settings.tls {
-            Some(config) => HttpsConnectorBuilder::new().with_tls_config(config),
-            None => HttpsConnectorBuilder::new().with_tls_config(default_tls_config()?),
-        };
-        let connector = CheckStale(tls.https_or_http().enable_http1().wrap_connector(tcp));
-        let client = PoolClient::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            // hyper-util sends a request again, on another connection, when
-            // hyper gives it back unwritten (the connection was found closed
-            // before the request was taken from the queue). The default;
-            // named because this crate relies on it.
-            .retry_canceled_requests(true)
-            .build(connector);
+        let pools = Pools::new(PoolSettings {
+            tls: settings.tls,
+            connect_timeout: settings.connect_timeout,
+            max_idle: settings.max_idle,
+        });
         let bearer = match settings.bearer {
             None => None,
             Some(token) => {
                 let mut header = HeaderValue::from_str(&format!("Bearer {}", token.secret()))
                     .map_err(|_| "the bearer token is not a valid header value".to_owned())?;
                 header.set_sensitive(true);
-                Some(Bearer {
+                Some(Box::new(Bearer {
                     endpoint: settings.endpoint,
                     header,
-                })
+                }))
             }
         };
         Ok(Http {
-            client,
+            pools,
             jar,
             timeout: settings.timeout,
             connect_timeout: settings.connect_timeout,
@@ -229,10 +196,14 @@ impl Http {
         headers: &HeaderMap,
         body: &Bytes,
     ) -> Result<hyper::Response<Incoming>, Failure> {
+        let pool = self
+            .pools
+            .get()
+            .ok_or_else(|| transport("no Tokio runtime to send the request on"))?;
         let mut resends = 0;
         loop {
             let request = self.request(method, url, headers, body)?;
-            match self.client.request(request).await {
+            match pool.request(request).await {
                 Ok(response) => return Ok(response),
                 Err(e) if resends < MAX_STALE_RESENDS && stale::is_stale(&e) => {
                     resends += 1;
@@ -386,34 +357,5 @@ mod tests {
         assert!(bearer.applies_to(&url("https://w.example/w/api.php?a=b")));
         assert!(!bearer.applies_to(&url("http://w.example/w/api.php")));
         assert!(!bearer.applies_to(&url("https://other.example/w/api.php")));
-    }
-}
-
-#[cfg(test)]
-mod tls_tests {
-    use super::*;
-
-    #[test]
-    fn the_default_tls_settings_are_built_once_and_shared() {
-        let a = default_tls_config().expect("tls");
-        let b = default_tls_config().expect("tls");
-        // The provider (and with it the root store's verifier) is shared...
-        assert!(Arc::ptr_eq(a.crypto_provider(), b.crypto_provider()));
-        // ...and the settings are rustls' defaults: TLS 1.2 and 1.3.
-        assert!(a.alpn_protocols.is_empty());
-        assert!(
-            Http::new(
-                HttpSettings {
-                    timeout: Duration::from_secs(1),
-                    connect_timeout: Duration::from_secs(1),
-                    max_body_bytes: 1,
-                    bearer: None,
-                    endpoint: Url::parse("https://w.example/w/api.php").expect("url"),
-                    tls: None,
-                },
-                Arc::new(Jar::new()),
-            )
-            .is_ok()
-        );
     }
 }

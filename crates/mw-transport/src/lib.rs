@@ -2,7 +2,8 @@
 //! cycle: the driver of [`mw_protocol`]'s sans-IO [`Session`](mw_protocol::Session)
 //! over hyper, rustls and Tokio.
 //!
-//! **In scope:** HTTP/1.1 with keep-alive pooling, HTTPS (rustls with
+//! **In scope:** HTTP/1.1 with keep-alive pooling (one pool shared by the
+//! clients of a process: [`ClientBuilder::max_idle_connections`]), HTTPS (rustls with
 //! `ring` and the Mozilla roots, or the system's store, plus private CAs'
 //! files: [`ClientBuilder::add_ca_file`], [`TrustRoots`]), cookies (RFC
 //! 6265 domain rules, kept per client), gzip with a size cap, connect and request timeouts, same-host
@@ -156,7 +157,8 @@ mod stale;
 mod tls;
 
 pub use builder::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT,
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IDLE_CONNECTIONS,
+    DEFAULT_TIMEOUT,
 };
 #[doc(hidden)]
 pub use client::RequestRecord;

@@ -2,15 +2,20 @@
 //! default), or the system's store, and extra CA files on top of either.
 //! [`ClientBuilder::tls_config`](crate::ClientBuilder::tls_config) replaces
 //! all of this with a configuration of the caller's.
+//!
+//! A configuration is shared by every client that asked for the same
+//! roots and CA files (the default one by all clients of the process), so
+//! that they can share a connection pool (`http/pool.rs`) and a TLS session
+//! cache; a caller's own configuration is never shared with another
+//! client (clones aside).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
+use hyper_rustls::ConfigBuilderExt;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::{self, PemObject};
-
-use crate::http::TLS_RESUMPTION_SERVERS;
 
 /// The certificate authorities whose certificates a client accepts for
 /// HTTPS, before any CA file added with
@@ -40,10 +45,12 @@ pub(crate) struct TlsChoice {
 }
 
 impl TlsChoice {
-    /// The configuration to build the client with; `None` for the shared
-    /// default (Mozilla roots, no CA file). Reads the CA files (and the
-    /// system's store), so that a missing or unusable one fails the build.
-    pub fn resolve(self) -> Result<Option<rustls::ClientConfig>, String> {
+    /// The configuration to build the client with: the process's shared
+    /// default (Mozilla roots, no CA file), the shared one of the same
+    /// roots and CA files, or the caller's own. Reads the CA files (and
+    /// the system's store), so that a missing or unusable one fails the
+    /// build.
+    pub fn resolve(self) -> Result<Arc<rustls::ClientConfig>, String> {
         if let Some(config) = self.config {
             if self.roots != TrustRoots::Mozilla || !self.ca_files.is_empty() {
                 return Err(
@@ -52,20 +59,78 @@ impl TlsChoice {
                         .into(),
                 );
             }
-            return Ok(Some(config));
+            // hyper-rustls sets ALPN itself, and panics on a configuration
+            // that has some: refused here, when the client is built, not
+            // when its first connection is opened.
+            if !config.alpn_protocols.is_empty() {
+                return Err("a custom TLS configuration (tls_config) must leave \
+                            alpn_protocols empty: the client sets it (HTTP/1.1)"
+                    .into());
+            }
+            return Ok(Arc::new(config));
         }
         if self.roots == TrustRoots::Mozilla && self.ca_files.is_empty() {
-            return Ok(None);
+            return default_config();
+        }
+        let files = self
+            .ca_files
+            .iter()
+            .map(|path| read_ca_file(path).map(|certs| (path.as_path(), certs)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let certs: Vec<CertificateDer<'static>> =
+            files.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
+        let mut shared = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.retain(|s| s.config.strong_count() > 0);
+        if let Some(config) = shared
+            .iter()
+            .find(|s| s.roots == self.roots && s.certs == certs)
+            .and_then(|s| s.config.upgrade())
+        {
+            return Ok(config);
         }
         let mut roots = match self.roots {
             TrustRoots::Mozilla => mozilla_roots(),
             TrustRoots::System => system_roots()?,
         };
-        for path in &self.ca_files {
-            add_ca_file(&mut roots, path)?;
+        for (path, certs) in files {
+            add_certs(&mut roots, path, certs)?;
         }
-        config_with(roots).map(Some)
+        let config = Arc::new(config_with(roots)?);
+        shared.push(Shared {
+            roots: self.roots,
+            certs,
+            config: Arc::downgrade(&config),
+        });
+        Ok(config)
     }
+}
+
+/// A configuration of other roots than the default, shared by the clients
+/// that asked for the same (while one of them holds it).
+struct Shared {
+    roots: TrustRoots,
+    certs: Vec<CertificateDer<'static>>,
+    config: Weak<rustls::ClientConfig>,
+}
+
+static SHARED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
+
+/// The default settings: ring and the Mozilla roots, built once per
+/// process and shared by every client that has no roots of its own (the
+/// root store and the provider are immutable; about 16 KiB per client
+/// otherwise; the session cache is rustls' default one, of 256 servers).
+fn default_config() -> Result<Arc<rustls::ClientConfig>, String> {
+    static DEFAULT: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+    DEFAULT
+        .get_or_init(|| {
+            rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map(|b| Arc::new(b.with_webpki_roots().with_no_client_auth()))
+            .map_err(|e| format!("cannot set up TLS: {e}"))
+        })
+        .clone()
 }
 
 fn mozilla_roots() -> RootCertStore {
@@ -101,9 +166,8 @@ fn system_roots() -> Result<RootCertStore, String> {
         .clone()
 }
 
-/// Adds every certificate of a PEM file. The file must hold at least one,
-/// and each must be a certificate rustls can use as a trust anchor.
-fn add_ca_file(roots: &mut RootCertStore, path: &Path) -> Result<(), String> {
+/// The certificates of a PEM file; it must hold at least one.
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let shown = path.display();
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<_, _>>())
@@ -117,26 +181,44 @@ fn add_ca_file(roots: &mut RootCertStore, path: &Path) -> Result<(), String> {
              -----BEGIN CERTIFICATE----- blocks is expected)"
         ));
     }
+    Ok(certs)
+}
+
+/// Adds the certificates of a CA file; each must be one rustls can use as
+/// a trust anchor.
+fn add_certs(
+    roots: &mut RootCertStore,
+    path: &Path,
+    certs: Vec<CertificateDer<'static>>,
+) -> Result<(), String> {
     for (i, cert) in certs.into_iter().enumerate() {
-        roots
-            .add(cert)
-            .map_err(|e| format!("CA file {shown}: certificate {} is unusable: {e}", i + 1))?;
+        roots.add(cert).map_err(|e| {
+            format!(
+                "CA file {}: certificate {} is unusable: {e}",
+                path.display(),
+                i + 1
+            )
+        })?;
     }
     Ok(())
 }
 
-/// The default settings (ring, TLS 1.2 and 1.3, the crate's small session
-/// cache) with these roots.
+/// Adds every certificate of a PEM file.
+#[cfg(test)]
+fn add_ca_file(roots: &mut RootCertStore, path: &Path) -> Result<(), String> {
+    add_certs(roots, path, read_ca_file(path)?)
+}
+
+/// The default settings (ring, TLS 1.2 and 1.3, rustls' session cache)
+/// with these roots.
 fn config_with(roots: RootCertStore) -> Result<rustls::ClientConfig, String> {
-    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .map_err(|e| format!("cannot set up TLS: {e}"))?
     .with_root_certificates(roots)
-    .with_no_client_auth();
-    config.resumption = rustls::client::Resumption::in_memory_sessions(TLS_RESUMPTION_SERVERS * 8);
-    Ok(config)
+    .with_no_client_auth())
 }
 
 /// What to say when a connection failed on a certificate whose issuer the
@@ -206,7 +288,11 @@ mod tests {
 
     #[test]
     fn the_default_needs_no_configuration_of_its_own() {
-        assert!(matches!(TlsChoice::default().resolve(), Ok(None)));
+        let a = TlsChoice::default().resolve().expect("default");
+        let b = TlsChoice::default().resolve().expect("default");
+        assert!(Arc::ptr_eq(&a, &b));
+        // The settings are rustls' defaults: TLS 1.2 and 1.3, no ALPN yet.
+        assert!(a.alpn_protocols.is_empty());
     }
 
     #[test]
@@ -217,7 +303,21 @@ mod tests {
         add_ca_file(&mut roots, &ca.0).expect("CA file");
         assert_eq!(roots.len(), before + 2);
         let config = choice(TrustRoots::Mozilla, &[&ca.0]).resolve();
-        assert!(matches!(config, Ok(Some(_))), "{config:?}");
+        assert!(config.is_ok(), "{config:?}");
+        // Clients of the same roots and files share one configuration
+        // (and with it a connection pool), while one of them holds it...
+        let config = config.expect("config");
+        let again = choice(TrustRoots::Mozilla, &[&ca.0])
+            .resolve()
+            .expect("again");
+        assert!(Arc::ptr_eq(&config, &again));
+        // ...not with the default, nor with other roots.
+        let default = TlsChoice::default().resolve().expect("default");
+        assert!(!Arc::ptr_eq(&config, &default));
+        let system = choice(TrustRoots::System, &[&ca.0])
+            .resolve()
+            .expect("system");
+        assert!(!Arc::ptr_eq(&config, &system));
     }
 
     #[test]
@@ -254,7 +354,7 @@ mod tests {
         assert!(system.len() > 10, "{} roots", system.len());
         let ca = TmpFile::new("ca-system.pem", CA.as_bytes());
         let config = choice(TrustRoots::System, &[&ca.0]).resolve();
-        assert!(matches!(config, Ok(Some(_))), "{config:?}");
+        assert!(config.is_ok(), "{config:?}");
     }
 
     #[test]
@@ -264,7 +364,10 @@ mod tests {
             config: Some(custom()),
             ..TlsChoice::default()
         };
-        assert!(matches!(ok.resolve(), Ok(Some(_))));
+        let own = ok.resolve().expect("custom");
+        // A caller's own configuration is never shared with another client.
+        let default = TlsChoice::default().resolve().expect("default");
+        assert!(!Arc::ptr_eq(&own, &default));
         let mixed = TlsChoice {
             roots: TrustRoots::System,
             config: Some(custom()),
@@ -272,6 +375,15 @@ mod tests {
         };
         let err = mixed.resolve().expect_err("mixed");
         assert!(err.contains("cannot be combined"), "{err}");
+        let mut alpn = custom();
+        alpn.alpn_protocols = vec![b"h2".to_vec()];
+        let err = TlsChoice {
+            config: Some(alpn),
+            ..TlsChoice::default()
+        }
+        .resolve()
+        .expect_err("ALPN");
+        assert!(err.contains("alpn_protocols"), "{err}");
     }
 
     #[test]
