@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::Error;
-use crate::response::Envelope;
-use crate::response::wire::{Kept, Object, Scalar, Shape};
+use crate::response::wire::{Kept, Scalar, Shape};
+use crate::response::{Envelope, Member};
 
 use super::{message_text, required};
 
@@ -224,18 +224,11 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
         #[serde(default)]
         requests: Kept<MAX_REQUESTS_BYTES>,
     }
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        clientlogin: Object<Fields>,
-        #[serde(default)]
-        createaccount: Object<Fields>,
-    }
-    let body: Body = env.read()?;
-    let obj = match module {
-        "createaccount" => required(body.createaccount, module)?,
-        _ => required(body.clientlogin, module)?,
+    let member = match module {
+        "createaccount" => Member::Createaccount,
+        _ => Member::Clientlogin,
     };
+    let obj: Fields = required(env.member(member)?, module)?;
     let text = |k: &Kept| k.0.as_ref().and_then(message_text);
     let status = match obj.status.required_str("status")?.as_str() {
         "PASS" => AuthStatus::Pass {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
 use crate::response::wire::{Object, Scalar};
+use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Token};
 
 use super::required;
@@ -28,13 +28,7 @@ pub fn request() -> ActionRequest {
 /// [`Session`](crate::Session) turns `badsession` (a session that is not
 /// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope) -> Result<Token, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        centralauthtoken: Object<Fields>,
-    }
-    let body: Body = env.read()?;
-    let obj = required(body.centralauthtoken, "centralauthtoken")?;
+    let obj: Fields = required(env.member(Member::Centralauthtoken)?, "centralauthtoken")?;
     let value = obj.centralauthtoken.required_str("centralauthtoken")?;
     if value.is_empty() {
         return Err(Error::Decode("empty centralauthtoken".into()));
@@ -61,13 +55,8 @@ pub fn legacy_request() -> ActionRequest {
 /// answer; `None` when the wiki has no such type (no CentralAuth: the
 /// value is dropped with an "Unrecognized value" warning).
 pub fn parse_legacy(env: &Envelope) -> Result<Option<Token>, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        tokens: Object<Fields>,
-    }
-    let body: Body = env.read()?;
-    match body.tokens.0.map(|t| t.centralauthtoken) {
+    let tokens: Object<Fields> = env.member(Member::Tokens)?;
+    match tokens.0.map(|t| t.centralauthtoken) {
         None | Some(Scalar::Missing) => Ok(None),
         Some(Scalar::Str(s)) if !s.is_empty() => Ok(Some(Token::new(s))),
         Some(_) => Err(Error::Decode(

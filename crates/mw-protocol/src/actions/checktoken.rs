@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
-use crate::response::wire::{Object, Scalar};
+use crate::response::wire::Scalar;
+use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 use super::required;
@@ -57,19 +57,13 @@ pub struct TokenCheck {
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
     #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        checktoken: Object<Fields>,
-    }
-    #[derive(Deserialize)]
     struct Fields {
         #[serde(default)]
         result: Scalar,
         #[serde(default)]
         generated: Scalar,
     }
-    let body: Body = env.read()?;
-    let obj = required(body.checktoken, "checktoken")?;
+    let obj: Fields = required(env.member(Member::Checktoken)?, "checktoken")?;
     let result = match obj.result.required_str("result")?.as_str() {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,

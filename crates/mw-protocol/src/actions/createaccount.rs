@@ -4,8 +4,8 @@
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
-use crate::response::wire::{InQuery, Kept, Object, Scalar, Shape};
+use crate::response::wire::{Kept, Object, Scalar, Shape};
+use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::auth_step::{self, AuthRequest, AuthStep, MAX_REQUESTS_BYTES};
@@ -83,9 +83,8 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
         #[serde(default)]
         requests: Kept<MAX_REQUESTS_BYTES>,
     }
-    let body: InQuery<Query> = env.read()?;
     let info = required(
-        required(body.query, "query")?.authmanagerinfo,
+        required(env.member::<Object<Query>>(Member::Query)?, "query")?.authmanagerinfo,
         "authmanagerinfo",
     )?;
     Ok(CreateInfo {

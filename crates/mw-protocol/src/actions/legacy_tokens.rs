@@ -11,10 +11,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use serde::Deserialize;
-
 use super::tokens::{TokenMap, TokenSet};
-use crate::response::Envelope;
+use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 /// `action=tokens&type=…` with the legacy names of the given types
@@ -44,17 +42,12 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
 pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        tokens: TokenMap,
-    }
-    let body: Body = env.read()?;
-    if let TokenMap::Missing = body.tokens {
+    let tokens: TokenMap = env.member(Member::Tokens)?;
+    if let TokenMap::Missing = tokens {
         return Err(Error::Decode("missing object tokens".into()));
     }
     Ok(TokenSet {
-        tokens: body.tokens.into_tokens(TokenType::from_legacy_name)?,
+        tokens: tokens.into_tokens(TokenType::from_legacy_name)?,
         meta_tokens_available: false,
     })
 }

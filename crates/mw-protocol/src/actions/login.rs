@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
-use crate::response::wire::{Kept, Object, Scalar};
+use crate::response::wire::{Kept, Scalar};
+use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::{message_text, required};
@@ -62,11 +62,6 @@ pub enum LoginResponse {
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
     #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        login: Object<Fields>,
-    }
-    #[derive(Deserialize)]
     struct Fields {
         #[serde(default)]
         result: Scalar,
@@ -81,8 +76,7 @@ pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
         #[serde(default)]
         wait: Scalar,
     }
-    let body: Body = env.read()?;
-    let obj = required(body.login, "login")?;
+    let obj: Fields = required(env.member(Member::Login)?, "login")?;
     match obj.result.required_str("result")?.as_str() {
         "Success" => Ok(LoginResponse::Success {
             user_id: obj.lguserid.number_u64(),

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::response::Envelope;
-use crate::response::wire::{InQuery, Scalar};
+use crate::response::wire::{Object, Scalar};
+use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 /// Asks for one or more token types in one GET request.
@@ -59,8 +59,8 @@ pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
         #[serde(default)]
         tokens: TokenMap,
     }
-    let body: InQuery<Query> = env.read()?;
-    let tokens = body.query.0.map(|q| q.tokens).unwrap_or_default();
+    let query: Object<Query> = env.member(Member::Query)?;
+    let tokens = query.0.map(|q| q.tokens).unwrap_or_default();
     if let TokenMap::Missing = tokens {
         if env.warnings.iter().any(is_meta_tokens_unknown) {
             return Ok(TokenSet {

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::body_check::{BadBody, check_depth, describe_bad_body, into_text};
+use super::members::{Found, Member, Members};
 use super::message::{self, Message};
 use super::wire::{Bounded, BoundedMap, ListOrMap, Scalar};
 use super::{ApiError, Warning, parse_retry_after};
@@ -23,7 +25,11 @@ use crate::Error;
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Envelope {
-    raw: Vec<u8>,
+    /// The body, checked to be UTF-8 once (serde_json does not check the
+    /// strings it skips), so that every pass reads it as a `&str`.
+    raw: String,
+    /// Where the module parsers' members are in `raw`.
+    members: Members,
     value: OnceLock<Value>,
     /// Every warning, one per message, in order (at most 64 messages are
     /// kept).
@@ -58,7 +64,7 @@ impl Envelope {
     /// The body as the server sent it (a JSON object, or PHP's empty
     /// array `[]` of old logouts).
     pub fn raw(&self) -> &[u8] {
-        &self.raw
+        self.raw.as_bytes()
     }
 
     /// The whole JSON body as a tree, built on the first call (a large
@@ -67,7 +73,7 @@ impl Envelope {
     pub fn body(&self) -> &Value {
         self.value.get_or_init(|| {
             // The envelope was read from these bytes: they are JSON.
-            serde_json::from_slice(&self.raw).unwrap_or(Value::Null)
+            serde_json::from_str(&self.raw).unwrap_or(Value::Null)
         })
     }
 
@@ -97,14 +103,31 @@ impl Envelope {
 
     /// [`read`](Self::read), borrowing from the body where `T` does.
     pub(crate) fn read_borrowed<'a, T: Deserialize<'a>>(&'a self) -> Result<T, Error> {
-        serde_json::from_slice(&self.raw).map_err(|e| Error::Decode(format!("malformed JSON: {e}")))
+        serde_json::from_str(&self.raw).map_err(malformed)
+    }
+
+    /// Reads one top-level member typed, from its own bytes only (the
+    /// envelope pass noted where it is); `T::default()` when the body has
+    /// no such member.
+    pub(crate) fn member<'a, T: Deserialize<'a> + Default>(
+        &'a self,
+        member: Member,
+    ) -> Result<T, Error> {
+        match self.members.get(member, &self.raw) {
+            Some(text) => serde_json::from_str(text).map_err(malformed),
+            None => Ok(T::default()),
+        }
     }
 }
 
-/// The members every response may carry, read from the bytes; all others
-/// are skipped.
-#[derive(Deserialize)]
-struct Shared {
+fn malformed(e: serde_json::Error) -> Error {
+    Error::Decode(format!("malformed JSON: {e}"))
+}
+
+/// The members every response may carry, read from the bytes, and where
+/// the module parsers' members are; all others are skipped.
+#[derive(Deserialize, Default)]
+struct Shared<'a> {
     #[serde(default)]
     error: BoundedMap,
     #[serde(default)]
@@ -116,6 +139,20 @@ struct Shared {
     servedby: Scalar,
     #[serde(default)]
     requestid: Scalar,
+    #[serde(default, borrow)]
+    login: Found<'a>,
+    #[serde(default, borrow)]
+    checktoken: Found<'a>,
+    #[serde(default, borrow)]
+    clientlogin: Found<'a>,
+    #[serde(default, borrow)]
+    createaccount: Found<'a>,
+    #[serde(default, borrow)]
+    centralauthtoken: Found<'a>,
+    #[serde(default, borrow)]
+    tokens: Found<'a>,
+    #[serde(default, borrow)]
+    query: Found<'a>,
 }
 
 /// Decodes a response: HTTP status, then content, then JSON, then the
@@ -157,19 +194,33 @@ fn parse_body(
     raw: Vec<u8>,
 ) -> Result<Envelope, Error> {
     let retry_after = parse_retry_after(headers);
-    let shared = match check_text(&raw).and_then(|()| read_shared(&raw)) {
-        Ok(shared) => shared,
-        Err(err) => {
-            if !status.is_success() {
-                return Err(Error::Http {
-                    status: status.as_u16(),
-                    retry_after,
-                    url: None,
-                });
-            }
-            return Err(Error::Decode(describe_bad_body(headers, &raw, err)));
+    let bad = |raw: &[u8], err| {
+        if !status.is_success() {
+            return Error::Http {
+                status: status.as_u16(),
+                retry_after,
+                url: None,
+            };
         }
+        Error::Decode(describe_bad_body(headers, raw, err))
     };
+    let raw = into_text(raw).map_err(|(raw, err)| bad(&raw, err))?;
+    let shared = match check_depth(raw.as_bytes()).and_then(|()| read_shared(&raw)) {
+        Ok(shared) => shared,
+        Err(err) => return Err(bad(raw.as_bytes(), err)),
+    };
+    let mut members = Members::default();
+    for (member, found) in [
+        (Member::Login, shared.login),
+        (Member::Checktoken, shared.checktoken),
+        (Member::Clientlogin, shared.clientlogin),
+        (Member::Createaccount, shared.createaccount),
+        (Member::Centralauthtoken, shared.centralauthtoken),
+        (Member::Tokens, shared.tokens),
+        (Member::Query, shared.query),
+    ] {
+        members.set(member, &raw, found);
+    }
     let warnings = parse_warnings(shared.warnings);
     let servedby = shared.servedby.into_string();
     let requestid = shared.requestid.text();
@@ -190,6 +241,7 @@ fn parse_body(
     }
     Ok(Envelope {
         raw,
+        members,
         value: OnceLock::new(),
         warnings,
         servedby,
@@ -197,137 +249,21 @@ fn parse_body(
     })
 }
 
-/// The deepest nesting accepted: serde_json's own limit for a tree, so
-/// that [`Envelope::body`] can always build one (the envelope pass skips
-/// what it does not read without a depth limit).
-const MAX_DEPTH: usize = 128;
-
-/// What makes a body unreadable before any member is read.
-enum BadText {
-    /// Not UTF-8 at this byte (the members the envelope pass skips are not
-    /// checked by serde_json).
-    Utf8(usize),
-    /// Nested deeper than [`MAX_DEPTH`] at this byte.
-    TooDeep(usize),
-}
-
-/// Refuses a body that is not UTF-8, or nested deeper than [`MAX_DEPTH`]
-/// (linear scans of the bytes, strings skipped for the depth).
-fn check_text(raw: &[u8]) -> Result<(), BadBody> {
-    if let Err(e) = std::str::from_utf8(raw) {
-        return Err(BadBody::Text(BadText::Utf8(e.valid_up_to())));
-    }
-    check_depth(raw).map_err(|at| BadBody::Text(BadText::TooDeep(at)))
-}
-
-fn check_depth(raw: &[u8]) -> Result<(), usize> {
-    // Fewer brackets than the limit cannot nest past it: almost every
-    // answer is decided here, by a vectorised count.
-    if memchr::memchr2_iter(b'[', b'{', raw)
-        .nth(MAX_DEPTH)
-        .is_none()
-    {
-        return Ok(());
-    }
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (at, &b) in raw.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(at);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Why a body is not an API response.
-enum BadBody {
-    /// Malformed JSON.
-    Json(serde_json::Error),
-    /// JSON, but not an object.
-    NotObject,
-    /// Not UTF-8, or too deep.
-    Text(BadText),
-}
-
 /// The shared members of a JSON object body; PHP's empty array `[]` (old
 /// versions answered logout with it) has none.
-fn read_shared(raw: &[u8]) -> Result<Shared, BadBody> {
-    match raw.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => serde_json::from_slice(raw).map_err(BadBody::Json),
-        Some(b'[') => match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(raw) {
-            Ok(items) if items.is_empty() => Ok(Shared {
-                error: BoundedMap(None),
-                errors: Bounded(None),
-                warnings: ListOrMap::Neither,
-                servedby: Scalar::Missing,
-                requestid: Scalar::Missing,
-            }),
+fn read_shared(text: &str) -> Result<Shared<'_>, BadBody> {
+    match text.bytes().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => serde_json::from_str(text).map_err(BadBody::Json),
+        Some(b'[') => match serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text) {
+            Ok(items) if items.is_empty() => Ok(Shared::default()),
             Ok(_) => Err(BadBody::NotObject),
             Err(e) => Err(BadBody::Json(e)),
         },
-        _ => match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+        _ => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
             Ok(_) => Err(BadBody::NotObject),
             Err(e) => Err(BadBody::Json(e)),
         },
     }
-}
-
-/// A short description of a body that is not a JSON object, without
-/// echoing it (it may hold anything).
-fn describe_bad_body(headers: &http::HeaderMap, body: &[u8], err: BadBody) -> String {
-    let ctype = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("no content type");
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return format!("empty body ({ctype})");
-    }
-    let not_json = !ctype.contains("json");
-    match err {
-        BadBody::Json(e) if e.is_eof() => {
-            format!("truncated JSON ({} bytes, {ctype})", body.len())
-        }
-        BadBody::Json(e) if e.is_syntax() && not_json => {
-            format!("expected JSON, got {ctype} ({} bytes)", body.len())
-        }
-        BadBody::Text(_) if not_json => {
-            format!("expected JSON, got {ctype} ({} bytes)", body.len())
-        }
-        BadBody::Json(e) => format!("malformed JSON: {e}"),
-        BadBody::Text(BadText::Utf8(at)) => {
-            let (line, column) = position(body, at);
-            format!("malformed JSON: invalid unicode code point at line {line} column {column}")
-        }
-        BadBody::Text(BadText::TooDeep(at)) => {
-            let (line, column) = position(body, at);
-            format!("malformed JSON: recursion limit exceeded at line {line} column {column}")
-        }
-        BadBody::NotObject => format!("expected a JSON object ({} bytes)", body.len()),
-    }
-}
-
-/// The line and column (both from 1) of a byte, as serde_json counts them.
-fn position(body: &[u8], at: usize) -> (usize, usize) {
-    let head = &body[..at.min(body.len())];
-    let line = 1 + head.iter().filter(|&&b| b == b'\n').count();
-    let line_start = head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    (line, at - line_start + 1)
 }
 
 fn parse_error(error: BoundedMap, errors: Bounded) -> Option<ApiError> {

@@ -3,8 +3,10 @@
 //! format and `errorformat=plaintext|wikitext|html|raw|none`.
 
 mod api_error;
+mod body_check;
 mod envelope;
 mod error_kind;
+mod members;
 mod message;
 mod retry_after;
 mod warning;
@@ -14,6 +16,7 @@ pub use api_error::ApiError;
 pub(crate) use envelope::parse_owned;
 pub use envelope::{Envelope, parse_envelope};
 pub use error_kind::ErrorKind;
+pub(crate) use members::Member;
 pub use retry_after::parse_retry_after;
 pub use warning::Warning;
 

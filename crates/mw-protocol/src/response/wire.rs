@@ -202,15 +202,6 @@ pub(crate) fn kept(raw: &RawValue, limit: usize) -> Option<Value> {
         .filter(|v: &Value| !v.is_null())
 }
 
-/// An answer's `query` member, read as `Q` when it is an object (the
-/// shell of every `action=query` parser).
-#[derive(serde::Deserialize)]
-#[serde(bound = "Q: Deserialize<'de>")]
-pub(crate) struct InQuery<Q> {
-    #[serde(default)]
-    pub query: Object<Q>,
-}
-
 /// An object member read as `T` only if it is an object: `None` for any
 /// other type (skipped), so that a parser can say "missing object".
 #[derive(Debug)]
