@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::Error;
+use crate::response::Envelope;
 use crate::response::wire::{Kept, Scalar, Shape};
-use crate::response::{Envelope, Member};
 
 use super::{message_text, required};
 
@@ -205,30 +205,11 @@ pub fn captcha_of(requests: &[AuthRequest]) -> Option<Captcha> {
 
 /// Reads the step under `module` (`clientlogin` or `createaccount`).
 pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error> {
-    #[derive(Deserialize)]
-    struct Fields {
-        #[serde(default)]
-        status: Scalar,
-        #[serde(default)]
-        username: Kept,
-        #[serde(default)]
-        message: Kept,
-        #[serde(default)]
-        messagecode: Kept,
-        #[serde(default)]
-        redirecttarget: Scalar,
-        #[serde(default)]
-        redirectdata: Kept,
-        #[serde(default)]
-        canpreservestate: Scalar,
-        #[serde(default)]
-        requests: Kept<MAX_REQUESTS_BYTES>,
-    }
-    let member = match module {
-        "createaccount" => Member::Createaccount,
-        _ => Member::Clientlogin,
+    let read = match module {
+        "createaccount" => env.module("createaccount", |m| m.createaccount.take())?,
+        _ => env.module("clientlogin", |m| m.clientlogin.take())?,
     };
-    let obj: Fields = required(env.member(member)?, module)?;
+    let obj: Fields = *required(read, module)?;
     let text = |k: &Kept| k.0.as_ref().and_then(message_text);
     let status = match obj.status.required_str("status")?.as_str() {
         "PASS" => AuthStatus::Pass {
@@ -257,6 +238,27 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
         requests: obj.requests.0.as_ref().map(requests_of).unwrap_or_default(),
         can_preserve_state,
     })
+}
+
+/// The members of a step the parser reads.
+#[derive(Deserialize)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    status: Scalar,
+    #[serde(default)]
+    username: Kept,
+    #[serde(default)]
+    message: Kept,
+    #[serde(default)]
+    messagecode: Kept,
+    #[serde(default)]
+    redirecttarget: Scalar,
+    #[serde(default)]
+    redirectdata: Kept,
+    #[serde(default)]
+    canpreservestate: Scalar,
+    #[serde(default)]
+    requests: Kept<MAX_REQUESTS_BYTES>,
 }
 
 /// The largest `requests` list kept (the fields a two-factor or captcha

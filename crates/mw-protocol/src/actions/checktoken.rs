@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
+use crate::response::Envelope;
 use crate::response::wire::Scalar;
-use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 use super::required;
@@ -56,14 +56,10 @@ pub struct TokenCheck {
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
-    #[derive(Deserialize)]
-    struct Fields {
-        #[serde(default)]
-        result: Scalar,
-        #[serde(default)]
-        generated: Scalar,
-    }
-    let obj: Fields = required(env.member(Member::Checktoken)?, "checktoken")?;
+    let obj: Fields = *required(
+        env.module("checktoken", |m| m.checktoken.take())?,
+        "checktoken",
+    )?;
     let result = match obj.result.required_str("result")?.as_str() {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,
@@ -76,4 +72,13 @@ pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
     };
     let generated = obj.generated.into_string();
     Ok(TokenCheck { result, generated })
+}
+
+/// The members of `checktoken` the parser reads.
+#[derive(Deserialize)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    result: Scalar,
+    #[serde(default)]
+    generated: Scalar,
 }

@@ -4,8 +4,8 @@
 
 use serde::Deserialize;
 
+use crate::response::Envelope;
 use crate::response::wire::{Kept, Object, Scalar, Shape};
-use crate::response::{Envelope, Member};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::auth_step::{self, AuthRequest, AuthStep, MAX_REQUESTS_BYTES};
@@ -76,15 +76,11 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
         #[serde(default)]
         authmanagerinfo: Object<Info>,
     }
-    #[derive(Deserialize)]
-    struct Info {
-        #[serde(default)]
-        cancreateaccounts: Scalar,
-        #[serde(default)]
-        requests: Kept<MAX_REQUESTS_BYTES>,
-    }
     let info = required(
-        required(env.member::<Object<Query>>(Member::Query)?, "query")?.authmanagerinfo,
+        required(
+            Object(env.query_member(|m| m.query_info.take(), |q: Query| q.authmanagerinfo)?),
+            "query",
+        )?,
         "authmanagerinfo",
     )?;
     Ok(CreateInfo {
@@ -147,4 +143,13 @@ pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionReq
 /// Reads `createaccount.status` and its fields (the shared [`AuthStep`]).
 pub fn parse(env: &Envelope) -> Result<AuthStep, Error> {
     auth_step::parse_step(env, "createaccount")
+}
+
+/// The members of `query.authmanagerinfo` the parser reads.
+#[derive(Deserialize)]
+pub(crate) struct Info {
+    #[serde(default)]
+    cancreateaccounts: Scalar,
+    #[serde(default)]
+    requests: Kept<MAX_REQUESTS_BYTES>,
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::tokens::{TokenMap, TokenSet};
-use crate::response::{Envelope, Member};
+use crate::response::Envelope;
 use crate::{ActionRequest, Error, Token, TokenType};
 
 /// `action=tokens&type=…` with the legacy names of the given types
@@ -42,7 +42,7 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
 pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
-    let tokens: TokenMap = env.member(Member::Tokens)?;
+    let tokens: TokenMap = env.module("tokens", |m| m.tokens.take())?;
     if let TokenMap::Missing = tokens {
         return Err(Error::Decode("missing object tokens".into()));
     }

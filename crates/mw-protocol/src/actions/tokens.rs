@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::response::wire::{Object, Scalar};
-use crate::response::{Envelope, Member};
+use crate::response::Envelope;
+use crate::response::wire::{Key, Scalar};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 /// Asks for one or more token types in one GET request.
@@ -59,8 +59,9 @@ pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
         #[serde(default)]
         tokens: TokenMap,
     }
-    let query: Object<Query> = env.member(Member::Query)?;
-    let tokens = query.0.map(|q| q.tokens).unwrap_or_default();
+    let tokens = env
+        .query_member(|m| m.query_tokens.take().map(Some), |q: Query| q.tokens)?
+        .unwrap_or_default();
     if let TokenMap::Missing = tokens {
         if env.warnings.iter().any(is_meta_tokens_unknown) {
             return Ok(TokenSet {
@@ -149,7 +150,7 @@ impl<'de> Visitor<'de> for TokenMapVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TokenMap, A::Error> {
         let mut members = Vec::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             match key.strip_suffix("token") {
                 Some(name) if members.len() < MAX_TOKEN_MEMBERS => {
                     members.push((name.to_owned(), map.next_value::<Scalar>()?));

@@ -11,25 +11,26 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::body_check::{BadBody, check_depth, describe_bad_body, into_text};
-use super::members::{Found, Member, Members};
 use super::message::{self, Message};
-use super::wire::{Bounded, BoundedMap, ListOrMap, Scalar};
+use super::modules::{Modules, Query, Read, ReadAhead, read_member};
+use super::wire::{Bounded, BoundedMap, ListOrMap, Object, Scalar};
 use super::{ApiError, Warning, parse_retry_after};
 use crate::Error;
+use crate::actions::tokens::TokenMap;
+use crate::actions::{auth_step, centralauth, checktoken, login};
 
 /// The body of a successful API response, with its warnings.
 ///
 /// The body is kept as the bytes the server sent: the module parsers read
 /// what they need from them typed ([`read`](Self::read)), and the generic
 /// JSON tree of [`body`](Self::body) is only built when someone asks.
-#[derive(Clone)]
 #[non_exhaustive]
 pub struct Envelope {
     /// The body, checked to be UTF-8 once (serde_json does not check the
     /// strings it skips), so that every pass reads it as a `&str`.
     raw: String,
-    /// Where the module parsers' members are in `raw`.
-    members: Members,
+    /// The module members read with the envelope, for the parsers.
+    read_ahead: ReadAhead,
     value: OnceLock<Value>,
     /// Every warning, one per message, in order (at most 64 messages are
     /// kept).
@@ -38,6 +39,19 @@ pub struct Envelope {
     pub servedby: Option<String>,
     /// The echoed `requestid`.
     pub requestid: Option<String>,
+}
+
+impl Clone for Envelope {
+    fn clone(&self) -> Self {
+        Envelope {
+            raw: self.raw.clone(),
+            read_ahead: ReadAhead::unread(),
+            value: self.value.clone(),
+            warnings: self.warnings.clone(),
+            servedby: self.servedby.clone(),
+            requestid: self.requestid.clone(),
+        }
+    }
 }
 
 impl PartialEq for Envelope {
@@ -106,16 +120,29 @@ impl Envelope {
         serde_json::from_str(&self.raw).map_err(malformed)
     }
 
-    /// Reads one top-level member typed, from its own bytes only (the
-    /// envelope pass noted where it is); `T::default()` when the body has
-    /// no such member.
-    pub(crate) fn member<'a, T: Deserialize<'a> + Default>(
+    /// Reads one top-level member for its parser: what the envelope pass
+    /// read (`pick` takes it), or else the member `name` read from the
+    /// body again; `T::default()` when the body has no such member.
+    pub(crate) fn module<'a, T: Deserialize<'a> + Default>(
         &'a self,
-        member: Member,
+        name: &'static str,
+        pick: impl FnOnce(&mut Modules) -> Option<T>,
     ) -> Result<T, Error> {
-        match self.members.get(member, &self.raw) {
-            Some(text) => serde_json::from_str(text).map_err(malformed),
-            None => Ok(T::default()),
+        match self.read_ahead.take(pick) {
+            Some(read) => Ok(read),
+            None => read_member(&self.raw, name),
+        }
+    }
+
+    /// [`module`](Self::module) for a member of `query`.
+    pub(crate) fn query_member<'a, Q: Deserialize<'a>, T>(
+        &'a self,
+        pick: impl FnOnce(&mut Modules) -> Option<Option<T>>,
+        part: impl FnOnce(Q) -> T,
+    ) -> Result<Option<T>, Error> {
+        match self.read_ahead.take(pick) {
+            Some(read) => Ok(read),
+            None => Ok(read_member::<Object<Q>>(&self.raw, "query")?.0.map(part)),
         }
     }
 }
@@ -124,10 +151,10 @@ fn malformed(e: serde_json::Error) -> Error {
     Error::Decode(format!("malformed JSON: {e}"))
 }
 
-/// The members every response may carry, read from the bytes, and where
-/// the module parsers' members are; all others are skipped.
+/// The members every response may carry and the module parsers' members,
+/// read from the bytes in one pass; all others are skipped.
 #[derive(Deserialize, Default)]
-struct Shared<'a> {
+struct Shared {
     #[serde(default)]
     error: BoundedMap,
     #[serde(default)]
@@ -139,20 +166,20 @@ struct Shared<'a> {
     servedby: Scalar,
     #[serde(default)]
     requestid: Scalar,
-    #[serde(default, borrow)]
-    login: Found<'a>,
-    #[serde(default, borrow)]
-    checktoken: Found<'a>,
-    #[serde(default, borrow)]
-    clientlogin: Found<'a>,
-    #[serde(default, borrow)]
-    createaccount: Found<'a>,
-    #[serde(default, borrow)]
-    centralauthtoken: Found<'a>,
-    #[serde(default, borrow)]
-    tokens: Found<'a>,
-    #[serde(default, borrow)]
-    query: Found<'a>,
+    #[serde(default)]
+    login: Object<Box<login::Fields>>,
+    #[serde(default)]
+    checktoken: Object<Box<checktoken::Fields>>,
+    #[serde(default)]
+    clientlogin: Object<Box<auth_step::Fields>>,
+    #[serde(default)]
+    createaccount: Object<Box<auth_step::Fields>>,
+    #[serde(default)]
+    centralauthtoken: Object<Box<centralauth::Fields>>,
+    #[serde(default)]
+    tokens: TokenMap,
+    #[serde(default)]
+    query: Object<Box<Query>>,
 }
 
 /// Decodes a response: HTTP status, then content, then JSON, then the
@@ -209,18 +236,6 @@ fn parse_body(
         Ok(shared) => shared,
         Err(err) => return Err(bad(raw.as_bytes(), err)),
     };
-    let mut members = Members::default();
-    for (member, found) in [
-        (Member::Login, shared.login),
-        (Member::Checktoken, shared.checktoken),
-        (Member::Clientlogin, shared.clientlogin),
-        (Member::Createaccount, shared.createaccount),
-        (Member::Centralauthtoken, shared.centralauthtoken),
-        (Member::Tokens, shared.tokens),
-        (Member::Query, shared.query),
-    ] {
-        members.set(member, &raw, found);
-    }
     let warnings = parse_warnings(shared.warnings);
     let servedby = shared.servedby.into_string();
     let requestid = shared.requestid.text();
@@ -239,9 +254,18 @@ fn parse_body(
             url: None,
         });
     }
+    let read_ahead = ReadAhead::new(Read {
+        login: shared.login,
+        checktoken: shared.checktoken,
+        clientlogin: shared.clientlogin,
+        createaccount: shared.createaccount,
+        centralauthtoken: shared.centralauthtoken,
+        tokens: shared.tokens,
+        query: shared.query,
+    });
     Ok(Envelope {
         raw,
-        members,
+        read_ahead,
         value: OnceLock::new(),
         warnings,
         servedby,
@@ -251,7 +275,7 @@ fn parse_body(
 
 /// The shared members of a JSON object body; PHP's empty array `[]` (old
 /// versions answered logout with it) has none.
-fn read_shared(text: &str) -> Result<Shared<'_>, BadBody> {
+fn read_shared(text: &str) -> Result<Shared, BadBody> {
     match text.bytes().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => serde_json::from_str(text).map_err(BadBody::Json),
         Some(b'[') => match serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text) {

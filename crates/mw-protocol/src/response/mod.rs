@@ -6,8 +6,8 @@ mod api_error;
 mod body_check;
 mod envelope;
 mod error_kind;
-mod members;
 mod message;
+mod modules;
 mod retry_after;
 mod warning;
 pub(crate) mod wire;
@@ -16,7 +16,7 @@ pub use api_error::ApiError;
 pub(crate) use envelope::parse_owned;
 pub use envelope::{Envelope, parse_envelope};
 pub use error_kind::ErrorKind;
-pub(crate) use members::Member;
+
 pub use retry_after::parse_retry_after;
 pub use warning::Warning;
 
