@@ -74,7 +74,7 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
     #[derive(Deserialize)]
     struct Query {
         #[serde(default)]
-        authmanagerinfo: Object<Info>,
+        authmanagerinfo: Object<Box<Info>>,
     }
     let info = required(
         required(

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::tokens::{TokenMap, TokenSet};
+use super::token_map::{Legacy, TokenMap};
+use super::tokens::TokenSet;
 use crate::response::Envelope;
 use crate::{ActionRequest, Error, Token, TokenType};
 
@@ -42,12 +43,12 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
 pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
-    let tokens: TokenMap = env.module("tokens", |m| m.tokens.take())?;
+    let tokens: TokenMap<Legacy> = env.module("tokens", |m| m.tokens.take())?;
     if let TokenMap::Missing = tokens {
         return Err(Error::Decode("missing object tokens".into()));
     }
     Ok(TokenSet {
-        tokens: tokens.into_tokens(TokenType::from_legacy_name)?,
+        tokens: tokens.into_tokens()?,
         meta_tokens_available: false,
     })
 }

@@ -13,6 +13,7 @@ pub mod createaccount;
 pub mod legacy_tokens;
 pub mod login;
 pub mod logout;
+pub(crate) mod token_map;
 pub mod tokens;
 
 use serde_json::Value;

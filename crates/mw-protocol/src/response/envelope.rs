@@ -16,7 +16,7 @@ use super::modules::{Modules, Query, Read, ReadAhead, read_member};
 use super::wire::{Bounded, BoundedMap, ListOrMap, Object, Scalar};
 use super::{ApiError, Warning, parse_retry_after};
 use crate::Error;
-use crate::actions::tokens::TokenMap;
+use crate::actions::token_map::{Legacy, TokenMap};
 use crate::actions::{auth_step, centralauth, checktoken, login};
 
 /// The body of a successful API response, with its warnings.
@@ -177,9 +177,9 @@ struct Shared {
     #[serde(default)]
     centralauthtoken: Object<Box<centralauth::Fields>>,
     #[serde(default)]
-    tokens: TokenMap,
+    tokens: TokenMap<Legacy>,
     #[serde(default)]
-    query: Object<Box<Query>>,
+    query: Object<Query>,
 }
 
 /// Decodes a response: HTTP status, then content, then JSON, then the

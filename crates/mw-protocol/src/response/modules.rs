@@ -13,16 +13,16 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::wire::{Key, Object, scalars_are};
 use crate::Error;
-use crate::actions::tokens::TokenMap;
+use crate::actions::token_map::{Current, Legacy, TokenMap};
 use crate::actions::{auth_step, centralauth, checktoken, createaccount, login};
 
 /// What the envelope pass reads of a body's `query` member.
 #[derive(Deserialize)]
 pub(crate) struct Query {
     #[serde(default)]
-    tokens: TokenMap,
+    tokens: TokenMap<Current>,
     #[serde(default)]
-    authmanagerinfo: Object<createaccount::Info>,
+    authmanagerinfo: Object<Box<createaccount::Info>>,
 }
 
 /// The module members of a body, each as its parser's shape (boxed: the
@@ -35,11 +35,11 @@ pub(crate) struct Modules {
     pub createaccount: Option<Object<Box<auth_step::Fields>>>,
     pub centralauthtoken: Option<Object<Box<centralauth::Fields>>>,
     /// `action=tokens`' member.
-    pub tokens: Option<TokenMap>,
+    pub tokens: Option<TokenMap<Legacy>>,
     /// `query.tokens` (`Missing` without a `query` object).
-    pub query_tokens: Option<TokenMap>,
+    pub query_tokens: Option<TokenMap<Current>>,
     /// `query.authmanagerinfo`, when there is a `query` object.
-    pub query_info: Option<Option<Object<createaccount::Info>>>,
+    pub query_info: Option<Option<Object<Box<createaccount::Info>>>>,
 }
 
 /// The module members as the envelope pass read them.
@@ -49,8 +49,8 @@ pub(crate) struct Read {
     pub clientlogin: Object<Box<auth_step::Fields>>,
     pub createaccount: Object<Box<auth_step::Fields>>,
     pub centralauthtoken: Object<Box<centralauth::Fields>>,
-    pub tokens: TokenMap,
-    pub query: Object<Box<Query>>,
+    pub tokens: TokenMap<Legacy>,
+    pub query: Object<Query>,
 }
 
 impl Modules {
@@ -95,7 +95,7 @@ impl ReadAhead {
         if none {
             return ReadAhead(Mutex::new(Slot::Nothing));
         }
-        let (query_tokens, query_info) = match read.query.0.map(|q| *q) {
+        let (query_tokens, query_info) = match read.query.0 {
             Some(q) => (q.tokens, Some(q.authmanagerinfo)),
             None => (TokenMap::Missing, None),
         };

@@ -195,10 +195,18 @@ impl<'de, const LIMIT: usize> Deserialize<'de> for Kept<LIMIT> {
 
 /// A raw value as a [`Value`], when it is small enough.
 pub(crate) fn kept(raw: &RawValue, limit: usize) -> Option<Value> {
-    if raw.get().len() > limit {
+    let text = raw.get();
+    if text.len() > limit {
         return None;
     }
-    serde_json::from_str(raw.get())
+    // A string without escapes (most messages) is the text between its
+    // quotes: the parser that made `raw` checked it.
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+        && !inner.contains('\\')
+    {
+        return Some(Value::String(inner.to_owned()));
+    }
+    serde_json::from_str(text)
         .ok()
         .filter(|v: &Value| !v.is_null())
 }
