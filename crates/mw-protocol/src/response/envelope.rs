@@ -11,9 +11,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::body_check::{BadBody, check_depth, describe_bad_body, into_text};
+use super::bounded::{Bounded, BoundedMap, ErrorFields, ListOrMap};
 use super::message::{self, Message};
 use super::modules::{Modules, Query, Read, ReadAhead, read_member};
-use super::wire::{Bounded, BoundedMap, ListOrMap, Object, Scalar};
+use super::wire::{Object, Scalar};
 use super::{ApiError, Warning, parse_retry_after};
 use crate::Error;
 use crate::actions::token_map::{Legacy, TokenMap};
@@ -156,7 +157,7 @@ fn malformed(e: serde_json::Error) -> Error {
 #[derive(Deserialize, Default)]
 struct Shared {
     #[serde(default)]
-    error: BoundedMap,
+    error: ErrorFields,
     #[serde(default)]
     errors: Bounded,
     /// By module in the bc format, a list in the others.
@@ -290,9 +291,9 @@ fn read_shared(text: &str) -> Result<Shared, BadBody> {
     }
 }
 
-fn parse_error(error: BoundedMap, errors: Bounded) -> Option<ApiError> {
+fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
     // bc format: {"error": {"code", "info", "*"|"docref", ...data}}
-    if let BoundedMap(Some(fields)) = error {
+    if let ErrorFields(BoundedMap(Some(fields))) = error {
         let mut code = None;
         let mut text = None;
         let mut data = serde_json::Map::new();

@@ -4,6 +4,7 @@
 
 mod api_error;
 mod body_check;
+mod bounded;
 mod envelope;
 mod error_kind;
 mod message;

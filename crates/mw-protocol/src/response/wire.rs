@@ -202,7 +202,7 @@ pub(crate) fn kept(raw: &RawValue, limit: usize) -> Option<Value> {
     // A string without escapes (most messages) is the text between its
     // quotes: the parser that made `raw` checked it.
     if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
-        && !inner.contains('\\')
+        && memchr::memchr(b'\\', inner.as_bytes()).is_none()
     {
         return Some(Value::String(inner.to_owned()));
     }
@@ -247,129 +247,6 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
     }
 
     scalars_are!(Object<T>, Object(None));
-}
-
-/// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
-/// [`Kept`]); the rest are skipped. Anything but an array is `None`.
-#[derive(Debug, Default)]
-pub(crate) struct Bounded(pub Option<Vec<Value>>);
-
-impl<'de> Deserialize<'de> for Bounded {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(BoundedVisitor)
-    }
-}
-
-pub(crate) struct BoundedVisitor;
-
-impl<'de> Visitor<'de> for BoundedVisitor {
-    type Value = Bounded;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Bounded, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Kept>()? {
-            if items.len() >= MAX_MESSAGES {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                break;
-            }
-            if let Some(v) = item.0 {
-                items.push(v);
-            }
-        }
-        Ok(Bounded(Some(items)))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Bounded, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Bounded(None))
-    }
-
-    scalars_are!(Bounded, Bounded(None));
-}
-
-/// An object read as at most [`MAX_MESSAGES`] members whose values are
-/// kept as in [`Kept`] (the bc format's warnings, by module; a bc error's
-/// fields); `None` for anything but an object.
-#[derive(Debug, Default)]
-pub(crate) struct BoundedMap(pub Option<Vec<(String, Value)>>);
-
-impl<'de> Deserialize<'de> for BoundedMap {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(BoundedMapVisitor)
-    }
-}
-
-pub(crate) struct BoundedMapVisitor;
-
-impl<'de> Visitor<'de> for BoundedMapVisitor {
-    type Value = BoundedMap;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BoundedMap, A::Error> {
-        let mut members = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if members.len() >= MAX_MESSAGES {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            if let Some(v) = map.next_value::<Kept>()?.0 {
-                members.push((key, v));
-            }
-        }
-        Ok(BoundedMap(Some(members)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BoundedMap, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(BoundedMap(None))
-    }
-
-    scalars_are!(BoundedMap, BoundedMap(None));
-}
-
-/// A member that is a list (the non-bc formats' warnings) or an object (the
-/// bc format's, by module), bounded as [`Bounded`] and [`BoundedMap`].
-#[derive(Debug, Default)]
-pub(crate) enum ListOrMap {
-    #[default]
-    Neither,
-    List(Vec<Value>),
-    Map(Vec<(String, Value)>),
-}
-
-impl<'de> Deserialize<'de> for ListOrMap {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ListOrMapVisitor)
-    }
-}
-
-struct ListOrMapVisitor;
-
-impl<'de> Visitor<'de> for ListOrMapVisitor {
-    type Value = ListOrMap;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ListOrMap, A::Error> {
-        let Bounded(items) = BoundedVisitor.visit_seq(seq)?;
-        Ok(items.map_or(ListOrMap::Neither, ListOrMap::List))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListOrMap, A::Error> {
-        let BoundedMap(members) = BoundedMapVisitor.visit_map(map)?;
-        Ok(members.map_or(ListOrMap::Neither, ListOrMap::Map))
-    }
-
-    scalars_are!(ListOrMap, ListOrMap::Neither);
 }
 
 /// An object key, borrowed from the body unless it has escapes.
