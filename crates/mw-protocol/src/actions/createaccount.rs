@@ -93,7 +93,6 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
         requests: info
             .requests
             .0
-            .as_ref()
             .map(auth_step::requests_of)
             .unwrap_or_default(),
     })
