@@ -331,17 +331,12 @@ fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
         ListOrMap::Map(mut modules) => {
             // In the order serde_json's map gives them: by module name.
             modules.sort_by(|a, b| a.0.cmp(&b.0));
-            modules
-                .iter()
-                .flat_map(|(module, block)| {
-                    let text = message::bc_block_text(block).unwrap_or_default();
-                    text.split('\n')
-                        .filter(|l| !l.trim().is_empty())
-                        .map(|line| Warning::new(module.as_str(), None, line))
-                        .collect::<Vec<_>>()
-                })
-                .take(super::wire::MAX_MESSAGES)
-                .collect()
+            let lines = modules.iter().flat_map(|(module, block)| {
+                let text = message::bc_block_text(block).unwrap_or_default();
+                let lines = text.split('\n').filter(|l| !l.trim().is_empty());
+                lines.map(move |line| Warning::new(module.as_str(), None, line))
+            });
+            lines.take(super::wire::MAX_MESSAGES).collect()
         }
         // Other formats: [{code, text|html|*|key, data?, module}]
         ListOrMap::List(items) => items
