@@ -49,6 +49,19 @@ impl TokenType {
     /// A token type by name. Names are what MediaWiki accepts in `type=`:
     /// ASCII lowercase letters, digits, `-` and `_`.
     pub fn new(name: &str) -> Result<TokenType, Error> {
+        // The known types first: they are valid names.
+        match name {
+            "csrf" => return Ok(TokenType::CSRF),
+            "watch" => return Ok(TokenType::WATCH),
+            "patrol" => return Ok(TokenType::PATROL),
+            "rollback" => return Ok(TokenType::ROLLBACK),
+            "userrights" => return Ok(TokenType::USER_RIGHTS),
+            "login" => return Ok(TokenType::LOGIN),
+            "createaccount" => return Ok(TokenType::CREATE_ACCOUNT),
+            "setglobalaccountstatus" => return Ok(TokenType::SET_GLOBAL_ACCOUNT_STATUS),
+            "deleteglobalaccount" => return Ok(TokenType::DELETE_GLOBAL_ACCOUNT),
+            _ => {}
+        }
         let valid = !name.is_empty()
             && name.len() <= 64
             && name
@@ -59,18 +72,7 @@ impl TokenType {
                 "invalid token type name {name:?}"
             )));
         }
-        Ok(match name {
-            "csrf" => TokenType::CSRF,
-            "watch" => TokenType::WATCH,
-            "patrol" => TokenType::PATROL,
-            "rollback" => TokenType::ROLLBACK,
-            "userrights" => TokenType::USER_RIGHTS,
-            "login" => TokenType::LOGIN,
-            "createaccount" => TokenType::CREATE_ACCOUNT,
-            "setglobalaccountstatus" => TokenType::SET_GLOBAL_ACCOUNT_STATUS,
-            "deleteglobalaccount" => TokenType::DELETE_GLOBAL_ACCOUNT,
-            other => TokenType(Cow::Owned(other.to_owned())),
-        })
+        Ok(TokenType(Cow::Owned(name.to_owned())))
     }
 
     /// The type's name (`csrf`).

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::response::Envelope;
-use crate::response::wire::{Kept, Object, Scalar, Shape};
+use crate::response::wire::{Kept, Scalar, Shape};
 
 use super::{message_text, required};
 
@@ -205,37 +205,11 @@ pub fn captcha_of(requests: &[AuthRequest]) -> Option<Captcha> {
 
 /// Reads the step under `module` (`clientlogin` or `createaccount`).
 pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error> {
-    #[derive(Deserialize)]
-    struct Fields {
-        #[serde(default)]
-        status: Scalar,
-        #[serde(default)]
-        username: Kept,
-        #[serde(default)]
-        message: Kept,
-        #[serde(default)]
-        messagecode: Kept,
-        #[serde(default)]
-        redirecttarget: Scalar,
-        #[serde(default)]
-        redirectdata: Kept,
-        #[serde(default)]
-        canpreservestate: Scalar,
-        #[serde(default)]
-        requests: Kept<MAX_REQUESTS_BYTES>,
-    }
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        clientlogin: Object<Fields>,
-        #[serde(default)]
-        createaccount: Object<Fields>,
-    }
-    let body: Body = env.read()?;
-    let obj = match module {
-        "createaccount" => required(body.createaccount, module)?,
-        _ => required(body.clientlogin, module)?,
+    let read = match module {
+        "createaccount" => env.module("createaccount", |m| m.createaccount.take())?,
+        _ => env.module("clientlogin", |m| m.clientlogin.take())?,
     };
+    let obj: Fields = *required(read, module)?;
     let text = |k: &Kept| k.0.as_ref().and_then(message_text);
     let status = match obj.status.required_str("status")?.as_str() {
         "PASS" => AuthStatus::Pass {
@@ -261,9 +235,30 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
         status,
         message: text(&obj.message),
         message_code: text(&obj.messagecode),
-        requests: obj.requests.0.as_ref().map(requests_of).unwrap_or_default(),
+        requests: obj.requests.0.map(requests_of).unwrap_or_default(),
         can_preserve_state,
     })
+}
+
+/// The members of a step the parser reads.
+#[derive(Deserialize)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    status: Scalar,
+    #[serde(default)]
+    username: Kept,
+    #[serde(default)]
+    message: Kept,
+    #[serde(default)]
+    messagecode: Kept,
+    #[serde(default)]
+    redirecttarget: Scalar,
+    #[serde(default)]
+    redirectdata: Kept,
+    #[serde(default)]
+    canpreservestate: Scalar,
+    #[serde(default)]
+    requests: Kept<MAX_REQUESTS_BYTES>,
 }
 
 /// The largest `requests` list kept (the fields a two-factor or captcha
@@ -271,59 +266,73 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
 pub(crate) const MAX_REQUESTS_BYTES: usize = 1024 * 1024;
 
 /// Reads a `requests` list leniently: entries that are not objects are
-/// skipped, missing members are empty.
-pub(crate) fn requests_of(v: &Value) -> Vec<AuthRequest> {
+/// skipped, missing members are empty. The list is consumed: its strings
+/// become the fields' without a copy.
+pub(crate) fn requests_of(v: Value) -> Vec<AuthRequest> {
     let Value::Array(items) = v else {
         return Vec::new();
     };
-    items.iter().filter_map(request_of).collect()
+    items.into_iter().filter_map(request_of).collect()
 }
 
-fn request_of(v: &Value) -> Option<AuthRequest> {
-    let obj = v.as_object()?;
-    let text = |k: &str| obj.get(k).and_then(message_text);
-    let fields = match obj.get("fields") {
-        Some(Value::Object(map)) => map.iter().filter_map(|(n, f)| field_of(n, f)).collect(),
+/// A message that is a string (bc format) or a `{code, text}` object,
+/// taken out of an object.
+fn take_text(obj: &mut serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    match obj.remove(key)? {
+        Value::String(s) => Some(s),
+        other => message_text(&other),
+    }
+}
+
+/// A string member taken out of an object (`""` for anything else).
+fn take_str(obj: &mut serde_json::Map<String, Value>, key: &str) -> String {
+    match obj.remove(key) {
+        Some(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn request_of(v: Value) -> Option<AuthRequest> {
+    let Value::Object(mut obj) = v else {
+        return None;
+    };
+    let fields = match obj.remove("fields") {
+        // In the map's order: by name.
+        Some(Value::Object(map)) => map.into_iter().filter_map(field_of).collect(),
         _ => Vec::new(),
     };
     Some(AuthRequest {
-        id: obj
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        required: text("required"),
-        provider: text("provider"),
-        account: text("account"),
+        id: take_str(&mut obj, "id"),
+        required: take_text(&mut obj, "required"),
+        provider: take_text(&mut obj, "provider"),
+        account: take_text(&mut obj, "account"),
         fields,
     })
 }
 
-fn field_of(name: &str, v: &Value) -> Option<AuthField> {
-    let obj = v.as_object()?;
-    let text = |k: &str| obj.get(k).and_then(message_text);
+fn field_of((name, v): (String, Value)) -> Option<AuthField> {
+    let Value::Object(mut obj) = v else {
+        return None;
+    };
     // fv2 sends booleans; fv1 drops `false` and turns `true` into "".
     let flag = |k: &str| match obj.get(k) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(_)) => true,
         _ => false,
     };
-    let value = match obj.get("value") {
-        Some(Value::String(s)) => Some(s.clone()),
+    let (optional, sensitive) = (flag("optional"), flag("sensitive"));
+    let value = match obj.remove("value") {
+        Some(Value::String(s)) => Some(s),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
     Some(AuthField {
-        name: name.to_owned(),
-        kind: obj
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+        name,
+        kind: take_str(&mut obj, "type"),
         value,
-        label: text("label"),
-        help: text("help"),
-        optional: flag("optional"),
-        sensitive: flag("sensitive"),
+        label: take_text(&mut obj, "label"),
+        help: take_text(&mut obj, "help"),
+        optional,
+        sensitive,
     })
 }

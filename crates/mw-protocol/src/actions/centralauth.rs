@@ -28,13 +28,10 @@ pub fn request() -> ActionRequest {
 /// [`Session`](crate::Session) turns `badsession` (a session that is not
 /// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope) -> Result<Token, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        centralauthtoken: Object<Fields>,
-    }
-    let body: Body = env.read()?;
-    let obj = required(body.centralauthtoken, "centralauthtoken")?;
+    let obj: Fields = *required(
+        env.module("centralauthtoken", |m| m.centralauthtoken.take())?,
+        "centralauthtoken",
+    )?;
     let value = obj.centralauthtoken.required_str("centralauthtoken")?;
     if value.is_empty() {
         return Err(Error::Decode("empty centralauthtoken".into()));
@@ -61,13 +58,10 @@ pub fn legacy_request() -> ActionRequest {
 /// answer; `None` when the wiki has no such type (no CentralAuth: the
 /// value is dropped with an "Unrecognized value" warning).
 pub fn parse_legacy(env: &Envelope) -> Result<Option<Token>, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        tokens: Object<Fields>,
-    }
-    let body: Body = env.read()?;
-    match body.tokens.0.map(|t| t.centralauthtoken) {
+    // The old farms' flow only: read from the body (the envelope pass reads
+    // `tokens` for `action=tokens`' parser).
+    let tokens: Object<Box<Fields>> = env.module("tokens", |_| None)?;
+    match tokens.0.map(|t| t.centralauthtoken) {
         None | Some(Scalar::Missing) => Ok(None),
         Some(Scalar::Str(s)) if !s.is_empty() => Ok(Some(Token::new(s))),
         Some(_) => Err(Error::Decode(
@@ -78,7 +72,7 @@ pub fn parse_legacy(env: &Envelope) -> Result<Option<Token>, Error> {
 
 /// The one member of `centralauthtoken` (and of an old farm's `tokens`).
 #[derive(Deserialize)]
-struct Fields {
+pub(crate) struct Fields {
     #[serde(default)]
     centralauthtoken: Scalar,
 }

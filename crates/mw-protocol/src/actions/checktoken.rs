@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::response::Envelope;
-use crate::response::wire::{Object, Scalar};
+use crate::response::wire::Scalar;
 use crate::{ActionRequest, Error, Token, TokenType};
 
 use super::required;
@@ -56,20 +56,10 @@ pub struct TokenCheck {
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        checktoken: Object<Fields>,
-    }
-    #[derive(Deserialize)]
-    struct Fields {
-        #[serde(default)]
-        result: Scalar,
-        #[serde(default)]
-        generated: Scalar,
-    }
-    let body: Body = env.read()?;
-    let obj = required(body.checktoken, "checktoken")?;
+    let obj: Fields = *required(
+        env.module("checktoken", |m| m.checktoken.take())?,
+        "checktoken",
+    )?;
     let result = match obj.result.required_str("result")?.as_str() {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,
@@ -82,4 +72,13 @@ pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
     };
     let generated = obj.generated.into_string();
     Ok(TokenCheck { result, generated })
+}
+
+/// The members of `checktoken` the parser reads.
+#[derive(Deserialize)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    result: Scalar,
+    #[serde(default)]
+    generated: Scalar,
 }

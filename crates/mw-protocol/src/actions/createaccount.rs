@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::response::Envelope;
-use crate::response::wire::{InQuery, Kept, Object, Scalar, Shape};
+use crate::response::wire::{Kept, Object, Scalar, Shape};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::auth_step::{self, AuthRequest, AuthStep, MAX_REQUESTS_BYTES};
@@ -74,18 +74,13 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
     #[derive(Deserialize)]
     struct Query {
         #[serde(default)]
-        authmanagerinfo: Object<Info>,
+        authmanagerinfo: Object<Box<Info>>,
     }
-    #[derive(Deserialize)]
-    struct Info {
-        #[serde(default)]
-        cancreateaccounts: Scalar,
-        #[serde(default)]
-        requests: Kept<MAX_REQUESTS_BYTES>,
-    }
-    let body: InQuery<Query> = env.read()?;
     let info = required(
-        required(body.query, "query")?.authmanagerinfo,
+        required(
+            Object(env.query_member(|m| m.query_info.take(), |q: Query| q.authmanagerinfo)?),
+            "query",
+        )?,
         "authmanagerinfo",
     )?;
     Ok(CreateInfo {
@@ -98,7 +93,6 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
         requests: info
             .requests
             .0
-            .as_ref()
             .map(auth_step::requests_of)
             .unwrap_or_default(),
     })
@@ -148,4 +142,13 @@ pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionReq
 /// Reads `createaccount.status` and its fields (the shared [`AuthStep`]).
 pub fn parse(env: &Envelope) -> Result<AuthStep, Error> {
     auth_step::parse_step(env, "createaccount")
+}
+
+/// The members of `query.authmanagerinfo` the parser reads.
+#[derive(Deserialize)]
+pub(crate) struct Info {
+    #[serde(default)]
+    cancreateaccounts: Scalar,
+    #[serde(default)]
+    requests: Kept<MAX_REQUESTS_BYTES>,
 }

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use serde::Deserialize;
-
-use super::tokens::{TokenMap, TokenSet};
+use super::module_tokens::PrunedQuery;
+use super::token_map::{Legacy, TokenMap};
+use super::tokens::TokenSet;
 use crate::response::Envelope;
 use crate::{ActionRequest, Error, Token, TokenType};
 
@@ -44,17 +44,12 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
 pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        tokens: TokenMap,
-    }
-    let body: Body = env.read()?;
-    if let TokenMap::Missing = body.tokens {
+    let tokens: TokenMap<Legacy> = env.module("tokens", |m| m.tokens.take())?;
+    if let TokenMap::Missing = tokens {
         return Err(Error::Decode("missing object tokens".into()));
     }
     Ok(TokenSet {
-        tokens: body.tokens.into_tokens(TokenType::from_legacy_name)?,
+        tokens: tokens.into_tokens()?,
         meta_tokens_available: false,
     })
 }
@@ -74,11 +69,14 @@ pub fn intoken_request(titles: &str, legacy_names: &[&str]) -> ActionRequest {
 /// `pages[*].revisions[*].rollbacktoken` (`rvtoken`),
 /// `recentchanges[*].patroltoken` (`rctoken`), `users[*].userrightstoken`
 /// (`ustoken`) and `userinfo.preferencestoken`. Names map to current types;
-/// the first token of each type wins. Reads the body's JSON tree
-/// ([`Envelope::body`]): such a query answer holds whatever else was asked.
+/// the first token of each type wins. Only those members are built (such a
+/// query answer holds whatever else was asked): the rest is skipped.
 pub fn parse_module_tokens(env: &Envelope) -> Result<BTreeMap<TokenType, Token>, Error> {
     let mut out = BTreeMap::new();
-    let Some(query) = env.get(&["query"]) else {
+    // Only what the walk below reads is built (a later pass than the
+    // envelope's: reading every `query` for it would cost other answers).
+    let PrunedQuery(query) = env.module("query", |_| None)?;
+    let Some(query) = &query else {
         return Ok(out);
     };
     let mut add = |obj: &Value| -> Result<(), Error> {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use crate::response::Envelope;
-use crate::response::wire::{Kept, Object, Scalar};
+use crate::response::wire::{Kept, Scalar};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::{message_text, required};
@@ -61,28 +61,7 @@ pub enum LoginResponse {
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default)]
-        login: Object<Fields>,
-    }
-    #[derive(Deserialize)]
-    struct Fields {
-        #[serde(default)]
-        result: Scalar,
-        #[serde(default)]
-        lguserid: Scalar,
-        #[serde(default)]
-        lgusername: Scalar,
-        #[serde(default)]
-        token: Scalar,
-        #[serde(default)]
-        reason: Kept,
-        #[serde(default)]
-        wait: Scalar,
-    }
-    let body: Body = env.read()?;
-    let obj = required(body.login, "login")?;
+    let obj: Fields = *required(env.module("login", |m| m.login.take())?, "login")?;
     match obj.result.required_str("result")?.as_str() {
         "Success" => Ok(LoginResponse::Success {
             user_id: obj.lguserid.number_u64(),
@@ -97,4 +76,21 @@ pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
             wait: obj.wait.as_u64(),
         }),
     }
+}
+
+/// The members of `login` the parser reads.
+#[derive(Deserialize)]
+pub(crate) struct Fields {
+    #[serde(default)]
+    result: Scalar,
+    #[serde(default)]
+    lguserid: Scalar,
+    #[serde(default)]
+    lgusername: Scalar,
+    #[serde(default)]
+    token: Scalar,
+    #[serde(default)]
+    reason: Kept,
+    #[serde(default)]
+    wait: Scalar,
 }

@@ -13,6 +13,8 @@ pub mod createaccount;
 pub mod legacy_tokens;
 pub mod login;
 pub mod logout;
+mod module_tokens;
+pub(crate) mod token_map;
 pub mod tokens;
 
 use serde_json::Value;

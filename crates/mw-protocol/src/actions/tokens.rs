@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::response::Envelope;
-use crate::response::wire::{InQuery, Scalar};
 use crate::{ActionRequest, Error, Token, TokenType};
+
+use super::token_map::{Current, TokenMap};
 
 /// Asks for one or more token types in one GET request.
 ///
@@ -57,10 +57,11 @@ pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
     #[derive(Deserialize)]
     struct Query {
         #[serde(default)]
-        tokens: TokenMap,
+        tokens: TokenMap<Current>,
     }
-    let body: InQuery<Query> = env.read()?;
-    let tokens = body.query.0.map(|q| q.tokens).unwrap_or_default();
+    let tokens = env
+        .query_member(|m| m.query_tokens.take().map(Some), |q: Query| q.tokens)?
+        .unwrap_or_default();
     if let TokenMap::Missing = tokens {
         if env.warnings.iter().any(is_meta_tokens_unknown) {
             return Ok(TokenSet {
@@ -83,98 +84,9 @@ pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
         return Err(Error::Decode("missing object query.tokens".into()));
     }
     Ok(TokenSet {
-        tokens: tokens.into_tokens(|name| TokenType::new(name).ok())?,
+        tokens: tokens.into_tokens()?,
         meta_tokens_available: true,
     })
-}
-
-/// The most `<name>token` members read from one token object: MediaWiki
-/// has about fifteen types; a longer object is a hostile one.
-const MAX_TOKEN_MEMBERS: usize = 256;
-
-/// A `{"<name>token": "…"}` object, read from the bytes: only members
-/// whose name ends in `token`, at most [`MAX_TOKEN_MEMBERS`]. An empty PHP
-/// array `[]` is an empty object.
-#[derive(Debug, Default)]
-pub(crate) enum TokenMap {
-    /// The member was absent.
-    #[default]
-    Missing,
-    /// The `<name>token` members, by name without the suffix.
-    Members(Vec<(String, Scalar)>),
-    /// Not an object (nor `[]`).
-    NotObject,
-}
-
-impl TokenMap {
-    /// The tokens, naming types with `name_to_type` (members it rejects
-    /// are skipped); a value that is not a string is a decode error.
-    pub(crate) fn into_tokens(
-        self,
-        name_to_type: impl Fn(&str) -> Option<TokenType>,
-    ) -> Result<BTreeMap<TokenType, Token>, Error> {
-        let members = match self {
-            TokenMap::Missing => Vec::new(),
-            TokenMap::Members(m) => m,
-            TokenMap::NotObject => return Err(Error::Decode("tokens is not an object".into())),
-        };
-        let mut out = BTreeMap::new();
-        for (name, value) in members {
-            let Some(ty) = name_to_type(&name) else {
-                continue;
-            };
-            let Scalar::Str(s) = value else {
-                return Err(Error::Decode(format!("token {name}token is not a string")));
-            };
-            out.insert(ty, Token::new(s));
-        }
-        Ok(out)
-    }
-}
-
-impl<'de> Deserialize<'de> for TokenMap {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TokenMapVisitor)
-    }
-}
-
-struct TokenMapVisitor;
-
-impl<'de> Visitor<'de> for TokenMapVisitor {
-    type Value = TokenMap;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an object of tokens")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TokenMap, A::Error> {
-        let mut members = Vec::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.strip_suffix("token") {
-                Some(name) if members.len() < MAX_TOKEN_MEMBERS => {
-                    members.push((name.to_owned(), map.next_value::<Scalar>()?));
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(TokenMap::Members(members))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TokenMap, A::Error> {
-        let mut empty = true;
-        while seq.next_element::<IgnoredAny>()?.is_some() {
-            empty = false;
-        }
-        Ok(if empty {
-            TokenMap::Members(Vec::new())
-        } else {
-            TokenMap::NotObject
-        })
-    }
-
-    crate::response::wire::scalars_are!(TokenMap, TokenMap::NotObject);
 }
 
 /// The warning of a wiki that has no `meta=tokens` module.

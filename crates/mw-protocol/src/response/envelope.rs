@@ -10,20 +10,28 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::body_check::{BadBody, check_depth, describe_bad_body, into_text};
+use super::bounded::{Bounded, BoundedMap, ErrorFields, ListOrMap};
 use super::message::{self, Message};
-use super::wire::{Bounded, BoundedMap, ListOrMap, Scalar};
+use super::modules::{Modules, Query, Read, ReadAhead, read_member};
+use super::wire::{Object, Scalar};
 use super::{ApiError, Warning, parse_retry_after};
 use crate::Error;
+use crate::actions::token_map::{Legacy, TokenMap};
+use crate::actions::{auth_step, centralauth, checktoken, login};
 
 /// The body of a successful API response, with its warnings.
 ///
 /// The body is kept as the bytes the server sent: the module parsers read
 /// what they need from them typed ([`read`](Self::read)), and the generic
 /// JSON tree of [`body`](Self::body) is only built when someone asks.
-#[derive(Clone)]
 #[non_exhaustive]
 pub struct Envelope {
-    raw: Vec<u8>,
+    /// The body, checked to be UTF-8 once (serde_json does not check the
+    /// strings it skips), so that every pass reads it as a `&str`.
+    raw: String,
+    /// The module members read with the envelope, for the parsers.
+    read_ahead: ReadAhead,
     value: OnceLock<Value>,
     /// Every warning, one per message, in order (at most 64 messages are
     /// kept).
@@ -32,6 +40,19 @@ pub struct Envelope {
     pub servedby: Option<String>,
     /// The echoed `requestid`.
     pub requestid: Option<String>,
+}
+
+impl Clone for Envelope {
+    fn clone(&self) -> Self {
+        Envelope {
+            raw: self.raw.clone(),
+            read_ahead: ReadAhead::unread(),
+            value: self.value.clone(),
+            warnings: self.warnings.clone(),
+            servedby: self.servedby.clone(),
+            requestid: self.requestid.clone(),
+        }
+    }
 }
 
 impl PartialEq for Envelope {
@@ -58,7 +79,7 @@ impl Envelope {
     /// The body as the server sent it (a JSON object, or PHP's empty
     /// array `[]` of old logouts).
     pub fn raw(&self) -> &[u8] {
-        &self.raw
+        self.raw.as_bytes()
     }
 
     /// The whole JSON body as a tree, built on the first call (a large
@@ -67,7 +88,7 @@ impl Envelope {
     pub fn body(&self) -> &Value {
         self.value.get_or_init(|| {
             // The envelope was read from these bytes: they are JSON.
-            serde_json::from_slice(&self.raw).unwrap_or(Value::Null)
+            serde_json::from_str(&self.raw).unwrap_or(Value::Null)
         })
     }
 
@@ -97,16 +118,46 @@ impl Envelope {
 
     /// [`read`](Self::read), borrowing from the body where `T` does.
     pub(crate) fn read_borrowed<'a, T: Deserialize<'a>>(&'a self) -> Result<T, Error> {
-        serde_json::from_slice(&self.raw).map_err(|e| Error::Decode(format!("malformed JSON: {e}")))
+        serde_json::from_str(&self.raw).map_err(malformed)
+    }
+
+    /// Reads one top-level member for its parser: what the envelope pass
+    /// read (`pick` takes it), or else the member `name` read from the
+    /// body again; `T::default()` when the body has no such member.
+    pub(crate) fn module<'a, T: Deserialize<'a> + Default>(
+        &'a self,
+        name: &'static str,
+        pick: impl FnOnce(&mut Modules) -> Option<T>,
+    ) -> Result<T, Error> {
+        match self.read_ahead.take(pick) {
+            Some(read) => Ok(read),
+            None => read_member(&self.raw, name),
+        }
+    }
+
+    /// [`module`](Self::module) for a member of `query`.
+    pub(crate) fn query_member<'a, Q: Deserialize<'a>, T>(
+        &'a self,
+        pick: impl FnOnce(&mut Modules) -> Option<Option<T>>,
+        part: impl FnOnce(Q) -> T,
+    ) -> Result<Option<T>, Error> {
+        match self.read_ahead.take(pick) {
+            Some(read) => Ok(read),
+            None => Ok(read_member::<Object<Q>>(&self.raw, "query")?.0.map(part)),
+        }
     }
 }
 
-/// The members every response may carry, read from the bytes; all others
-/// are skipped.
-#[derive(Deserialize)]
+fn malformed(e: serde_json::Error) -> Error {
+    Error::Decode(format!("malformed JSON: {e}"))
+}
+
+/// The members every response may carry and the module parsers' members,
+/// read from the bytes in one pass; all others are skipped.
+#[derive(Deserialize, Default)]
 struct Shared {
     #[serde(default)]
-    error: BoundedMap,
+    error: ErrorFields,
     #[serde(default)]
     errors: Bounded,
     /// By module in the bc format, a list in the others.
@@ -116,6 +167,20 @@ struct Shared {
     servedby: Scalar,
     #[serde(default)]
     requestid: Scalar,
+    #[serde(default)]
+    login: Object<Box<login::Fields>>,
+    #[serde(default)]
+    checktoken: Object<Box<checktoken::Fields>>,
+    #[serde(default)]
+    clientlogin: Object<Box<auth_step::Fields>>,
+    #[serde(default)]
+    createaccount: Object<Box<auth_step::Fields>>,
+    #[serde(default)]
+    centralauthtoken: Object<Box<centralauth::Fields>>,
+    #[serde(default)]
+    tokens: TokenMap<Legacy>,
+    #[serde(default)]
+    query: Object<Query>,
 }
 
 /// Decodes a response: HTTP status, then content, then JSON, then the
@@ -157,18 +222,20 @@ fn parse_body(
     raw: Vec<u8>,
 ) -> Result<Envelope, Error> {
     let retry_after = parse_retry_after(headers);
-    let shared = match check_text(&raw).and_then(|()| read_shared(&raw)) {
-        Ok(shared) => shared,
-        Err(err) => {
-            if !status.is_success() {
-                return Err(Error::Http {
-                    status: status.as_u16(),
-                    retry_after,
-                    url: None,
-                });
-            }
-            return Err(Error::Decode(describe_bad_body(headers, &raw, err)));
+    let bad = |raw: &[u8], err| {
+        if !status.is_success() {
+            return Error::Http {
+                status: status.as_u16(),
+                retry_after,
+                url: None,
+            };
         }
+        Error::Decode(describe_bad_body(headers, raw, err))
+    };
+    let raw = into_text(raw).map_err(|(raw, err)| bad(&raw, err))?;
+    let shared = match check_depth(raw.as_bytes()).and_then(|()| read_shared(&raw)) {
+        Ok(shared) => shared,
+        Err(err) => return Err(bad(raw.as_bytes(), err)),
     };
     let warnings = parse_warnings(shared.warnings);
     let servedby = shared.servedby.into_string();
@@ -188,8 +255,18 @@ fn parse_body(
             url: None,
         });
     }
+    let read_ahead = ReadAhead::new(Read {
+        login: shared.login,
+        checktoken: shared.checktoken,
+        clientlogin: shared.clientlogin,
+        createaccount: shared.createaccount,
+        centralauthtoken: shared.centralauthtoken,
+        tokens: shared.tokens,
+        query: shared.query,
+    });
     Ok(Envelope {
         raw,
+        read_ahead,
         value: OnceLock::new(),
         warnings,
         servedby,
@@ -197,142 +274,26 @@ fn parse_body(
     })
 }
 
-/// The deepest nesting accepted: serde_json's own limit for a tree, so
-/// that [`Envelope::body`] can always build one (the envelope pass skips
-/// what it does not read without a depth limit).
-const MAX_DEPTH: usize = 128;
-
-/// What makes a body unreadable before any member is read.
-enum BadText {
-    /// Not UTF-8 at this byte (the members the envelope pass skips are not
-    /// checked by serde_json).
-    Utf8(usize),
-    /// Nested deeper than [`MAX_DEPTH`] at this byte.
-    TooDeep(usize),
-}
-
-/// Refuses a body that is not UTF-8, or nested deeper than [`MAX_DEPTH`]
-/// (linear scans of the bytes, strings skipped for the depth).
-fn check_text(raw: &[u8]) -> Result<(), BadBody> {
-    if let Err(e) = std::str::from_utf8(raw) {
-        return Err(BadBody::Text(BadText::Utf8(e.valid_up_to())));
-    }
-    check_depth(raw).map_err(|at| BadBody::Text(BadText::TooDeep(at)))
-}
-
-fn check_depth(raw: &[u8]) -> Result<(), usize> {
-    // Fewer brackets than the limit cannot nest past it: almost every
-    // answer is decided here, by a vectorised count.
-    if memchr::memchr2_iter(b'[', b'{', raw)
-        .nth(MAX_DEPTH)
-        .is_none()
-    {
-        return Ok(());
-    }
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (at, &b) in raw.iter().enumerate() {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Err(at);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Why a body is not an API response.
-enum BadBody {
-    /// Malformed JSON.
-    Json(serde_json::Error),
-    /// JSON, but not an object.
-    NotObject,
-    /// Not UTF-8, or too deep.
-    Text(BadText),
-}
-
 /// The shared members of a JSON object body; PHP's empty array `[]` (old
 /// versions answered logout with it) has none.
-fn read_shared(raw: &[u8]) -> Result<Shared, BadBody> {
-    match raw.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => serde_json::from_slice(raw).map_err(BadBody::Json),
-        Some(b'[') => match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(raw) {
-            Ok(items) if items.is_empty() => Ok(Shared {
-                error: BoundedMap(None),
-                errors: Bounded(None),
-                warnings: ListOrMap::Neither,
-                servedby: Scalar::Missing,
-                requestid: Scalar::Missing,
-            }),
+fn read_shared(text: &str) -> Result<Shared, BadBody> {
+    match text.bytes().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => serde_json::from_str(text).map_err(BadBody::Json),
+        Some(b'[') => match serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text) {
+            Ok(items) if items.is_empty() => Ok(Shared::default()),
             Ok(_) => Err(BadBody::NotObject),
             Err(e) => Err(BadBody::Json(e)),
         },
-        _ => match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+        _ => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
             Ok(_) => Err(BadBody::NotObject),
             Err(e) => Err(BadBody::Json(e)),
         },
     }
 }
 
-/// A short description of a body that is not a JSON object, without
-/// echoing it (it may hold anything).
-fn describe_bad_body(headers: &http::HeaderMap, body: &[u8], err: BadBody) -> String {
-    let ctype = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("no content type");
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return format!("empty body ({ctype})");
-    }
-    let not_json = !ctype.contains("json");
-    match err {
-        BadBody::Json(e) if e.is_eof() => {
-            format!("truncated JSON ({} bytes, {ctype})", body.len())
-        }
-        BadBody::Json(e) if e.is_syntax() && not_json => {
-            format!("expected JSON, got {ctype} ({} bytes)", body.len())
-        }
-        BadBody::Text(_) if not_json => {
-            format!("expected JSON, got {ctype} ({} bytes)", body.len())
-        }
-        BadBody::Json(e) => format!("malformed JSON: {e}"),
-        BadBody::Text(BadText::Utf8(at)) => {
-            let (line, column) = position(body, at);
-            format!("malformed JSON: invalid unicode code point at line {line} column {column}")
-        }
-        BadBody::Text(BadText::TooDeep(at)) => {
-            let (line, column) = position(body, at);
-            format!("malformed JSON: recursion limit exceeded at line {line} column {column}")
-        }
-        BadBody::NotObject => format!("expected a JSON object ({} bytes)", body.len()),
-    }
-}
-
-/// The line and column (both from 1) of a byte, as serde_json counts them.
-fn position(body: &[u8], at: usize) -> (usize, usize) {
-    let head = &body[..at.min(body.len())];
-    let line = 1 + head.iter().filter(|&&b| b == b'\n').count();
-    let line_start = head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    (line, at - line_start + 1)
-}
-
-fn parse_error(error: BoundedMap, errors: Bounded) -> Option<ApiError> {
+fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
     // bc format: {"error": {"code", "info", "*"|"docref", ...data}}
-    if let BoundedMap(Some(fields)) = error {
+    if let ErrorFields(BoundedMap(Some(fields))) = error {
         let mut code = None;
         let mut text = None;
         let mut data = serde_json::Map::new();
@@ -370,17 +331,12 @@ fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
         ListOrMap::Map(mut modules) => {
             // In the order serde_json's map gives them: by module name.
             modules.sort_by(|a, b| a.0.cmp(&b.0));
-            modules
-                .iter()
-                .flat_map(|(module, block)| {
-                    let text = message::bc_block_text(block).unwrap_or_default();
-                    text.split('\n')
-                        .filter(|l| !l.trim().is_empty())
-                        .map(|line| Warning::new(module.as_str(), None, line))
-                        .collect::<Vec<_>>()
-                })
-                .take(super::wire::MAX_MESSAGES)
-                .collect()
+            let lines = modules.iter().flat_map(|(module, block)| {
+                let text = message::bc_block_text(block).unwrap_or_default();
+                let lines = text.split('\n').filter(|l| !l.trim().is_empty());
+                lines.map(move |line| Warning::new(module.as_str(), None, line))
+            });
+            lines.take(super::wire::MAX_MESSAGES).collect()
         }
         // Other formats: [{code, text|html|*|key, data?, module}]
         ListOrMap::List(items) => items

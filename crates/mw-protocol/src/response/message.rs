@@ -80,13 +80,12 @@ pub(crate) fn value_text(v: &Value) -> String {
 
 /// The text of a bc-format warning block, `{"*": "…"}` (fv1) or
 /// `{"warnings": "…"}` (fv2), or a bare string.
-pub(crate) fn bc_block_text(block: &Value) -> Option<String> {
+pub(crate) fn bc_block_text(block: &Value) -> Option<&str> {
     match block {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s),
         Value::Object(o) => ["warnings", "*"]
             .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str))
-            .map(str::to_owned),
+            .find_map(|k| o.get(*k).and_then(Value::as_str)),
         _ => None,
     }
 }

@@ -3,9 +3,12 @@
 //! format and `errorformat=plaintext|wikitext|html|raw|none`.
 
 mod api_error;
+mod body_check;
+mod bounded;
 mod envelope;
 mod error_kind;
 mod message;
+mod modules;
 mod retry_after;
 mod warning;
 pub(crate) mod wire;
@@ -14,6 +17,7 @@ pub use api_error::ApiError;
 pub(crate) use envelope::parse_owned;
 pub use envelope::{Envelope, parse_envelope};
 pub use error_kind::ErrorKind;
+
 pub use retry_after::parse_retry_after;
 pub use warning::Warning;
 

@@ -4,6 +4,7 @@
 //! noted rather than an error, and the few free-form values kept (error
 //! data, client-login requests) are bounded in size and number.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -194,21 +195,20 @@ impl<'de, const LIMIT: usize> Deserialize<'de> for Kept<LIMIT> {
 
 /// A raw value as a [`Value`], when it is small enough.
 pub(crate) fn kept(raw: &RawValue, limit: usize) -> Option<Value> {
-    if raw.get().len() > limit {
+    let text = raw.get();
+    if text.len() > limit {
         return None;
     }
-    serde_json::from_str(raw.get())
+    // A string without escapes (most messages) is the text between its
+    // quotes: the parser that made `raw` checked it.
+    if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+        && memchr::memchr(b'\\', inner.as_bytes()).is_none()
+    {
+        return Some(Value::String(inner.to_owned()));
+    }
+    serde_json::from_str(text)
         .ok()
         .filter(|v: &Value| !v.is_null())
-}
-
-/// An answer's `query` member, read as `Q` when it is an object (the
-/// shell of every `action=query` parser).
-#[derive(serde::Deserialize)]
-#[serde(bound = "Q: Deserialize<'de>")]
-pub(crate) struct InQuery<Q> {
-    #[serde(default)]
-    pub query: Object<Q>,
 }
 
 /// An object member read as `T` only if it is an object: `None` for any
@@ -249,125 +249,29 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
     scalars_are!(Object<T>, Object(None));
 }
 
-/// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
-/// [`Kept`]); the rest are skipped. Anything but an array is `None`.
-#[derive(Debug, Default)]
-pub(crate) struct Bounded(pub Option<Vec<Value>>);
+/// An object key, borrowed from the body unless it has escapes.
+pub(crate) struct Key<'de>(pub Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for Bounded {
+impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(BoundedVisitor)
+        d.deserialize_str(KeyVisitor)
     }
 }
 
-pub(crate) struct BoundedVisitor;
+struct KeyVisitor;
 
-impl<'de> Visitor<'de> for BoundedVisitor {
-    type Value = Bounded;
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+        f.write_str("an object key")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Bounded, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Kept>()? {
-            if items.len() >= MAX_MESSAGES {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                break;
-            }
-            if let Some(v) = item.0 {
-                items.push(v);
-            }
-        }
-        Ok(Bounded(Some(items)))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(v)))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Bounded, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Bounded(None))
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v.to_owned())))
     }
-
-    scalars_are!(Bounded, Bounded(None));
-}
-
-/// An object read as at most [`MAX_MESSAGES`] members whose values are
-/// kept as in [`Kept`] (the bc format's warnings, by module; a bc error's
-/// fields); `None` for anything but an object.
-#[derive(Debug, Default)]
-pub(crate) struct BoundedMap(pub Option<Vec<(String, Value)>>);
-
-impl<'de> Deserialize<'de> for BoundedMap {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(BoundedMapVisitor)
-    }
-}
-
-pub(crate) struct BoundedMapVisitor;
-
-impl<'de> Visitor<'de> for BoundedMapVisitor {
-    type Value = BoundedMap;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BoundedMap, A::Error> {
-        let mut members = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if members.len() >= MAX_MESSAGES {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            if let Some(v) = map.next_value::<Kept>()?.0 {
-                members.push((key, v));
-            }
-        }
-        Ok(BoundedMap(Some(members)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BoundedMap, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(BoundedMap(None))
-    }
-
-    scalars_are!(BoundedMap, BoundedMap(None));
-}
-
-/// A member that is a list (the non-bc formats' warnings) or an object (the
-/// bc format's, by module), bounded as [`Bounded`] and [`BoundedMap`].
-#[derive(Debug, Default)]
-pub(crate) enum ListOrMap {
-    #[default]
-    Neither,
-    List(Vec<Value>),
-    Map(Vec<(String, Value)>),
-}
-
-impl<'de> Deserialize<'de> for ListOrMap {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ListOrMapVisitor)
-    }
-}
-
-struct ListOrMapVisitor;
-
-impl<'de> Visitor<'de> for ListOrMapVisitor {
-    type Value = ListOrMap;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ListOrMap, A::Error> {
-        let Bounded(items) = BoundedVisitor.visit_seq(seq)?;
-        Ok(items.map_or(ListOrMap::Neither, ListOrMap::List))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListOrMap, A::Error> {
-        let BoundedMap(members) = BoundedMapVisitor.visit_map(map)?;
-        Ok(members.map_or(ListOrMap::Neither, ListOrMap::Map))
-    }
-
-    scalars_are!(ListOrMap, ListOrMap::Neither);
 }

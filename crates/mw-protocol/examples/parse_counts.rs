@@ -1,0 +1,139 @@
+//! Runs one parser of the `parse/` benchmark `N` times, for instruction
+//! counts under callgrind (load-independent, unlike criterion's times):
+//!
+//! ```text
+//! cargo build --release -p mw-protocol --example parse_counts
+//! valgrind --tool=callgrind --toggle-collect='parse_counts::run' \
+//!     target/release/examples/parse_counts checktoken typed 1000
+//! ```
+//!
+//! The instructions collected, divided by `N`, are one parse's. The kind
+//! is `typed` (the row's parser), `value` (`serde_json::Value`) or `skip`
+//! (`from_utf8` and serde_json's `IgnoredAny`: the floor of any parse with
+//! serde_json). Without arguments it lists the rows.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use mw_protocol::actions::{
+    centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
+};
+use mw_protocol::response::parse_envelope;
+use mw_test_support::fixture;
+
+type Parser = fn(&http::Response<Vec<u8>>) -> bool;
+
+/// The rows of `benches/protocol.rs`'s `parse/` groups.
+const CASES: &[(&str, &str, Parser)] = &[
+    (
+        "envelope (error)",
+        "envelope/mw139-badtoken-bc-fv2.http",
+        |r| parse_envelope(r).is_err(),
+    ),
+    (
+        "envelope (warnings)",
+        "envelope/mw124-128-warnings-joined-one-module.http",
+        |r| parse_envelope(r).is_ok(),
+    ),
+    (
+        "tokens (csrf)",
+        "tokens/mw139-bot-csrf-post-fv2.http",
+        |r| parse_envelope(r).and_then(|e| tokens::parse(&e)).is_ok(),
+    ),
+    ("tokens (all types)", "tokens/mw139-bot-all-fv2.http", |r| {
+        parse_envelope(r).and_then(|e| tokens::parse(&e)).is_ok()
+    }),
+    ("login", "login/mw139-botpw-success-fv2.http", |r| {
+        parse_envelope(r).and_then(|e| login::parse(&e)).is_ok()
+    }),
+    ("checktoken", "checktoken/mw139-valid-fv2.http", |r| {
+        parse_envelope(r)
+            .and_then(|e| checktoken::parse(&e))
+            .is_ok()
+    }),
+    ("logout", "logout/mw139-botpw-success-fv2.http", |r| {
+        parse_envelope(r).and_then(|e| logout::parse(&e)).is_ok()
+    }),
+    (
+        "clientlogin (PASS)",
+        "clientlogin/mw139-pass-fv2.http",
+        |r| {
+            parse_envelope(r)
+                .and_then(|e| clientlogin::parse(&e))
+                .is_ok()
+        },
+    ),
+    (
+        "clientlogin (UI)",
+        "clientlogin/mw143-clientlogin-ui-oathauth-fv2.http",
+        |r| {
+            parse_envelope(r)
+                .and_then(|e| clientlogin::parse(&e))
+                .is_ok()
+        },
+    ),
+    (
+        "legacy action=tokens",
+        "legacy_tokens/mw123-action-tokens-edit-watch-patrol.http",
+        |r| {
+            parse_envelope(r)
+                .and_then(|e| legacy_tokens::parse(&e))
+                .is_ok()
+        },
+    ),
+    (
+        "legacy module tokens (intoken)",
+        "legacy_tokens/mw123-prop-info-intoken-edit.http",
+        |r| {
+            parse_envelope(r)
+                .and_then(|e| legacy_tokens::parse_module_tokens(&e))
+                .is_ok()
+        },
+    ),
+    (
+        "centralauthtoken",
+        "centralauthtoken/ca-mw143-centralauthtoken-success.http",
+        |r| {
+            parse_envelope(r)
+                .and_then(|e| centralauth::parse(&e))
+                .is_ok()
+        },
+    ),
+];
+
+#[inline(never)]
+fn run(response: &http::Response<Vec<u8>>, kind: &str, typed: Parser, n: usize) -> usize {
+    let mut ok = 0;
+    for _ in 0..n {
+        let body = black_box(response.body());
+        ok += usize::from(match kind {
+            "typed" => typed(black_box(response)),
+            // The floor of any serde_json parse: a check and a skip.
+            "skip" => std::str::from_utf8(body)
+                .is_ok_and(|s| serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok()),
+            _ => serde_json::from_slice::<serde_json::Value>(body).is_ok(),
+        });
+    }
+    ok
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [row, kind, n] = &args[..] else {
+        for (name, ..) in CASES {
+            println!("{name}");
+        }
+        return;
+    };
+    let (_, rel, parse) = CASES
+        .iter()
+        .find(|(name, ..)| name == row)
+        .expect("a row of the parse/ benchmark");
+    let response = fixture::load(rel).response;
+    let n: usize = n.parse().expect("a count");
+    assert_eq!(
+        run(&response, kind, *parse, n),
+        n,
+        "{row}: every parse succeeds"
+    );
+}

@@ -1,0 +1,129 @@
+//! A `{"<name>token": "…"}` object (`meta=tokens`' and `action=tokens'`),
+//! read from the bytes straight into tokens by type.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::response::wire::{Key, Scalar, scalars_are};
+use crate::{Error, Token, TokenType};
+
+/// The most `<name>token` members read from one token object: MediaWiki
+/// has about fifteen types; a longer object is a hostile one.
+const MAX_TOKEN_MEMBERS: usize = 256;
+
+/// How the members of a token object name their types.
+pub(crate) trait Naming {
+    /// The type a member `<name>token` holds, if it is one.
+    fn type_of(name: &str) -> Option<TokenType>;
+}
+
+/// `meta=tokens`: the current names ([`TokenType::new`]).
+#[derive(Debug)]
+pub(crate) struct Current;
+
+impl Naming for Current {
+    fn type_of(name: &str) -> Option<TokenType> {
+        TokenType::new(name).ok()
+    }
+}
+
+/// `action=tokens`: the legacy names ([`TokenType::from_legacy_name`]).
+#[derive(Debug)]
+pub(crate) struct Legacy;
+
+impl Naming for Legacy {
+    fn type_of(name: &str) -> Option<TokenType> {
+        TokenType::from_legacy_name(name)
+    }
+}
+
+/// A token object, read from the bytes: only members whose name ends in
+/// `token`, at most [`MAX_TOKEN_MEMBERS`], and of those only the ones `N`
+/// names a type for. An empty PHP array `[]` is an empty object.
+#[derive(Debug, Default)]
+pub(crate) enum TokenMap<N> {
+    /// The member was absent.
+    #[default]
+    Missing,
+    /// The tokens by type; or the name (without `token`) of the first
+    /// member of a type whose value is not a string.
+    Read(
+        Result<BTreeMap<TokenType, Token>, String>,
+        PhantomData<fn() -> N>,
+    ),
+    /// Not an object (nor `[]`).
+    NotObject,
+}
+
+impl<N> TokenMap<N> {
+    /// The tokens (later members of a type replace earlier ones); a value
+    /// that is not a string is a decode error.
+    pub(crate) fn into_tokens(self) -> Result<BTreeMap<TokenType, Token>, Error> {
+        match self {
+            TokenMap::Missing => Ok(BTreeMap::new()),
+            TokenMap::Read(Ok(tokens), _) => Ok(tokens),
+            TokenMap::Read(Err(name), _) => {
+                Err(Error::Decode(format!("token {name}token is not a string")))
+            }
+            TokenMap::NotObject => Err(Error::Decode("tokens is not an object".into())),
+        }
+    }
+}
+
+impl<'de, N: Naming> Deserialize<'de> for TokenMap<N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TokenMapVisitor(PhantomData))
+    }
+}
+
+struct TokenMapVisitor<N>(PhantomData<N>);
+
+impl<'de, N: Naming> Visitor<'de> for TokenMapVisitor<N> {
+    type Value = TokenMap<N>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of tokens")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TokenMap<N>, A::Error> {
+        let (mut tokens, mut bad, mut members) = (BTreeMap::new(), None, 0);
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let ty = match key.strip_suffix("token") {
+                Some(name) if members < MAX_TOKEN_MEMBERS => {
+                    members += 1;
+                    N::type_of(name).map(|ty| (name, ty))
+                }
+                _ => None,
+            };
+            let Some((name, ty)) = ty else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            match map.next_value::<Scalar>()? {
+                Scalar::Str(s) => {
+                    tokens.insert(ty, Token::new(s));
+                }
+                _ if bad.is_none() => bad = Some(name.to_owned()),
+                _ => {}
+            }
+        }
+        Ok(TokenMap::Read(bad.map_or(Ok(tokens), Err), PhantomData))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TokenMap<N>, A::Error> {
+        let mut empty = true;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            empty = false;
+        }
+        Ok(if empty {
+            TokenMap::Read(Ok(BTreeMap::new()), PhantomData)
+        } else {
+            TokenMap::NotObject
+        })
+    }
+
+    scalars_are!(TokenMap<N>, TokenMap::NotObject);
+}

@@ -1,0 +1,153 @@
+//! The errors and warnings of a response, read as bounded lists and maps:
+//! at most [`MAX_MESSAGES`] of them, each value kept as in [`Kept`]
+//! (at most [`MAX_KEPT_BYTES`](super::wire::MAX_KEPT_BYTES) of JSON).
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::wire::{Kept, Key, MAX_KEPT_BYTES, MAX_MESSAGES, scalars_are};
+
+/// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
+/// [`Kept`]); the rest are skipped. Anything but an array is `None`.
+#[derive(Debug, Default)]
+pub(crate) struct Bounded(pub Option<Vec<Value>>);
+
+impl<'de> Deserialize<'de> for Bounded {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(BoundedVisitor)
+    }
+}
+
+pub(crate) struct BoundedVisitor;
+
+impl<'de> Visitor<'de> for BoundedVisitor {
+    type Value = Bounded;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Bounded, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Kept>()? {
+            if items.len() >= MAX_MESSAGES {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                break;
+            }
+            if let Some(v) = item.0 {
+                items.push(v);
+            }
+        }
+        Ok(Bounded(Some(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Bounded, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Bounded(None))
+    }
+
+    scalars_are!(Bounded, Bounded(None));
+}
+
+/// An object read as at most [`MAX_MESSAGES`] members whose values are
+/// kept as in [`Kept`] (the bc format's warnings, by module; a bc error's
+/// fields); `None` for anything but an object.
+#[derive(Debug, Default)]
+pub(crate) struct BoundedMap(pub Option<Vec<(String, Value)>>);
+
+impl<'de> Deserialize<'de> for BoundedMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(BoundedMapVisitor { unread: &[] })
+    }
+}
+
+/// A bc error's fields: a [`BoundedMap`] but for `*` and `docref` (the
+/// help text every error carries), which are counted but not built.
+#[derive(Debug, Default)]
+pub(crate) struct ErrorFields(pub BoundedMap);
+
+impl<'de> Deserialize<'de> for ErrorFields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(BoundedMapVisitor {
+            unread: &["*", "docref"],
+        })
+        .map(ErrorFields)
+    }
+}
+
+/// Reads a [`BoundedMap`]; the values of the members named in `unread`
+/// are only counted (as [`Kept`] would have kept them or not).
+pub(crate) struct BoundedMapVisitor {
+    pub unread: &'static [&'static str],
+}
+
+impl<'de> Visitor<'de> for BoundedMapVisitor {
+    type Value = BoundedMap;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BoundedMap, A::Error> {
+        let (mut members, mut unread) = (Vec::new(), 0);
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if members.len() + unread >= MAX_MESSAGES {
+                map.next_value::<IgnoredAny>()?;
+            } else if self.unread.contains(&&*key) {
+                let raw = map.next_value::<&RawValue>()?.get();
+                unread += usize::from(raw.len() <= MAX_KEPT_BYTES && raw != "null");
+            } else if let Some(v) = map.next_value::<Kept>()?.0 {
+                members.push((key.into_owned(), v));
+            }
+        }
+        Ok(BoundedMap(Some(members)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<BoundedMap, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(BoundedMap(None))
+    }
+
+    scalars_are!(BoundedMap, BoundedMap(None));
+}
+
+/// A member that is a list (the non-bc formats' warnings) or an object (the
+/// bc format's, by module), bounded as [`Bounded`] and [`BoundedMap`].
+#[derive(Debug, Default)]
+pub(crate) enum ListOrMap {
+    #[default]
+    Neither,
+    List(Vec<Value>),
+    Map(Vec<(String, Value)>),
+}
+
+impl<'de> Deserialize<'de> for ListOrMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ListOrMapVisitor)
+    }
+}
+
+struct ListOrMapVisitor;
+
+impl<'de> Visitor<'de> for ListOrMapVisitor {
+    type Value = ListOrMap;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ListOrMap, A::Error> {
+        let Bounded(items) = BoundedVisitor.visit_seq(seq)?;
+        Ok(items.map_or(ListOrMap::Neither, ListOrMap::List))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListOrMap, A::Error> {
+        let BoundedMap(members) = BoundedMapVisitor { unread: &[] }.visit_map(map)?;
+        Ok(members.map_or(ListOrMap::Neither, ListOrMap::Map))
+    }
+
+    scalars_are!(ListOrMap, ListOrMap::Neither);
+}
