@@ -83,6 +83,9 @@ step "cargo test (unit, snapshot, integration, doc)"
 INSTA_UPDATE=no cargo test --workspace --all-targets
 INSTA_UPDATE=no cargo test --workspace --doc
 
+step "the fuzz targets build (fuzz/ is its own workspace; running them is docs/reliability.md's)"
+(cd fuzz && cargo check --quiet --bins)
+
 step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 

@@ -7,15 +7,15 @@
 //! and never more live operations than were started and not finished.
 #![no_main]
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use mw_protocol::{
-    ActionCall, ActionRequest, Config, Event, OpId, Password, RetryPolicy, Session, Token,
-    TokenType, Transmit,
+    ActionCall, ActionRequest, Config, Event, Op, OpId, Outcome, Password, RetryPolicy, Session,
+    Token, TokenType, Transmit, TransportFailure,
 };
 
 const ENDPOINT: &str = "https://w.example/w/api.php";
@@ -86,7 +86,18 @@ impl Input<'_> {
     }
 }
 
-fn command(session: &mut Session, b: u8) -> Option<OpId> {
+/// Takes a finished operation's result through its typed handle
+/// (formatted, so that its `Debug` runs too); `None` when there is none.
+type Taker = Box<dyn FnMut(&mut Session) -> Option<String>>;
+
+fn keep<T: Outcome + std::fmt::Debug>(op: Op<T>) -> (OpId, Taker) {
+    (
+        op.id(),
+        Box::new(move |s: &mut Session| s.take(op).map(|c| format!("{c:?}"))),
+    )
+}
+
+fn command(session: &mut Session, b: u8) -> Option<(OpId, Taker)> {
     let types = [
         TokenType::CSRF,
         TokenType::LOGIN,
@@ -103,23 +114,23 @@ fn command(session: &mut Session, b: u8) -> Option<OpId> {
         }
     };
     Some(match b % 12 {
-        0 => session.login("Example@bot", Password::new(PASSWORD)),
-        1 => session.client_login("Example", Password::new(PASSWORD), "https://w.example/"),
-        2 => session.client_login_continue(vec![("OATHToken".into(), "123456".into())]),
-        3 => session.get_token(types[usize::from(b / 12) % types.len()].clone()),
-        4 => session.check_token(
+        0 => keep(session.login("Example@bot", Password::new(PASSWORD))),
+        1 => keep(session.client_login("Example", Password::new(PASSWORD), "https://w.example/")),
+        2 => keep(session.client_login_continue(vec![("OATHToken".into(), "123456".into())])),
+        3 => keep(session.token(types[usize::from(b / 12) % types.len()].clone())),
+        4 => keep(session.check_token(
             TokenType::CSRF,
             Token::new("d41d8cd98f00b204e9800998ecf8427e6b021575+\\"),
             Some(60),
-        ),
-        5 => session.call(call(true)),
-        6 => session.call(call(false)),
-        7 => session.call(ActionCall::new(
-            ActionRequest::get("query").param("meta", "userinfo"),
         )),
-        8 => session.logout(),
-        9 => session.foreign_call(FOREIGN, call(true)).ok()?,
-        10 => session.foreign_call(FOREIGN, call(false)).ok()?,
+        5 => keep(session.call(call(true))),
+        6 => keep(session.call(call(false))),
+        7 => keep(session.call(ActionCall::new(
+            ActionRequest::get("query").param("meta", "userinfo"),
+        ))),
+        8 => keep(session.logout()),
+        9 => keep(session.foreign(FOREIGN).ok()?.call(call(true))),
+        10 => keep(session.foreign(FOREIGN).ok()?.call(call(false))),
         _ => {
             session.set_credentials("Example@bot", Password::new(PASSWORD));
             return None;
@@ -149,7 +160,7 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Input(data);
     let mut now = Instant::now();
     let mut pending: Vec<Transmit> = Vec::new();
-    let mut live: HashSet<OpId> = HashSet::new();
+    let mut live: HashMap<OpId, Taker> = HashMap::new();
     let mut started = 0usize;
     let pool = fixtures();
 
@@ -157,9 +168,9 @@ fuzz_target!(|data: &[u8]| {
         match b % 8 {
             0 | 1 if started < MAX_COMMANDS => {
                 let Some(c) = input.byte() else { break };
-                if let Some(op) = command(&mut session, c) {
+                if let Some((op, taker)) = command(&mut session, c) {
                     started += 1;
-                    live.insert(op);
+                    live.insert(op, taker);
                 }
             }
             2..=4 if !pending.is_empty() => {
@@ -194,11 +205,15 @@ fuzz_target!(|data: &[u8]| {
                 if b & 8 != 0 {
                     session.handle_transport_failure(
                         t.id,
-                        mw_protocol::Error::Timeout("t".into()),
+                        TransportFailure::Timeout("t".into()),
                         now,
                     );
                 } else {
-                    session.handle_transport_error(t.id, "reset", now);
+                    session.handle_transport_failure(
+                        t.id,
+                        TransportFailure::Disconnected("reset".into()),
+                        now,
+                    );
                 }
             }
             6 => {
@@ -213,7 +228,7 @@ fuzz_target!(|data: &[u8]| {
             }
             7 if !live.is_empty() => {
                 let i = usize::from(input.byte().unwrap_or(0)) % live.len();
-                if let Some(&op) = live.iter().nth(i) {
+                if let Some(&op) = live.keys().nth(i) {
                     session.abandon(op);
                     live.remove(&op);
                 }
@@ -225,9 +240,15 @@ fuzz_target!(|data: &[u8]| {
             pending.push(t);
         }
         while let Some(event) = session.poll_event() {
-            if let Event::Completed { op, result, .. } = event {
-                let _ = format!("{result:?}");
-                live.remove(&op);
+            let Event::Completed { op } = event else {
+                continue;
+            };
+            if let Some(mut take) = live.remove(&op) {
+                // An event for a live operation has a result to take.
+                assert!(
+                    take(&mut session).is_some(),
+                    "{op:?} completed with nothing to take"
+                );
             }
         }
         // Bounded: the session holds the live operations, plus at most
