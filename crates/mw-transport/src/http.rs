@@ -175,13 +175,20 @@ impl Http {
         first: Url,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Failure> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        own_headers(&mut parts.headers);
         let body = Bytes::from(body);
-        let mut url = first.clone();
+        // The request's own URI for the first hop (the session parsed it
+        // already); a redirect's is parsed from its URL.
+        let mut uri = parts.uri;
+        let mut redirected: Option<Url> = None;
         for hop in 0..=MAX_REDIRECTS {
-            let response = self.hop(&parts.method, &url, &parts.headers, &body).await?;
+            let url = redirected.as_ref().unwrap_or(&first);
+            let response = self
+                .hop(&parts.method, &uri, url, &parts.headers, &body)
+                .await?;
             // Every response's cookies count, redirects included.
-            self.jar.store_from(response.headers(), &url);
+            self.jar.store_from(response.headers(), url);
             let status = response.status();
             let Some(location) = redirect_location(&response) else {
                 return self.read(response).await;
@@ -212,7 +219,9 @@ impl Http {
                 to = next.path(),
                 "following a redirect"
             );
-            url = next;
+            uri = http::Uri::try_from(next.as_str())
+                .map_err(|e| transport(format!("cannot build the request: {e}")))?;
+            redirected = Some(next);
         }
         Err(transport(format!(
             "more than {MAX_REDIRECTS} redirects; not followed"
@@ -225,13 +234,14 @@ impl Http {
     async fn hop(
         &self,
         method: &Method,
+        uri: &http::Uri,
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
     ) -> Result<hyper::Response<Incoming>, Failure> {
         let mut resends = 0;
         loop {
-            let request = self.request(method, url, headers, body)?;
+            let request = self.request(method, uri, url, headers, body);
             match self.client.request(request).await {
                 Ok(response) => return Ok(response),
                 Err(e) if resends < MAX_STALE_RESENDS && stale::is_stale(&e) => {
@@ -247,40 +257,28 @@ impl Http {
         }
     }
 
+    /// The request for one hop: `headers` (see [`own_headers`]), and the
+    /// cookies and bearer token for `url` (`uri` is the same URL).
     fn request(
         &self,
         method: &Method,
+        uri: &http::Uri,
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
-    ) -> Result<http::Request<Full<Bytes>>, Failure> {
-        let mut request = http::Request::builder()
-            .method(method.clone())
-            .uri(url.as_str())
-            .body(Full::new(body.clone()))
-            .map_err(|e| transport(format!("cannot build the request: {e}")))?;
+    ) -> http::Request<Full<Bytes>> {
+        let mut request = http::Request::new(Full::new(body.clone()));
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = uri.clone();
         let out = request.headers_mut();
-        for (name, value) in headers {
-            if ![
-                header::COOKIE,
-                header::AUTHORIZATION,
-                header::HOST,
-                header::CONTENT_LENGTH,
-                header::ACCEPT_ENCODING,
-            ]
-            .contains(name)
-            {
-                out.append(name.clone(), value.clone());
-            }
-        }
-        out.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        *out = headers.clone();
         if let Some(cookies) = self.jar.header_for(url) {
             out.insert(header::COOKIE, cookies);
         }
         if let Some(bearer) = self.bearer.as_ref().filter(|b| b.applies_to(url)) {
             out.insert(header::AUTHORIZATION, bearer.header.clone());
         }
-        Ok(request)
+        request
     }
 
     async fn read(
@@ -367,6 +365,30 @@ impl Http {
         }
         transport(error_chain(e))
     }
+}
+
+/// The headers this layer sets itself (cookies, credentials, host, length,
+/// encoding) are dropped from a request's own, and `Accept-Encoding: gzip`
+/// added.
+fn own_headers(headers: &mut HeaderMap) {
+    const OURS: [header::HeaderName; 5] = [
+        header::COOKIE,
+        header::AUTHORIZATION,
+        header::HOST,
+        header::CONTENT_LENGTH,
+        header::ACCEPT_ENCODING,
+    ];
+    // Rebuilt rather than removed from, which would reorder the others.
+    if OURS.iter().any(|name| headers.contains_key(name)) {
+        let mut kept = HeaderMap::with_capacity(headers.len() + 1);
+        for (name, value) in headers.iter() {
+            if !OURS.contains(name) {
+                kept.append(name.clone(), value.clone());
+            }
+        }
+        *headers = kept;
+    }
+    headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
 }
 
 #[cfg(test)]
