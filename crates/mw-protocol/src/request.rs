@@ -218,49 +218,69 @@ impl ActionRequest {
                 "the endpoint must be an http(s) URL with a host".into(),
             ));
         }
-        let mut url = endpoint.clone();
-        url.set_fragment(None);
-        let body = {
-            let mut query = url.query_pairs_mut();
-            if self.method == Method::Get {
-                query.extend_pairs(&self.params);
-            }
-            for (name, secret) in &self.url_params {
-                query.append_pair(name, secret.value());
-            }
-            drop(query);
-            if url.query() == Some("") {
-                url.set_query(None);
-            }
-            match self.method {
-                Method::Get => Vec::new(),
-                Method::Post => {
-                    let mut form = form_urlencoded::Serializer::new(String::new());
-                    form.extend_pairs(&self.params);
-                    for (name, secret) in &self.secrets {
-                        form.append_pair(name, secret.value());
-                    }
-                    form.finish().into_bytes()
-                }
-            }
-        };
         let ua = http::HeaderValue::from_str(user_agent).map_err(|_| {
             Error::InvalidInput("the user agent is not a valid header value".into())
         })?;
-        let mut builder = http::Request::builder()
-            .uri(url.as_str())
-            .header(http::header::USER_AGENT, ua)
-            .header(http::header::ACCEPT, "application/json");
-        builder = match self.method {
-            Method::Get => builder.method(http::Method::GET),
-            Method::Post => builder.method(http::Method::POST).header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            ),
+        // The parameters are encoded here, once, as `form_urlencoded` (and
+        // `Url::query_pairs_mut`) would: about a third of the instructions
+        // of rendering a request went to its per-byte serializer.
+        let mut added = Vec::new();
+        if self.method == Method::Get {
+            for (name, value) in &self.params {
+                push_pair(&mut added, name, value);
+            }
+        }
+        for (name, secret) in &self.url_params {
+            push_pair(&mut added, name, secret.value());
+        }
+        let mut url = endpoint.clone();
+        url.set_fragment(None);
+        if !added.is_empty() {
+            // Only the ASCII of `push_pair`.
+            let added = String::from_utf8_lossy(&added);
+            match url.query() {
+                Some(query) if !query.is_empty() => {
+                    let query = format!("{query}&{added}");
+                    url.set_query(Some(&query));
+                }
+                _ => url.set_query(Some(&added)),
+            }
+        } else if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let body = match self.method {
+            Method::Get => Vec::new(),
+            Method::Post => {
+                let mut form = Vec::with_capacity(128);
+                for (name, value) in &self.params {
+                    push_pair(&mut form, name, value);
+                }
+                for (name, secret) in &self.secrets {
+                    push_pair(&mut form, name, secret.value());
+                }
+                form
+            }
         };
-        let request = builder
-            .body(body)
+        let uri = http::Uri::try_from(url.as_str())
             .map_err(|e| Error::InvalidInput(format!("cannot build request: {e}")))?;
+        let mut request = http::Request::new(body);
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        headers.insert(http::header::USER_AGENT, ua);
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
+        match self.method {
+            Method::Get => *request.method_mut() = http::Method::GET,
+            Method::Post => {
+                *request.method_mut() = http::Method::POST;
+                request.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+                );
+            }
+        }
         Ok((url, request))
     }
 }
@@ -282,9 +302,59 @@ pub fn parse_endpoint(url: &str) -> Result<Url, Error> {
     Ok(parsed)
 }
 
+/// Appends `name=value` (and a `&` before it unless `out` is empty),
+/// `application/x-www-form-urlencoded` byte for byte as `form_urlencoded`
+/// writes it: `*-._` and ASCII letters and digits as they are, a space as
+/// `+`, every other byte as `%XX`.
+fn push_pair(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.reserve(name.len() + value.len() + 2);
+    if !out.is_empty() {
+        out.push(b'&');
+    }
+    push_encoded(out, name);
+    out.push(b'=');
+    push_encoded(out, value);
+}
+
+fn push_encoded(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in text.as_bytes() {
+        match b {
+            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => out.push(b),
+            b' ' => out.push(b'+'),
+            _ => {
+                out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]])
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pairs_are_encoded_as_form_urlencoded_does() {
+        let samples = [
+            "",
+            "plain",
+            "a b+c&d=e",
+            "ab+\\",
+            "TestBot@client",
+            "*-._~!'()/?#[]%",
+            "Ünïcødé ✓ 𝄞",
+            "\u{0}\u{7f}\t\n",
+        ];
+        for name in samples {
+            for value in samples {
+                let mut ours = b"x=1".to_vec();
+                push_pair(&mut ours, name, value);
+                let mut theirs = form_urlencoded::Serializer::new(String::from("x=1"));
+                theirs.append_pair(name, value);
+                assert_eq!(String::from_utf8_lossy(&ours), theirs.finish());
+            }
+        }
+    }
 
     #[test]
     fn debug_never_shows_secrets_even_the_centralauthtoken() {
