@@ -1,5 +1,6 @@
 //! Building `http::Request`s for `api.php`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use url::Url;
@@ -64,7 +65,9 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionRequest {
     method: Method,
-    params: Vec<(String, String)>,
+    /// The names and values; the parameters every request has are not
+    /// allocated (nor copied with the request).
+    params: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     secrets: Vec<(String, Secret)>,
     url_params: Vec<(String, Secret)>,
     repeatable: bool,
@@ -85,7 +88,7 @@ impl ActionRequest {
         ActionRequest {
             method,
             params: vec![
-                ("action".into(), action.into()),
+                ("action".into(), Cow::Owned(action.into())),
                 ("format".into(), "json".into()),
                 ("formatversion".into(), "2".into()),
                 ("errorformat".into(), "plaintext".into()),
@@ -105,10 +108,10 @@ impl ActionRequest {
     /// Adds or replaces a parameter in place.
     pub fn set_param(&mut self, name: impl Into<String>, value: impl Into<String>) {
         let name = name.into();
-        let value = value.into();
+        let value = Cow::Owned(value.into());
         match self.params.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
-            None => self.params.push((name, value)),
+            None => self.params.push((Cow::Owned(name), value)),
         }
     }
 
@@ -178,7 +181,7 @@ impl ActionRequest {
         self.params
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Removes a (non-secret) parameter.
@@ -318,16 +321,37 @@ fn push_pair(out: &mut Vec<u8>, name: &str, value: &str) {
 
 fn push_encoded(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in text.as_bytes() {
-        match b {
-            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => out.push(b),
-            b' ' => out.push(b'+'),
-            _ => {
-                out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]])
-            }
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        // The run of bytes that stay as they are, copied at once.
+        let run = rest
+            .iter()
+            .position(|&b| !KEPT[usize::from(b)])
+            .unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some((&b, tail)) = rest[run..].split_first() else {
+            break;
+        };
+        if b == b' ' {
+            out.push(b'+');
+        } else {
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
         }
+        rest = tail;
     }
 }
+
+/// The bytes `push_encoded` keeps as they are.
+const KEPT: [bool; 256] = {
+    let mut kept = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        kept[b] =
+            matches!(b as u8, b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z');
+        b += 1;
+    }
+    kept
+};
 
 #[cfg(test)]
 mod tests {
