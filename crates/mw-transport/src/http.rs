@@ -36,11 +36,13 @@ type Connector = CheckStale<HttpsConnector<HttpConnector>>;
 
 mod failure;
 mod gzip;
+mod headers;
 mod redirect;
 
 pub(crate) use failure::Failure;
 use failure::{disconnected, error_chain, seconds, timed_out, transport};
 use gzip::gunzip;
+use headers::{Bearer, Host, own_headers};
 use redirect::{check_same_host, redirect_location};
 
 /// The settings of the HTTP layer.
@@ -53,20 +55,6 @@ pub(crate) struct HttpSettings {
     pub tls: Option<rustls::ClientConfig>,
 }
 
-struct Bearer {
-    endpoint: Url,
-    header: HeaderValue,
-}
-
-impl Bearer {
-    /// Only to the wiki's own host, and over TLS unless the endpoint
-    /// itself is plain HTTP.
-    fn applies_to(&self, url: &Url) -> bool {
-        url.host() == self.endpoint.host()
-            && (url.scheme() == "https" || url.origin() == self.endpoint.origin())
-    }
-}
-
 pub(crate) struct Http {
     client: PoolClient<Connector, Full<Bytes>>,
     jar: Arc<Jar>,
@@ -74,6 +62,7 @@ pub(crate) struct Http {
     connect_timeout: Duration,
     max_body: usize,
     bearer: Option<Bearer>,
+    host: Option<Host>,
 }
 
 impl std::fmt::Debug for Http {
@@ -131,6 +120,7 @@ impl Http {
             // named because this crate relies on it.
             .retry_canceled_requests(true)
             .build(connector);
+        let host = Host::of(&settings.endpoint);
         let bearer = match settings.bearer {
             None => None,
             Some(token) => {
@@ -150,6 +140,7 @@ impl Http {
             connect_timeout: settings.connect_timeout,
             max_body: settings.max_body_bytes,
             bearer,
+            host,
         })
     }
 
@@ -278,6 +269,9 @@ impl Http {
         if let Some(bearer) = self.bearer.as_ref().filter(|b| b.applies_to(url)) {
             out.insert(header::AUTHORIZATION, bearer.header.clone());
         }
+        if let Some(host) = self.host.as_ref().filter(|h| h.applies_to(uri)) {
+            out.insert(header::HOST, host.header.clone());
+        }
         request
     }
 
@@ -364,50 +358,6 @@ impl Http {
             return Failure::Disconnected(error_chain(e));
         }
         transport(error_chain(e))
-    }
-}
-
-/// The headers this layer sets itself (cookies, credentials, host, length,
-/// encoding) are dropped from a request's own, and `Accept-Encoding: gzip`
-/// added.
-fn own_headers(headers: &mut HeaderMap) {
-    const OURS: [header::HeaderName; 5] = [
-        header::COOKIE,
-        header::AUTHORIZATION,
-        header::HOST,
-        header::CONTENT_LENGTH,
-        header::ACCEPT_ENCODING,
-    ];
-    // Rebuilt rather than removed from, which would reorder the others.
-    if OURS.iter().any(|name| headers.contains_key(name)) {
-        let mut kept = HeaderMap::with_capacity(headers.len() + 1);
-        for (name, value) in headers.iter() {
-            if !OURS.contains(name) {
-                kept.append(name.clone(), value.clone());
-            }
-        }
-        *headers = kept;
-    }
-    headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url(s: &str) -> Url {
-        Url::parse(s).expect("test URL")
-    }
-
-    #[test]
-    fn bearer_goes_only_to_the_wiki() {
-        let bearer = Bearer {
-            endpoint: url("https://w.example/w/api.php"),
-            header: HeaderValue::from_static("Bearer x"),
-        };
-        assert!(bearer.applies_to(&url("https://w.example/w/api.php?a=b")));
-        assert!(!bearer.applies_to(&url("http://w.example/w/api.php")));
-        assert!(!bearer.applies_to(&url("https://other.example/w/api.php")));
     }
 }
 
