@@ -115,6 +115,15 @@ impl ActionRequest {
         }
     }
 
+    /// [`set_param`](Self::set_param) for a name known at compile time (no
+    /// allocation for it, nor for a static value).
+    pub(crate) fn set_static_param(&mut self, name: &'static str, value: Cow<'static, str>) {
+        match self.params.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.params.push((Cow::Borrowed(name), value)),
+        }
+    }
+
     /// Adds a token parameter (`token`, `lgtoken`, `logintoken`, …). Makes
     /// the request a POST; the token goes last in the body.
     pub fn token(mut self, name: impl Into<String>, token: Token) -> Self {
