@@ -36,12 +36,14 @@ type Connector = CheckStale<HttpsConnector<HttpConnector>>;
 
 mod failure;
 mod gzip;
+mod headers;
 mod pool;
 mod redirect;
 
 pub(crate) use failure::Failure;
 use failure::{disconnected, error_chain, seconds, timed_out, transport};
 use gzip::gunzip;
+use headers::{Bearer, Host, own_headers};
 use pool::{PoolSettings, Pools};
 use redirect::{check_same_host, redirect_location};
 
@@ -56,20 +58,6 @@ pub(crate) struct HttpSettings {
     pub max_idle: usize,
 }
 
-struct Bearer {
-    endpoint: Url,
-    header: HeaderValue,
-}
-
-impl Bearer {
-    /// Only to the wiki's own host, and over TLS unless the endpoint
-    /// itself is plain HTTP.
-    fn applies_to(&self, url: &Url) -> bool {
-        url.host() == self.endpoint.host()
-            && (url.scheme() == "https" || url.origin() == self.endpoint.origin())
-    }
-}
-
 pub(crate) struct Http {
     pools: Pools,
     jar: Arc<Jar>,
@@ -78,6 +66,7 @@ pub(crate) struct Http {
     max_body: usize,
     /// Boxed: most clients have none (a pointer instead of ~130 bytes).
     bearer: Option<Box<Bearer>>,
+    host: Option<Host>,
 }
 
 impl std::fmt::Debug for Http {
@@ -98,6 +87,7 @@ impl Http {
             connect_timeout: settings.connect_timeout,
             max_idle: settings.max_idle,
         });
+        let host = Host::of(&settings.endpoint);
         let bearer = match settings.bearer {
             None => None,
             Some(token) => {
@@ -117,6 +107,7 @@ impl Http {
             connect_timeout: settings.connect_timeout,
             max_body: settings.max_body_bytes,
             bearer,
+            host,
         })
     }
 
@@ -142,13 +133,20 @@ impl Http {
         first: Url,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Failure> {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        own_headers(&mut parts.headers);
         let body = Bytes::from(body);
-        let mut url = first.clone();
+        // The request's own URI for the first hop (the session parsed it
+        // already); a redirect's is parsed from its URL.
+        let mut uri = parts.uri;
+        let mut redirected: Option<Url> = None;
         for hop in 0..=MAX_REDIRECTS {
-            let response = self.hop(&parts.method, &url, &parts.headers, &body).await?;
+            let url = redirected.as_ref().unwrap_or(&first);
+            let response = self
+                .hop(&parts.method, &uri, url, &parts.headers, &body)
+                .await?;
             // Every response's cookies count, redirects included.
-            self.jar.store_from(response.headers(), &url);
+            self.jar.store_from(response.headers(), url);
             let status = response.status();
             let Some(location) = redirect_location(&response) else {
                 return self.read(response).await;
@@ -179,7 +177,9 @@ impl Http {
                 to = next.path(),
                 "following a redirect"
             );
-            url = next;
+            uri = http::Uri::try_from(next.as_str())
+                .map_err(|e| transport(format!("cannot build the request: {e}")))?;
+            redirected = Some(next);
         }
         Err(transport(format!(
             "more than {MAX_REDIRECTS} redirects; not followed"
@@ -192,6 +192,7 @@ impl Http {
     async fn hop(
         &self,
         method: &Method,
+        uri: &http::Uri,
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
@@ -202,7 +203,7 @@ impl Http {
             .ok_or_else(|| transport("no Tokio runtime to send the request on"))?;
         let mut resends = 0;
         loop {
-            let request = self.request(method, url, headers, body)?;
+            let request = self.request(method, uri, url, headers, body);
             match pool.request(request).await {
                 Ok(response) => return Ok(response),
                 Err(e) if resends < MAX_STALE_RESENDS && stale::is_stale(&e) => {
@@ -218,40 +219,31 @@ impl Http {
         }
     }
 
+    /// The request for one hop: `headers` (see [`own_headers`]), and the
+    /// cookies and bearer token for `url` (`uri` is the same URL).
     fn request(
         &self,
         method: &Method,
+        uri: &http::Uri,
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
-    ) -> Result<http::Request<Full<Bytes>>, Failure> {
-        let mut request = http::Request::builder()
-            .method(method.clone())
-            .uri(url.as_str())
-            .body(Full::new(body.clone()))
-            .map_err(|e| transport(format!("cannot build the request: {e}")))?;
+    ) -> http::Request<Full<Bytes>> {
+        let mut request = http::Request::new(Full::new(body.clone()));
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = uri.clone();
         let out = request.headers_mut();
-        for (name, value) in headers {
-            if ![
-                header::COOKIE,
-                header::AUTHORIZATION,
-                header::HOST,
-                header::CONTENT_LENGTH,
-                header::ACCEPT_ENCODING,
-            ]
-            .contains(name)
-            {
-                out.append(name.clone(), value.clone());
-            }
-        }
-        out.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        *out = headers.clone();
         if let Some(cookies) = self.jar.header_for(url) {
             out.insert(header::COOKIE, cookies);
         }
         if let Some(bearer) = self.bearer.as_ref().filter(|b| b.applies_to(url)) {
             out.insert(header::AUTHORIZATION, bearer.header.clone());
         }
-        Ok(request)
+        if let Some(host) = self.host.as_ref().filter(|h| h.applies_to(uri)) {
+            out.insert(header::HOST, host.header.clone());
+        }
+        request
     }
 
     async fn read(
@@ -337,25 +329,5 @@ impl Http {
             return Failure::Disconnected(error_chain(e));
         }
         transport(error_chain(e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn url(s: &str) -> Url {
-        Url::parse(s).expect("test URL")
-    }
-
-    #[test]
-    fn bearer_goes_only_to_the_wiki() {
-        let bearer = Bearer {
-            endpoint: url("https://w.example/w/api.php"),
-            header: HeaderValue::from_static("Bearer x"),
-        };
-        assert!(bearer.applies_to(&url("https://w.example/w/api.php?a=b")));
-        assert!(!bearer.applies_to(&url("http://w.example/w/api.php")));
-        assert!(!bearer.applies_to(&url("https://other.example/w/api.php")));
     }
 }

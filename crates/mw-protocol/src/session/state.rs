@@ -176,7 +176,7 @@ impl Ctx {
     /// Adds `maxlag`, unless the caller set one.
     pub fn with_maxlag(&self, mut req: ActionRequest) -> ActionRequest {
         if let (Some(lag), None) = (self.config.maxlag, req.param_value("maxlag")) {
-            req.set_param("maxlag", lag.to_string());
+            req.set_static_param("maxlag", lag.to_string().into());
         }
         req
     }
@@ -194,7 +194,7 @@ impl Ctx {
             Assert::Bot => Some("bot"),
         };
         if let (Some(a), None) = (assert, req.param_value("assert")) {
-            req.set_param("assert", a);
+            req.set_static_param("assert", a.into());
         }
         req
     }
