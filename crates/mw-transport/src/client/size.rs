@@ -21,11 +21,13 @@ fn the_client_parts_stay_small() {
     for (name, size) in sizes {
         eprintln!("{name}: {size} bytes");
     }
-    // Without the session, what the client adds inline.
+    // Without the session, what the client adds inline. Two choices made
+    // for CPU: `Http` keeps the endpoint's `Host` header made once (88
+    // bytes) and the jar its last rendered `Cookie` header (80 bytes).
     let own = size_of::<Shared>() - size_of::<mw_protocol::Session>();
-    assert!(own <= 400, "the client's own state is {own} bytes");
+    assert!(own <= 448, "the client's own state is {own} bytes");
     assert!(
-        size_of::<Http>() <= 128,
+        size_of::<Http>() <= 208,
         "Http is {} bytes",
         size_of::<Http>()
     );
