@@ -334,7 +334,7 @@ fn concurrency(url: Option<&str>, levels: &[usize], secs: f64) -> Res<()> {
     println!(
         "concurrency: N sessions (one Client each) running the seed flow back to back, {secs}s each; client runtime 2 workers, server {}",
         if server_pid.is_some() {
-            "a child process (multi-thread runtime, 2 workers)"
+            "a child process (one thread)"
         } else {
             "given by --url (its CPU not measured)"
         }
