@@ -13,11 +13,13 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+#[path = "support/parse_rows.rs"]
+mod parse_rows;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use mw_protocol::actions::{
     centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
 };
-use mw_protocol::response::parse_envelope;
 use mw_protocol::{
     ActionCall, ActionRequest, Config, Op, Outcome, Password, Session, Token, TokenType,
 };
@@ -107,87 +109,8 @@ fn builders(c: &mut Criterion) {
     group.finish();
 }
 
-type Parser = fn(&http::Response<Vec<u8>>) -> bool;
-
 fn parsers(c: &mut Criterion) {
-    // (parser, fixture, typed parse: the envelope and then the module's
-    // parser, as the session runs them).
-    let cases: &[(&str, &str, Parser)] = &[
-        (
-            "envelope (error)",
-            "envelope/mw139-badtoken-bc-fv2.http",
-            |r| parse_envelope(r).is_err(),
-        ),
-        (
-            "envelope (warnings)",
-            "envelope/mw124-128-warnings-joined-one-module.http",
-            |r| parse_envelope(r).is_ok(),
-        ),
-        (
-            "tokens (csrf)",
-            "tokens/mw139-bot-csrf-post-fv2.http",
-            |r| parse_envelope(r).and_then(|e| tokens::parse(&e)).is_ok(),
-        ),
-        ("tokens (all types)", "tokens/mw139-bot-all-fv2.http", |r| {
-            parse_envelope(r).and_then(|e| tokens::parse(&e)).is_ok()
-        }),
-        ("login", "login/mw139-botpw-success-fv2.http", |r| {
-            parse_envelope(r).and_then(|e| login::parse(&e)).is_ok()
-        }),
-        ("checktoken", "checktoken/mw139-valid-fv2.http", |r| {
-            parse_envelope(r)
-                .and_then(|e| checktoken::parse(&e))
-                .is_ok()
-        }),
-        ("logout", "logout/mw139-botpw-success-fv2.http", |r| {
-            parse_envelope(r).and_then(|e| logout::parse(&e)).is_ok()
-        }),
-        (
-            "clientlogin (PASS)",
-            "clientlogin/mw139-pass-fv2.http",
-            |r| {
-                parse_envelope(r)
-                    .and_then(|e| clientlogin::parse(&e))
-                    .is_ok()
-            },
-        ),
-        (
-            "clientlogin (UI)",
-            "clientlogin/mw143-clientlogin-ui-oathauth-fv2.http",
-            |r| {
-                parse_envelope(r)
-                    .and_then(|e| clientlogin::parse(&e))
-                    .is_ok()
-            },
-        ),
-        (
-            "legacy action=tokens",
-            "legacy_tokens/mw123-action-tokens-edit-watch-patrol.http",
-            |r| {
-                parse_envelope(r)
-                    .and_then(|e| legacy_tokens::parse(&e))
-                    .is_ok()
-            },
-        ),
-        (
-            "legacy module tokens (intoken)",
-            "legacy_tokens/mw123-prop-info-intoken-edit.http",
-            |r| {
-                parse_envelope(r)
-                    .and_then(|e| legacy_tokens::parse_module_tokens(&e))
-                    .is_ok()
-            },
-        ),
-        (
-            "centralauthtoken",
-            "centralauthtoken/ca-mw143-centralauthtoken-success.http",
-            |r| {
-                parse_envelope(r)
-                    .and_then(|e| centralauth::parse(&e))
-                    .is_ok()
-            },
-        ),
-    ];
+    let cases = parse_rows::CASES;
     for (name, rel, typed) in cases {
         let response = fixture::load(rel).response;
         assert!(typed(&response), "{name}: the typed parser fails on {rel}");

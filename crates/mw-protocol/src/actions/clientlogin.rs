@@ -84,11 +84,7 @@ pub fn parse_info(env: &Envelope) -> Result<Vec<AuthRequest>, Error> {
 /// or `REDIRECT` step asked for (for example `OATHToken`). Field values are
 /// treated as secrets: sent in the body, never shown by `Debug`.
 pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionRequest {
-    let mut req = ActionRequest::post("clientlogin").param("logincontinue", "1");
-    for (name, value) in fields {
-        req = req.password(name.as_str(), Password::new(value.as_str()));
-    }
-    req.token("logintoken", token.clone())
+    auth_step::continue_request("clientlogin", "logincontinue", "logintoken", fields, token)
 }
 
 /// Reads `clientlogin.status` and its fields (the shared

@@ -132,11 +132,13 @@ pub fn start_request(
 /// Continues an account creation (`createcontinue=1`) with the fields a
 /// `UI` step asked for. Field values are secrets.
 pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionRequest {
-    let mut req = ActionRequest::post("createaccount").param("createcontinue", "1");
-    for (name, value) in fields {
-        req = req.password(name.as_str(), Password::new(value.as_str()));
-    }
-    req.token("createtoken", token.clone())
+    auth_step::continue_request(
+        "createaccount",
+        "createcontinue",
+        "createtoken",
+        fields,
+        token,
+    )
 }
 
 /// Reads `createaccount.status` and its fields (the shared [`AuthStep`]).

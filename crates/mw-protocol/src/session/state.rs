@@ -68,10 +68,10 @@ pub(crate) struct Ctx {
     pub logout_without_token: bool,
     /// An account creation waiting for more fields (a captcha's answer)
     /// before it is sent: in memory only, never in a snapshot.
-    pub pending_account: Option<super::flows::PendingAccount>,
+    pub pending_account: Option<super::flows::PendingAuth>,
     /// A client login the wiki failed for want of a captcha, waiting for
     /// its answer: in memory only, never in a snapshot.
-    pub pending_login: Option<super::flows::PendingLogin>,
+    pub pending_login: Option<super::flows::PendingAuth>,
     /// Relogins started, for a driver's log line.
     pub relogins: u64,
 }

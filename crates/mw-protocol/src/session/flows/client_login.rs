@@ -13,6 +13,7 @@
 
 use super::super::op::ClientLoginOutcome;
 use super::super::state::{Ctx, User};
+use super::pending::PendingAuth;
 use super::{Flow, Output, Step, Target};
 use crate::actions::auth_step::{AuthStatus, AuthStep, captcha_of};
 use crate::actions::clientlogin;
@@ -24,38 +25,18 @@ use crate::{Error, Password, Token, TokenType};
 /// `TOTPSecondaryAuthenticationProvider::continueSecondaryAuthentication`).
 const SECOND_FACTOR_REFUSED: &[&str] = &["oathauth-login-failed", "oathauth-throttled"];
 
-/// A login the wiki failed for want of a captcha, waiting for its answer:
-/// the name, the password and the captcha's hidden id.
-#[derive(Clone)]
-pub(crate) struct PendingLogin {
-    username: String,
-    password: Password,
-    return_url: String,
-    /// The captcha's `hidden` fields (`captchaId`), sent back with the
-    /// answer.
-    hidden: Vec<(String, String)>,
-}
-
-impl std::fmt::Debug for PendingLogin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingLogin")
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
-}
-
 enum ClientLoginKind {
     /// A fresh `clientlogin` with the name, the password and `fields` (a
     /// captcha's answer and id, or none).
     Start {
-        login: PendingLogin,
+        login: PendingAuth,
         fields: Vec<(String, String)>,
     },
     /// `logincontinue=1` with the fields of a `UI` step.
     Continue { fields: Vec<(String, String)> },
     /// After a `FAIL` `wrongpassword`: asking `authmanagerinfo` whether a
     /// captcha is wanted. Holds the login and the `FAIL`.
-    Info { login: PendingLogin, fail: AuthStep },
+    Info { login: PendingAuth, fail: AuthStep },
 }
 
 pub(crate) struct ClientLogin {
@@ -66,11 +47,11 @@ impl ClientLogin {
     pub fn start(username: &str, password: Password, return_url: &str) -> Self {
         ClientLogin {
             kind: ClientLoginKind::Start {
-                login: PendingLogin {
+                login: PendingAuth {
                     username: username.to_owned(),
                     password,
                     return_url: return_url.to_owned(),
-                    hidden: Vec::new(),
+                    fields: Vec::new(),
                 },
                 fields: Vec::new(),
             },
@@ -102,7 +83,7 @@ impl Flow for ClientLogin {
                 // again, with the answer and the captcha's id.
                 if let Some(login) = cx.pending_login.take() {
                     let mut fields = std::mem::take(fields);
-                    for (name, value) in &login.hidden {
+                    for (name, value) in &login.fields {
                         if !fields.iter().any(|(n, _)| n == name) {
                             fields.push((name.clone(), value.clone()));
                         }
@@ -181,7 +162,7 @@ impl Flow for ClientLogin {
 /// login kept for the continuation), else the `FAIL` as the login error.
 fn captcha_step(
     cx: &mut Ctx,
-    login: &PendingLogin,
+    login: &PendingAuth,
     fail: &AuthStep,
     res: Result<Envelope, Error>,
 ) -> Step {
@@ -204,7 +185,7 @@ fn captcha_step(
         can_preserve_state: false,
     };
     let mut login = login.clone();
-    login.hidden = step.hidden_values();
+    login.fields = step.hidden_values();
     cx.pending_login = Some(login);
     Step::Done(Ok(Output::ClientLogin(ClientLoginOutcome::NeedsInput(
         step,

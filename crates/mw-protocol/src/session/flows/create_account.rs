@@ -11,34 +11,18 @@
 
 use super::super::op::CreateAccountOutcome;
 use super::super::state::Ctx;
+use super::pending::PendingAuth;
 use super::{Flow, Output, Step, Target};
 use crate::actions::auth_step::{AuthStatus, AuthStep};
 use crate::actions::createaccount;
 use crate::response::Envelope;
 use crate::{Error, Password, Token, TokenType};
 
-/// A creation that stopped before it was sent, waiting for more fields.
-#[derive(Clone)]
-pub(crate) struct PendingAccount {
-    username: String,
-    password: Password,
-    return_url: String,
-    fields: Vec<(String, String)>,
-}
-
-impl std::fmt::Debug for PendingAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingAccount")
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
-}
-
 enum Phase {
     /// Asking `meta=authmanagerinfo` which fields a creation needs.
-    Info(PendingAccount),
+    Info(PendingAuth),
     /// The first `action=createaccount`.
-    Create(PendingAccount),
+    Create(PendingAuth),
     /// `createcontinue=1` with the fields of a `UI` step.
     Continue(Vec<(String, String)>),
 }
@@ -55,7 +39,7 @@ impl CreateAccount {
         fields: Vec<(String, String)>,
     ) -> Self {
         CreateAccount {
-            phase: Phase::Info(PendingAccount {
+            phase: Phase::Info(PendingAuth {
                 username: username.to_owned(),
                 password,
                 return_url: return_url.to_owned(),

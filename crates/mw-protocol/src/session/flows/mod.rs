@@ -10,6 +10,7 @@ mod foreign;
 mod get_token;
 mod login;
 mod logout;
+mod pending;
 mod token_rules;
 
 use super::op::Output;
@@ -19,13 +20,14 @@ use crate::{ActionRequest, Error, Token, TokenType};
 
 pub(crate) use call::Call;
 pub(crate) use check_token::CheckToken;
-pub(crate) use client_login::{ClientLogin, PendingLogin};
-pub(crate) use create_account::{CreateAccount, PendingAccount};
+pub(crate) use client_login::ClientLogin;
+pub(crate) use create_account::CreateAccount;
 pub(crate) use fetch::{FetchTokens, Fetched};
 pub(crate) use foreign::Foreign;
 pub(crate) use get_token::GetToken;
 pub(crate) use login::Login;
 pub(crate) use logout::Logout;
+pub(crate) use pending::PendingAuth;
 pub(crate) use token_rules::{mangled_token, too_long_token, unknown_token_type};
 
 /// Where a request goes.
