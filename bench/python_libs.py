@@ -131,9 +131,16 @@ def pywikibot_flow(env: Dict[str, str]) -> Callable[[], None]:
     home = tempfile.mkdtemp(prefix="pwb-")
     os.environ["PYWIKIBOT_DIR"] = home
     os.environ["PYWIKIBOT_NO_USER_CONFIG"] = "2"
-    import pywikibot
-    from pywikibot import config
-    from pywikibot.family import AutoFamily
+    # Without a user config pywikibot keeps its files (the cookie jar, the
+    # API cache) in the directory it was imported from: make that `home`.
+    cwd = os.getcwd()
+    os.chdir(home)
+    try:
+        import pywikibot
+        from pywikibot import config
+        from pywikibot.family import AutoFamily
+    finally:
+        os.chdir(cwd)
 
     user, _, app = env["MW_BOT_USER"].partition("@")
     password_file = os.path.join(home, "passwordfile")
