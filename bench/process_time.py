@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 UA = "mw-bench/0.0 (https://github.com/mw-auth/mw-auth; bench@example.org)"

@@ -35,9 +35,8 @@ from typing import Any, Callable, Dict, List, Tuple
 import requests
 
 import mwauth
-from python_flows import requests_seed_flow
-
-UA = "mw-bench/0.0 (https://github.com/mw-auth/mw-auth; bench@example.org)"
+import python_flows
+from python_flows import UA
 
 
 def read_env(path: str) -> Dict[str, str]:
@@ -91,22 +90,12 @@ class LogCounter(logging.Handler):
 def seed(env: Dict[str, str]) -> Callable[[], None]:
     S = requests.Session()
     S.headers["User-Agent"] = UA
-    import python_flows
-
-    python_flows.BOT, python_flows.BOT_PASSWORD = env["MW_BOT_USER"], env["MW_BOT_PASSWORD"]
-    return lambda: requests_seed_flow(S, env["MW_API_URL"])
+    return lambda: python_flows.requests_seed_flow(S, env["MW_API_URL"])
 
 
 def mwauth_flow(env: Dict[str, str]) -> Callable[[], None]:
     s = mwauth.Session(env["MW_API_URL"], user_agent=UA)
-
-    def flow() -> None:
-        s.login(env["MW_BOT_USER"], env["MW_BOT_PASSWORD"])
-        token = s.token("csrf")
-        assert s.check_token("csrf", token).valid
-        assert s.logout() == mwauth.LogoutOutcome.LOGGED_OUT
-
-    return flow
+    return lambda: python_flows.mwauth_flow(s)
 
 
 def mwclient_flow(env: Dict[str, str]) -> Callable[[], None]:
@@ -190,6 +179,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     env = read_env(args.env)
+    # The seed code and the mwauth flow are python_flows.py's, which log in
+    # as its BOT: this wiki's bot password instead.
+    python_flows.BOT, python_flows.BOT_PASSWORD = env["MW_BOT_USER"], env["MW_BOT_PASSWORD"]
 
     makers = {"requests": seed, "mwauth": mwauth_flow, "mwclient": mwclient_flow, "pywikibot": pywikibot_flow}
     flows: Dict[str, Callable[[], None]] = {}

@@ -194,9 +194,7 @@ fn client_login_cmd(
 }
 
 fn continue_cmd(fields: HashMap<String, String>) -> Command {
-    let mut fields: Vec<(String, String)> = fields.into_iter().collect();
-    fields.sort();
-    Command::ClientLoginContinue(fields)
+    Command::ClientLoginContinue(crate::accounts::sorted(fields))
 }
 
 fn check_cmd(
@@ -237,7 +235,7 @@ fn built(
     Options::from_kwargs(py, what, Takes::Client, options)?.build(py, api_url)
 }
 
-/// A call on the foreign wiki `api_url` of `client` (CentralAuth).
+/// A call on a foreign wiki of the session (CentralAuth).
 fn foreign_cmd(
     py: Python<'_>,
     wiki: ForeignWiki,

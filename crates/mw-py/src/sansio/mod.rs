@@ -187,8 +187,7 @@ impl SansIOSession {
 
     /// Continues a client login with the fields the last step asked for.
     fn client_login_continue(&self, fields: HashMap<String, String>) -> u64 {
-        let mut fields: Vec<(String, String)> = fields.into_iter().collect();
-        fields.sort();
+        let fields = crate::accounts::sorted(fields);
         let mut inner = self.lock();
         let op = inner.session.client_login_continue(fields);
         inner.op(op)

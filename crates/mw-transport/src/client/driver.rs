@@ -227,15 +227,25 @@ impl Shared {
         let mut transmits = transmits.into_iter();
         let kept = if keep_one { transmits.next() } else { None };
         for transmit in transmits {
-            let shared = Arc::clone(self);
-            handle.spawn(async move {
-                Arc::clone(&shared).exchange(transmit).await;
-                if let Ok(handle) = Handle::try_current() {
-                    shared.pump(&handle);
-                }
-            });
+            self.spawn_then_pump(handle, Arc::clone(self).exchange(transmit));
         }
         kept
+    }
+
+    /// Runs a request's exchange in a task of its own, and pumps when it
+    /// is done.
+    fn spawn_then_pump(
+        self: &Arc<Self>,
+        handle: &Handle,
+        exchange: impl Future<Output = ()> + Send + 'static,
+    ) {
+        let shared = Arc::clone(self);
+        handle.spawn(async move {
+            exchange.await;
+            if let Ok(handle) = Handle::try_current() {
+                shared.pump(&handle);
+            }
+        });
     }
 
     /// Keeps one timer task armed for the session's next deadline.
@@ -366,13 +376,7 @@ impl Drop for Inline<'_> {
     /// so it goes on in a task, as it would have from the start.
     fn drop(&mut self) {
         if let Some(running) = self.running.take() {
-            let shared = Arc::clone(self.shared);
-            self.handle.spawn(async move {
-                running.await;
-                if let Ok(handle) = Handle::try_current() {
-                    shared.pump(&handle);
-                }
-            });
+            self.shared.spawn_then_pump(&self.handle, running);
         }
     }
 }
