@@ -17,7 +17,7 @@
 //! * **The runtime.** A pool's connection tasks are spawned on, and its
 //!   sockets registered with, the runtime that opened them: they die with
 //!   it, and stall while a current-thread runtime is not driven. A client
-//!   used on two runtimes uses one pool on each.
+//!   used on two runtimes uses one pool on each, and keeps both.
 //! * **The TLS configuration**, by identity: the process's default one, or
 //!   the one of the same roots and CA files (`tls.rs` shares those), or a
 //!   caller's own (`tls_config`), which no other client has. Connections
@@ -31,11 +31,12 @@
 //! * **The connect timeout and the idle cap**, which the pool applies.
 //!
 //! Each client remembers the pool of the first runtime it used (no lock
+//! per request), and of up to [`OTHER_RUNTIMES`] more (a lock of its own
 //! per request); the process-wide registry is looked up when a client
 //! first sends on a runtime. It holds the pools weakly: a pool, and its
 //! idle connections, go when the last client using it does.
 
-use std::sync::{Arc, Mutex, OnceLock, TryLockError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, TryLockError, Weak};
 use std::time::Duration;
 
 use http_body_util::Full;
@@ -57,6 +58,12 @@ pub(crate) type Pool = PoolClient<Connector, Full<Bytes>>;
 /// makes it give up; a lookup holds the lock for a moment).
 const LOCK_TRIES: usize = 10_000;
 
+/// How many runtimes besides its first a client remembers the pool of
+/// (the most recently used ones): a client driven on a second runtime
+/// keeps its connections alive there too, and one driven on a new runtime
+/// per call (tests) does not keep every dead runtime's pool.
+const OTHER_RUNTIMES: usize = 4;
+
 /// What a pool is made of, besides its runtime.
 pub(crate) struct PoolSettings {
     pub tls: Arc<rustls::ClientConfig>,
@@ -69,6 +76,9 @@ pub(crate) struct Pools {
     settings: PoolSettings,
     /// The pool of the first runtime the client sent a request on.
     first: OnceLock<(Id, Arc<Pool>)>,
+    /// The pools of the other runtimes it sent on, most recent last
+    /// (boxed: 16 bytes in every client for what few clients use).
+    others: OnceLock<Box<Mutex<Vec<(Id, Arc<Pool>)>>>>,
 }
 
 /// What makes two clients' connections interchangeable.
@@ -114,6 +124,7 @@ impl Pools {
         Pools {
             settings,
             first: OnceLock::new(),
+            others: OnceLock::new(),
         }
     }
 
@@ -124,12 +135,30 @@ impl Pools {
             if *id == runtime {
                 return Some(PoolRef::Borrowed(pool));
             }
-            return Some(PoolRef::Shared(self.shared(runtime)));
+            return Some(PoolRef::Shared(self.other(runtime)));
         }
         let pool = self.shared(runtime);
         // Another task of the client may have been first: either is right.
         let _ = self.first.set((runtime, Arc::clone(&pool)));
         Some(PoolRef::Shared(pool))
+    }
+
+    /// The pool of a runtime other than the first, remembered.
+    fn other(&self, runtime: Id) -> Arc<Pool> {
+        let others = self.others.get_or_init(Box::default);
+        let mut others = others.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = others.iter().position(|(id, _)| *id == runtime) {
+            let entry = others.remove(at);
+            let pool = Arc::clone(&entry.1);
+            others.push(entry);
+            return pool;
+        }
+        let pool = self.shared(runtime);
+        if others.len() == OTHER_RUNTIMES {
+            others.remove(0);
+        }
+        others.push((runtime, Arc::clone(&pool)));
+        pool
     }
 
     /// The registry's pool of these settings on `runtime`, made if none.
@@ -249,7 +278,19 @@ mod tests {
         two.block_on(async {
             let pool = client.get().expect("2");
             assert!(matches!(pool, PoolRef::Shared(_)));
+            let kept = match &pool {
+                PoolRef::Shared(pool) => Arc::downgrade(pool),
+                PoolRef::Borrowed(_) => unreachable!("matched above"),
+            };
             assert_ne!(address(pool), first);
+            // No other client holds that pool, and yet it outlives the
+            // request: the client keeps it (keep-alive on that runtime too).
+            assert!(
+                kept.upgrade().is_some(),
+                "the second runtime's pool is kept"
+            );
+            let again = client.get().expect("2 again");
+            assert!(std::ptr::eq::<Pool>(&*again, kept.as_ptr()));
         });
         assert!(client.get().is_none(), "outside any runtime");
     }
