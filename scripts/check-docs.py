@@ -58,22 +58,20 @@ A block without a comment gets nothing: it must run as written.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import os
 import re
 import secrets
-import struct
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import oath_window  # noqa: E402  (scripts/oath_window.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 UA = "mw-auth-docs-check/1.0 (https://github.com/mw-auth/mw-auth; docs test)"
@@ -108,10 +106,6 @@ NAMES: Dict[str, Tuple[Optional[str], str]] = {
 WIKI_NAMES: Dict[str, Dict[str, str]] = {
     "oath": {"MW_USERNAME": "MW_OATH_USER", "MW_PASSWORD": "MW_OATH_PASSWORD"},
 }
-
-# RFC 6238 as OATHAuth checks it, and the windows it accepts ahead.
-TOTP_PERIOD = 30
-TOTP_RADIUS = 4
 
 DIRECTIVE = re.compile(r"<!--\s*doc-test:(?P<body>.*?)-->")
 
@@ -172,45 +166,13 @@ def read_env(path: str) -> Dict[str, str]:
     return env
 
 
-def totp(secret: str, counter: int) -> str:
-    """RFC 6238 (SHA-1, 6 digits) for the 30-second window ``counter``."""
-    mac = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
-    off = mac[-1] & 15
-    return "%06d" % ((struct.unpack(">I", mac[off : off + 4])[0] & 0x7FFFFFFF) % 1000000)
-
-
 def fresh_totp(wiki: Dict[str, str]) -> str:
-    """A code of a window no test used: OATHAuth accepts each window once
-    per account. The protocol of mw-test-support's totp.rs: the last
-    window handed out is in MW_WIKI_DIR/oath-window, under a lock directory;
-    waits for the next window when those OATHAuth accepts ahead are used.
-    The lock is released before the block uses the code: OATHAuth refuses
-    a window older than the last one used, so this is only safe because
-    the doc blocks run one at a time, after every other test."""
-    lock = Path(wiki["MW_WIKI_DIR"]) / "oath-window.lock"
-    state = Path(wiki["MW_WIKI_DIR"]) / "oath-window"
-    while True:
-        try:
-            lock.mkdir()
-            break
-        except FileExistsError:
-            try:
-                if time.time() - lock.stat().st_mtime > 30:
-                    lock.rmdir()
-            except OSError:
-                pass
-            time.sleep(0.02)
-    try:
-        last = int(state.read_text().strip()) if state.exists() else 0
-        now = lambda: int(time.time() // TOTP_PERIOD)  # noqa: E731
-        window = max(last + 1, now())
-        while window > now() + TOTP_RADIUS - 1:
-            time.sleep(0.5)
-            window = max(last + 1, now())
-        state.write_text(str(window))
-    finally:
-        lock.rmdir()
-    return totp(wiki["MW_OATH_SECRET"], window)
+    """A code of a window no test used (scripts/oath_window.py). The turn
+    is given back before the block uses the code: OATHAuth refuses a
+    window older than the last one used, so this is only safe because the
+    doc blocks run one at a time, after every other test."""
+    with oath_window.reserve(wiki["MW_WIKI_DIR"], wiki["MW_OATH_SECRET"]) as code:
+        return code
 
 
 def value_of(name: str, wiki: Dict[str, str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ import requests
 
 import mwauth
 from mwauth.sansio import Driver, requests_sender
+
+# scripts/oath_window.py: the two-factor wiki's codes, shared with
+# scripts/check-docs.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 
 UA = "mwauth-tests/0.1 (https://github.com/mw-auth/mw-auth; tests@example.org)"
 

@@ -7,19 +7,15 @@ wiki's own state."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
 import os
-import struct
-import time
 import uuid
 from typing import Dict, Iterator
 
 import pytest
 
 import mwauth
+import oath_window
 from conftest import UA, sansio_driver
 
 RETURN = "http://127.0.0.1/"
@@ -33,43 +29,12 @@ def variant(var: str) -> Dict[str, str]:
         return dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
 
 
-def totp(secret: str, counter: int) -> str:
-    """RFC 6238 (SHA-1, 6 digits) for the 30-second window ``counter``."""
-    mac = hmac.new(base64.b32decode(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
-    off = mac[-1] & 15
-    return "%06d" % ((struct.unpack(">I", mac[off : off + 4])[0] & 0x7FFFFFFF) % 1000000)
-
-
 @contextlib.contextmanager
 def fresh_code(w: Dict[str, str]) -> Iterator[str]:
-    """A code for a window no one used, and the turn to use it: the
-    protocol of mw-test-support's totp.rs, in the wiki's directory.
-    OATHAuth accepts only a window later than the last one the account
-    used, so the lock is held until the login that uses the code is done."""
-    lock = os.path.join(w["MW_WIKI_DIR"], "oath-window.lock")
-    state = os.path.join(w["MW_WIKI_DIR"], "oath-window")
-    while True:
-        try:
-            os.mkdir(lock)
-            break
-        except FileExistsError:
-            try:
-                if time.time() - os.stat(lock).st_mtime > 120:
-                    os.rmdir(lock)
-            except OSError:
-                pass
-            time.sleep(0.02)
-    try:
-        last = int(open(state).read().strip()) if os.path.exists(state) else 0
-        window = max(last + 1, int(time.time() // 30))
-        while window > int(time.time() // 30) + 3:
-            time.sleep(0.5)
-            window = max(last + 1, int(time.time() // 30))
-        with open(state, "w") as f:
-            f.write(str(window))
-        yield totp(w["MW_OATH_SECRET"], window)
-    finally:
-        os.rmdir(lock)
+    """A code for a window no one used, and the turn to use it, held until
+    the login that uses the code is done (scripts/oath_window.py)."""
+    with oath_window.reserve(w["MW_WIKI_DIR"], w["MW_OATH_SECRET"]) as code:
+        yield code
 
 
 def who(s: mwauth.Session) -> str:
@@ -97,7 +62,7 @@ def test_two_factor_login_wrong_then_right_code() -> None:
         assert isinstance(e.value, mwauth.LoginError)
         assert "000000" not in str(e.value)
         assert who(s).startswith("127.0.0.1")
-        expired = totp(w["MW_OATH_SECRET"], int(time.time() // 30) - 6)
+        expired = oath_window.totp(w["MW_OATH_SECRET"], oath_window.window_now() - 6)
         with pytest.raises(mwauth.SecondFactorError):
             s.client_login_continue({"OATHToken": expired})
         with fresh_code(w) as code:
