@@ -10,11 +10,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyType};
+use pyo3::types::{PyDict, PyType};
 
-use mw_protocol::{
-    Error, Event, Op, OpId, Outcome, RequestId, Session, SessionSnapshot, TransportFailure, Warning,
-};
+use mw_protocol::{Error, Event, Session, SessionSnapshot, TransportFailure};
 
 use crate::completed::Completed;
 use crate::errors::{invalid_input, to_py_err};
@@ -22,61 +20,16 @@ use crate::options::{Options, Takes};
 use crate::params::{CallKind, build_call, token_type};
 mod clock;
 mod foreign;
+mod ops;
+mod response;
 mod transmit;
 
 use clock::Clock;
 pub use foreign::SansIOForeignWiki;
+use ops::Inner;
 pub use transmit::Transmit;
 
-use crate::values::{IntoPyValue, PyUser, PyValue, password_arg, str_repr, token_arg};
-
-/// A finished operation's value, taken from the session with its typed
-/// handle, waiting for the GIL.
-struct Taken {
-    result: Result<PyValue, Error>,
-    warnings: Vec<Warning>,
-}
-
-/// Takes the result of one operation of the session, through its typed
-/// `Op<T>` (captured when the command started it).
-type Taker = Box<dyn FnOnce(&mut Session) -> Option<Taken> + Send>;
-
-fn taker<T: Outcome + IntoPyValue>(op: Op<T>) -> Taker {
-    Box::new(move |session: &mut Session| {
-        let done = session.take(op)?;
-        Some(Taken {
-            result: done.result.map(|value| Box::new(value) as PyValue),
-            warnings: done.warnings,
-        })
-    })
-}
-
-pub(super) struct Inner {
-    pub(super) session: Session,
-    ops: HashMap<OpId, (u64, Taker)>,
-    next_op: u64,
-    requests: HashMap<u64, RequestId>,
-    next_request: u64,
-}
-
-impl Inner {
-    fn new(session: Session) -> Inner {
-        Inner {
-            session,
-            ops: HashMap::new(),
-            next_op: 1,
-            requests: HashMap::new(),
-            next_request: 1,
-        }
-    }
-
-    pub(super) fn op<T: Outcome + IntoPyValue>(&mut self, op: Op<T>) -> u64 {
-        let id = self.next_op;
-        self.next_op += 1;
-        self.ops.insert(op.id(), (id, taker(op)));
-        id
-    }
-}
+use crate::values::{PyUser, password_arg, str_repr, token_arg};
 
 /// The sans-IO session.
 #[pyclass(frozen, module = "mwauth._native", name = "SansIOSession")]
@@ -86,7 +39,7 @@ pub struct SansIOSession {
 }
 
 impl SansIOSession {
-    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while locked cannot leave the core half-updated in a way
         // that matters more than losing the session: keep going.
         self.inner
@@ -301,27 +254,8 @@ impl SansIOSession {
     fn poll_transmit(&self) -> Option<Transmit> {
         let mut inner = self.lock();
         let t = inner.session.poll_transmit()?;
-        let id = inner.next_request;
-        inner.next_request += 1;
-        inner.requests.insert(id, t.id);
-        let (parts, body) = t.request.into_parts();
-        let headers = parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        Some(Transmit {
-            id,
-            method: parts.method.as_str().to_owned(),
-            url: parts.uri.to_string(),
-            headers,
-            body,
-        })
+        let id = inner.request(t.id);
+        Some(Transmit::new(id, t.request))
     }
 
     /// When `handle_timeout` must next be called (`time.monotonic()`
@@ -368,29 +302,7 @@ impl SansIOSession {
         now: Option<f64>,
     ) -> PyResult<()> {
         let now = self.clock.instant(py, now)?;
-        let status = http::StatusCode::from_u16(status)
-            .map_err(|_| invalid_input(py, format!("invalid HTTP status {status}")))?;
-        let mut response = http::Response::new(body.into_owned());
-        *response.status_mut() = status;
-        let pairs = if headers.hasattr("items")? {
-            headers.call_method0("items")?
-        } else {
-            headers.clone()
-        };
-        for pair in pairs.try_iter()? {
-            let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = pair?.extract()?;
-            let (Some(name), Some(value)) = (header_bytes(&name), header_bytes(&value)) else {
-                continue;
-            };
-            // A header the http crate rejects cannot matter to the API
-            // protocol: skip it rather than fail the whole response.
-            if let (Ok(n), Ok(v)) = (
-                http::HeaderName::from_bytes(&name),
-                http::HeaderValue::from_bytes(&value),
-            ) {
-                response.headers_mut().append(n, v);
-            }
-        }
+        let response = response::from_python(py, status, headers, body.into_owned())?;
         let mut inner = self.lock();
         if let Some(rid) = inner.requests.remove(&id) {
             inner.session.handle_response(rid, response, now);
@@ -441,12 +353,4 @@ impl SansIOSession {
             None => format!("<SansIOSession {} anonymous>", inner.session.endpoint()),
         }
     }
-}
-
-/// A header name or value given as `str` or `bytes`.
-fn header_bytes(v: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
-    if let Ok(b) = v.cast::<PyBytes>() {
-        return Some(b.as_bytes().to_vec());
-    }
-    v.extract::<String>().ok().map(String::into_bytes)
 }

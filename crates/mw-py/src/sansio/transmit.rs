@@ -21,6 +21,30 @@ pub struct Transmit {
     pub(super) body: Vec<u8>,
 }
 
+impl Transmit {
+    /// The caller's view of the session's request `id`.
+    pub(super) fn new(id: u64, request: http::Request<Vec<u8>>) -> Transmit {
+        let (parts, body) = request.into_parts();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        Transmit {
+            id,
+            method: parts.method.as_str().to_owned(),
+            url: parts.uri.to_string(),
+            headers,
+            body,
+        }
+    }
+}
+
 #[pymethods]
 impl Transmit {
     /// The form-encoded body of a POST (`b""` for a GET). It may hold a

@@ -78,8 +78,11 @@ pub(crate) struct Pools {
     first: OnceLock<(Id, Arc<Pool>)>,
     /// The pools of the other runtimes it sent on, most recent last
     /// (boxed: 16 bytes in every client for what few clients use).
-    others: OnceLock<Box<Mutex<Vec<(Id, Arc<Pool>)>>>>,
+    others: OnceLock<Box<Mutex<Others>>>,
 }
+
+/// A client's pools of runtimes other than its first, most recent last.
+type Others = Vec<(Id, Arc<Pool>)>;
 
 /// What makes two clients' connections interchangeable.
 #[derive(PartialEq)]
