@@ -259,7 +259,7 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
 }
 
 /// The members of a step the parser reads.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
     status: Scalar,
@@ -354,3 +354,5 @@ fn field_of((name, v): (String, Value)) -> Option<AuthField> {
         sensitive,
     })
 }
+
+crate::response::scan_read::struct_from_scan!(Fields { "status" => status, "username" => username, "message" => message, "messagecode" => messagecode, "redirecttarget" => redirecttarget, "redirectdata" => redirectdata, "canpreservestate" => canpreservestate, "requests" => requests });

@@ -147,10 +147,12 @@ pub fn parse(env: &Envelope) -> Result<AuthStep, Error> {
 }
 
 /// The members of `query.authmanagerinfo` the parser reads.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Info {
     #[serde(default)]
     cancreateaccounts: Scalar,
     #[serde(default)]
     requests: Kept<MAX_REQUESTS_BYTES>,
 }
+
+crate::response::scan_read::struct_from_scan!(Info { "cancreateaccounts" => cancreateaccounts, "requests" => requests });

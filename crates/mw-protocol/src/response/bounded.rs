@@ -151,3 +151,76 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 
     scalars_are!(ListOrMap, ListOrMap::Neither);
 }
+
+/// The same shapes read with the scanner (`scan.rs`).
+mod scanned {
+    use super::{Bounded, BoundedMap, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES};
+    use crate::response::scan::{Res, Scan};
+    use crate::response::scan_read::FromScan;
+    use crate::response::wire::{Kept, kept_text};
+
+    fn list(s: &mut Scan<'_>) -> Res<Vec<serde_json::Value>> {
+        let mut items = Vec::new();
+        let mut full = false;
+        s.array(|s| {
+            if full {
+                return s.skip();
+            }
+            let item = Kept::<MAX_KEPT_BYTES>::scan(s)?;
+            if items.len() >= MAX_MESSAGES {
+                full = true;
+            } else if let Some(v) = item.0 {
+                items.push(v);
+            }
+            Ok(())
+        })?;
+        Ok(items)
+    }
+
+    fn map(s: &mut Scan<'_>, unread: &[&str]) -> Res<Vec<(String, serde_json::Value)>> {
+        let (mut members, mut skipped) = (Vec::new(), 0);
+        s.object(|s, key| {
+            let key = key.value()?;
+            if members.len() + skipped >= MAX_MESSAGES {
+                return s.skip();
+            }
+            if unread.contains(&&*key) {
+                let raw = s.span()?;
+                skipped += usize::from(raw.len() <= MAX_KEPT_BYTES && raw != "null");
+            } else if let Some(v) = kept_text(s.span()?, MAX_KEPT_BYTES) {
+                members.push((key.into_owned(), v));
+            }
+            Ok(())
+        })?;
+        Ok(members)
+    }
+
+    impl FromScan for Bounded {
+        fn scan(s: &mut Scan<'_>) -> Res<Bounded> {
+            if s.peek()? == b'[' {
+                return list(s).map(|items| Bounded(Some(items)));
+            }
+            s.skip().map(|()| Bounded(None))
+        }
+    }
+
+    impl FromScan for ErrorFields {
+        fn scan(s: &mut Scan<'_>) -> Res<ErrorFields> {
+            if s.peek()? == b'{' {
+                let members = map(s, &["*", "docref"])?;
+                return Ok(ErrorFields(BoundedMap(Some(members))));
+            }
+            s.skip().map(|()| ErrorFields(BoundedMap(None)))
+        }
+    }
+
+    impl FromScan for ListOrMap {
+        fn scan(s: &mut Scan<'_>) -> Res<ListOrMap> {
+            match s.peek()? {
+                b'[' => list(s).map(ListOrMap::List),
+                b'{' => map(s, &[]).map(ListOrMap::Map),
+                _ => s.skip().map(|()| ListOrMap::Neither),
+            }
+        }
+    }
+}

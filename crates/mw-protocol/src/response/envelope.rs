@@ -10,15 +10,13 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::body_check::{BadBody, check_depth, describe_bad_body, into_text};
+use super::body_check::{describe_bad_body, into_text};
 use super::bounded::{Bounded, BoundedMap, ErrorFields, ListOrMap};
 use super::message::{self, Message};
-use super::modules::{Modules, Query, Read, ReadAhead, read_member};
-use super::wire::{Object, Scalar};
-use super::{ApiError, Warning, parse_retry_after};
+use super::modules::{Modules, Read, ReadAhead, read_member};
+use super::wire::Object;
+use super::{ApiError, Warning, parse_retry_after, shared};
 use crate::Error;
-use crate::actions::token_map::{Legacy, TokenMap};
-use crate::actions::{auth_step, centralauth, checktoken, login};
 
 /// The body of a successful API response, with its warnings.
 ///
@@ -152,37 +150,6 @@ fn malformed(e: serde_json::Error) -> Error {
     Error::Decode(format!("malformed JSON: {e}"))
 }
 
-/// The members every response may carry and the module parsers' members,
-/// read from the bytes in one pass; all others are skipped.
-#[derive(Deserialize, Default)]
-struct Shared {
-    #[serde(default)]
-    error: ErrorFields,
-    #[serde(default)]
-    errors: Bounded,
-    /// By module in the bc format, a list in the others.
-    #[serde(default)]
-    warnings: ListOrMap,
-    #[serde(default)]
-    servedby: Scalar,
-    #[serde(default)]
-    requestid: Scalar,
-    #[serde(default)]
-    login: Object<Box<login::Fields>>,
-    #[serde(default)]
-    checktoken: Object<Box<checktoken::Fields>>,
-    #[serde(default)]
-    clientlogin: Object<Box<auth_step::Fields>>,
-    #[serde(default)]
-    createaccount: Object<Box<auth_step::Fields>>,
-    #[serde(default)]
-    centralauthtoken: Object<Box<centralauth::Fields>>,
-    #[serde(default)]
-    tokens: TokenMap<Legacy>,
-    #[serde(default)]
-    query: Object<Query>,
-}
-
 /// Decodes a response: HTTP status, then content, then JSON, then the
 /// envelope.
 ///
@@ -210,8 +177,15 @@ pub fn parse_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope, Er
 }
 
 /// [`parse_envelope`] of a response the caller gives up: its body becomes
-/// the envelope's without a copy.
-pub(crate) fn parse_owned(response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
+/// the envelope's without a copy (the session's path).
+///
+/// ```
+/// use mw_protocol::response::parse_envelope_owned;
+/// let res = http::Response::new(br#"{"batchcomplete":true}"#.to_vec());
+/// assert!(parse_envelope_owned(res)?.warnings.is_empty());
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn parse_envelope_owned(response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
     let (parts, body) = response.into_parts();
     parse_body(parts.status, &parts.headers, body)
 }
@@ -221,19 +195,20 @@ fn parse_body(
     headers: &http::HeaderMap,
     raw: Vec<u8>,
 ) -> Result<Envelope, Error> {
-    let retry_after = parse_retry_after(headers);
+    // Only errors need it.
+    let retry_after = || parse_retry_after(headers);
     let bad = |raw: &[u8], err| {
         if !status.is_success() {
             return Error::Http {
                 status: status.as_u16(),
-                retry_after,
+                retry_after: retry_after(),
                 url: None,
             };
         }
         Error::Decode(describe_bad_body(headers, raw, err))
     };
     let raw = into_text(raw).map_err(|(raw, err)| bad(&raw, err))?;
-    let shared = match check_depth(raw.as_bytes()).and_then(|()| read_shared(&raw)) {
+    let shared = match shared::read(&raw) {
         Ok(shared) => shared,
         Err(err) => return Err(bad(raw.as_bytes(), err)),
     };
@@ -244,14 +219,14 @@ fn parse_body(
         err.servedby = servedby;
         err.requestid = requestid;
         err.http_status = status.as_u16();
-        err.retry_after = retry_after;
+        err.retry_after = retry_after();
         err.warnings = warnings;
         return Err(err.into());
     }
     if !status.is_success() {
         return Err(Error::Http {
             status: status.as_u16(),
-            retry_after,
+            retry_after: retry_after(),
             url: None,
         });
     }
@@ -272,23 +247,6 @@ fn parse_body(
         servedby,
         requestid,
     })
-}
-
-/// The shared members of a JSON object body; PHP's empty array `[]` (old
-/// versions answered logout with it) has none.
-fn read_shared(text: &str) -> Result<Shared, BadBody> {
-    match text.bytes().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => serde_json::from_str(text).map_err(BadBody::Json),
-        Some(b'[') => match serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text) {
-            Ok(items) if items.is_empty() => Ok(Shared::default()),
-            Ok(_) => Err(BadBody::NotObject),
-            Err(e) => Err(BadBody::Json(e)),
-        },
-        _ => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Ok(_) => Err(BadBody::NotObject),
-            Err(e) => Err(BadBody::Json(e)),
-        },
-    }
 }
 
 fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
