@@ -176,24 +176,43 @@ pub fn parse_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope, Er
     )
 }
 
-/// [`parse_envelope`] of a response the caller gives up: its body becomes
-/// the envelope's without a copy (the session's path).
+/// [`parse_envelope`] taking the response's body (the response is left
+/// with an empty one): the body becomes the envelope's without a copy,
+/// as in the [`Session`](crate::session::Session), and the status and
+/// headers stay with the caller.
 ///
 /// ```
-/// use mw_protocol::response::parse_envelope_owned;
-/// let res = http::Response::new(br#"{"batchcomplete":true}"#.to_vec());
-/// assert!(parse_envelope_owned(res)?.warnings.is_empty());
+/// use mw_protocol::response::take_envelope;
+/// let mut res = http::Response::new(br#"{"batchcomplete":true}"#.to_vec());
+/// assert!(take_envelope(&mut res)?.warnings.is_empty());
+/// assert!(res.body().is_empty());
 /// # Ok::<(), mw_protocol::Error>(())
 /// ```
-pub fn parse_envelope_owned(response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
-    let (parts, body) = response.into_parts();
-    parse_body(parts.status, &parts.headers, body)
+pub fn take_envelope(response: &mut http::Response<Vec<u8>>) -> Result<Envelope, Error> {
+    let body = std::mem::take(response.body_mut());
+    parse_body(response.status(), response.headers(), body)
+}
+
+/// [`take_envelope`] of a response the caller gives up.
+pub(crate) fn parse_owned(mut response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
+    take_envelope(&mut response)
 }
 
 fn parse_body(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     raw: Vec<u8>,
+) -> Result<Envelope, Error> {
+    parse_with(status, headers, raw, shared::read)
+}
+
+/// [`parse_body`] with the shared members read by `read` (the tests
+/// compare the scanner's pass with serde's).
+fn parse_with(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    raw: Vec<u8>,
+    read: fn(&str) -> Result<shared::Shared, super::body_check::BadBody>,
 ) -> Result<Envelope, Error> {
     // Only errors need it.
     let retry_after = || parse_retry_after(headers);
@@ -208,7 +227,7 @@ fn parse_body(
         Error::Decode(describe_bad_body(headers, raw, err))
     };
     let raw = into_text(raw).map_err(|(raw, err)| bad(&raw, err))?;
-    let shared = match shared::read(&raw) {
+    let shared = match read(&raw) {
         Ok(shared) => shared,
         Err(err) => return Err(bad(raw.as_bytes(), err)),
     };
@@ -310,3 +329,7 @@ fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
         ListOrMap::Neither => Vec::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "fast_path_tests.rs"]
+mod fast_path_tests;

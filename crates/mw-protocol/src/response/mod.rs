@@ -17,8 +17,8 @@ mod warning;
 pub(crate) mod wire;
 
 pub use api_error::ApiError;
-pub(crate) use envelope::parse_envelope_owned as parse_owned;
-pub use envelope::{Envelope, parse_envelope, parse_envelope_owned};
+pub(crate) use envelope::parse_owned;
+pub use envelope::{Envelope, parse_envelope, take_envelope};
 pub use error_kind::ErrorKind;
 
 pub use retry_after::parse_retry_after;

@@ -33,27 +33,81 @@ pub(crate) struct Scan<'a> {
 /// A string as it appears in the text, validated.
 #[derive(Clone, Copy)]
 pub(crate) struct Str<'a> {
-    /// With its quotes.
-    quoted: &'a str,
-    escaped: bool,
+    /// Between its quotes.
+    inner: &'a str,
+    /// Where in `inner` the first escape is, if there is one.
+    first_escape: Option<usize>,
 }
 
 impl<'a> Str<'a> {
-    /// The string's value: borrowed unless it has escapes (decoded by
-    /// serde_json, which refuses lone surrogates as its string parser
-    /// does).
+    /// The string's value: borrowed unless it has escapes (a surrogate
+    /// not in a pair is serde_json's error: [`Fallback`]).
+    #[inline]
     pub fn value(&self) -> Res<Cow<'a, str>> {
-        if self.escaped {
-            return serde_json::from_str::<String>(self.quoted)
-                .map(Cow::Owned)
-                .map_err(|_| Fallback);
+        match self.first_escape {
+            Some(at) => unescape(self.inner, at).map(Cow::Owned),
+            None => Ok(Cow::Borrowed(self.inner)),
         }
-        let len = self.quoted.len();
-        self.quoted
-            .get(1..len.saturating_sub(1))
-            .map(Cow::Borrowed)
-            .ok_or(Fallback)
     }
+}
+
+/// The value of a string's text with escapes (checked by
+/// [`Scan::string`]), the first escape at `first`; a surrogate not in a
+/// pair is serde_json's error.
+fn unescape(inner: &str, first: usize) -> Res<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    let mut next = Some(first);
+    while let Some(at) = next {
+        out.push_str(rest.get(..at).ok_or(Fallback)?);
+        let b = rest.as_bytes();
+        let (c, used) = match b.get(at + 1) {
+            Some(b'u') => {
+                let hi = hex4(b, at + 2)?;
+                match hi {
+                    0xD800..=0xDBFF => {
+                        if b.get(at + 6..at + 8) != Some(b"\\u") {
+                            return Err(Fallback);
+                        }
+                        let lo = hex4(b, at + 8)?;
+                        if !(0xDC00..=0xDFFF).contains(&lo) {
+                            return Err(Fallback);
+                        }
+                        let c = 0x1_0000 + ((hi - 0xD800) << 10 | (lo - 0xDC00));
+                        (char::from_u32(c).ok_or(Fallback)?, 12)
+                    }
+                    _ => (char::from_u32(hi).ok_or(Fallback)?, 6),
+                }
+            }
+            Some(&e) => {
+                let c = match e {
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'n' => '\n',
+                    b'r' => '\r',
+                    b't' => '\t',
+                    b'"' | b'\\' | b'/' => char::from(e),
+                    _ => return Err(Fallback),
+                };
+                (c, 2)
+            }
+            None => return Err(Fallback),
+        };
+        out.push(c);
+        rest = rest.get(at + used..).ok_or(Fallback)?;
+        next = memchr::memchr(b'\\', rest.as_bytes());
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Four hex digits at `at`.
+fn hex4(b: &[u8], at: usize) -> Res<u32> {
+    let digits = b.get(at..at + 4).ok_or(Fallback)?;
+    digits.iter().try_fold(0, |n, &d| {
+        let v = char::from(d).to_digit(16).ok_or(Fallback)?;
+        Ok(n << 4 | v)
+    })
 }
 
 /// Bytes that end a run of plain string bytes: `"`, `\` and controls.
@@ -61,24 +115,26 @@ fn is_special(b: u8) -> bool {
     b == b'"' || b == b'\\' || b < 0x20
 }
 
-/// The index of the first special byte at or after `i` (`b.len()` if
-/// none), eight bytes at a time.
-fn find_special(b: &[u8], mut i: usize) -> usize {
+/// The special bytes among eight (little-endian): the lowest flagged byte
+/// is always a true match (higher ones may be false).
+#[inline(always)]
+fn special_flags(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let x = u64::from_le_bytes(bytes);
-        let quote = x ^ (ONES * u64::from(b'"'));
-        let slash = x ^ (ONES * u64::from(b'\\'));
-        // A byte is flagged when it is zero (`quote`, `slash`) or below
-        // 0x20 (`x`); the lowest flagged byte is always a true match.
-        let flags = (quote.wrapping_sub(ONES) & !quote)
-            | (slash.wrapping_sub(ONES) & !slash)
-            | (x.wrapping_sub(ONES * 0x20) & !x);
-        let flags = flags & HIGH;
+    let quote = x ^ (ONES * u64::from(b'"'));
+    let slash = x ^ (ONES * u64::from(b'\\'));
+    let flags = (quote.wrapping_sub(ONES) & !quote)
+        | (slash.wrapping_sub(ONES) & !slash)
+        | (x.wrapping_sub(ONES * 0x20) & !x);
+    flags & HIGH
+}
+
+/// The index of the first special byte at or after `i` (`b.len()` if
+/// none), eight bytes at a time.
+#[inline(always)]
+fn find_special(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let flags = special_flags(u64::from_le_bytes(*chunk));
         if flags != 0 {
             return i + (flags.trailing_zeros() / 8) as usize;
         }
@@ -197,13 +253,13 @@ impl<'a> Scan<'a> {
         if b.get(start) != Some(&b'"') {
             return Err(Fallback);
         }
-        let (mut i, mut escaped) = (start + 1, false);
+        let (mut i, mut first_escape) = (start + 1, None);
         loop {
             i = find_special(b, i);
             match b.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') => {
-                    escaped = true;
+                    first_escape = first_escape.or(Some(i - start - 1));
                     i += match b.get(i + 1) {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => 2,
                         Some(b'u') => match b.get(i + 2..i + 6) {
@@ -218,8 +274,11 @@ impl<'a> Scan<'a> {
             }
         }
         self.pos = i + 1;
-        let quoted = self.text.get(start..self.pos).ok_or(Fallback)?;
-        Ok(Str { quoted, escaped })
+        let inner = self.text.get(start + 1..i).ok_or(Fallback)?;
+        Ok(Str {
+            inner,
+            first_escape,
+        })
     }
 
     fn enter(&mut self) -> Res<()> {

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use serde::de::IgnoredAny;
 
-use super::{MAX_DEPTH, validate};
+use super::{MAX_DEPTH, Scan, validate};
 
 /// Nested deeper than the limit, counted outside strings (for JSON
 /// serde_json accepts, where strings are well formed).
@@ -149,6 +149,35 @@ fn every_short_string_of_json_bytes_agrees() {
     }
 }
 
+/// A string's value as the scanner decodes it, against serde_json's.
+fn same_string(quoted: &str) {
+    let fast = Scan::new(quoted).string().and_then(|s| s.value()).ok();
+    let slow = serde_json::from_str::<String>(quoted).ok();
+    assert_eq!(fast.as_deref(), slow.as_deref(), "on {quoted:?}");
+}
+
+#[test]
+fn strings_decode_as_serde_json_decodes_them() {
+    for quoted in [
+        r#""""#,
+        r#""abc""#,
+        r#""a\"b""#,
+        r#""\\\/\b\f\n\r\t""#,
+        r#""\u00e9\u0000\uFFFF""#,
+        r#""\ud83d\ude00""#,
+        r#""\ud83d""#,
+        r#""\ude00""#,
+        r#""\ud83d\u0041""#,
+        r#""\ud83dx""#,
+        r#""\ud83d\ud83d\ude00""#,
+        r#""x\ud83d\""#,
+        r#""é\u00e9é""#,
+        r#""+\\""#,
+    ] {
+        same_string(quoted);
+    }
+}
+
 fn json_text() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         Just("null".to_owned()),
@@ -214,6 +243,14 @@ proptest! {
             text = mutate(&text, at, op, byte);
         }
         agree(&text);
+    }
+
+    #[test]
+    fn escaped_strings_agree(
+        text in r#""([a-zé+]|\\["\\/bfnrtx]|\\u(d[89ab]|d[c-f]|00)[0-9a-f]{2}){0,6}""#,
+    ) {
+        agree(&text);
+        same_string(&text);
     }
 
     #[test]

@@ -33,13 +33,13 @@ pub(super) struct Shared {
     #[serde(default)]
     pub login: Object<Box<login::Fields>>,
     #[serde(default)]
-    pub checktoken: Object<Box<checktoken::Fields>>,
+    pub checktoken: Object<checktoken::Fields>,
     #[serde(default)]
     pub clientlogin: Object<Box<auth_step::Fields>>,
     #[serde(default)]
     pub createaccount: Object<Box<auth_step::Fields>>,
     #[serde(default)]
-    pub centralauthtoken: Object<Box<centralauth::Fields>>,
+    pub centralauthtoken: Object<centralauth::Fields>,
     #[serde(default)]
     pub tokens: TokenMap<Legacy>,
     #[serde(default)]
@@ -65,13 +65,13 @@ fn read_serde(text: &str) -> Result<Shared, BadBody> {
 
 /// Reads the shared members of a body: the scanner's pass, or serde's.
 pub(super) fn read(text: &str) -> Result<Shared, BadBody> {
-    match scan(text) {
-        Ok(shared) => Ok(shared),
-        Err(_) => {
-            check_depth(text.as_bytes())?;
-            read_serde(text)
-        }
-    }
+    scan(text).or_else(|_| read_slow(text))
+}
+
+/// serde's pass, after the depth check.
+pub(super) fn read_slow(text: &str) -> Result<Shared, BadBody> {
+    check_depth(text.as_bytes())?;
+    read_serde(text)
 }
 
 /// The scanner's pass: a JSON object body, validated to its end.
