@@ -8,6 +8,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::message::bc_block_text;
 use super::wire::{Kept, Key, MAX_KEPT_BYTES, MAX_MESSAGES, scalars_are};
 
 /// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
@@ -121,7 +122,9 @@ pub(crate) enum ListOrMap {
     #[default]
     Neither,
     List(Vec<Value>),
-    Map(Vec<(String, Value)>),
+    /// Each module's block as its text ([`bc_block_text`]; `None` for a
+    /// block that has none), for the blocks [`BoundedMap`] keeps.
+    Blocks(Vec<(String, Option<String>)>),
 }
 
 impl<'de> Deserialize<'de> for ListOrMap {
@@ -146,7 +149,11 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListOrMap, A::Error> {
         let BoundedMap(members) = BoundedMapVisitor { unread: &[] }.visit_map(map)?;
-        Ok(members.map_or(ListOrMap::Neither, ListOrMap::Map))
+        let blocks = members.map(|members| {
+            let text = |block: &Value| bc_block_text(block).map(str::to_owned);
+            members.into_iter().map(|(k, v)| (k, text(&v))).collect()
+        });
+        Ok(blocks.map_or(ListOrMap::Neither, ListOrMap::Blocks))
     }
 
     scalars_are!(ListOrMap, ListOrMap::Neither);
@@ -155,7 +162,7 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 /// The same shapes read with the scanner (`scan.rs`).
 mod scanned {
     use super::{Bounded, BoundedMap, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES};
-    use crate::response::scan::{Res, Scan};
+    use crate::response::scan::{Fallback, Res, Scan};
     use crate::response::scan_read::FromScan;
     use crate::response::wire::{Kept, kept_text};
 
@@ -195,6 +202,74 @@ mod scanned {
         Ok(members)
     }
 
+    /// The bc warnings' blocks by module, as [`BoundedMap`] keeps them
+    /// and [`bc_block_text`](super::bc_block_text) reads them, without a
+    /// tree.
+    fn blocks(s: &mut Scan<'_>) -> Res<Vec<(String, Option<String>)>> {
+        let mut members = Vec::new();
+        s.object(|s, key| {
+            let key = key.value()?;
+            if members.len() >= MAX_MESSAGES {
+                return s.skip();
+            }
+            if s.peek()? == b'n' {
+                return s.skip();
+            }
+            let start = s.offset();
+            let text = block_text(s)?;
+            if s.offset() - start <= MAX_KEPT_BYTES {
+                members.push((key.into_owned(), text));
+            }
+            Ok(())
+        })?;
+        Ok(members)
+    }
+
+    /// A block's text: a string, or an object's last `warnings` string,
+    /// else its last `*` string. [`Kept`] drops a block that is no
+    /// [`Value`](serde_json::Value) (a lone surrogate, a number out of
+    /// range): such blocks, and any with a number not a small integer,
+    /// are left to serde ([`Fallback`]).
+    fn block_text(s: &mut Scan<'_>) -> Res<Option<String>> {
+        if s.peek()? != b'{' {
+            return strict(s);
+        }
+        let (mut warnings, mut star) = (None, None);
+        s.object(|s, key| {
+            let key = key.value()?;
+            let text = strict(s)?;
+            match &*key {
+                "warnings" => warnings = Some(text),
+                "*" => star = Some(text),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(warnings.flatten().or(star.flatten()))
+    }
+
+    /// A value that serde_json's `Value` surely reads: a string's text, or
+    /// `None` for the others.
+    fn strict(s: &mut Scan<'_>) -> Res<Option<String>> {
+        match s.peek()? {
+            b'"' => return Ok(Some(s.string()?.value()?.into_owned())),
+            b'{' => s.object(|s, key| {
+                key.value()?;
+                strict(s).map(drop)
+            })?,
+            b'[' => s.array(|s| strict(s).map(drop))?,
+            b'-' | b'0'..=b'9' => {
+                let n = s.span()?;
+                let digits = n.strip_prefix('-').unwrap_or(n);
+                if digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Fallback);
+                }
+            }
+            _ => s.skip()?,
+        }
+        Ok(None)
+    }
+
     impl FromScan for Bounded {
         fn scan(s: &mut Scan<'_>) -> Res<Bounded> {
             if s.peek()? == b'[' {
@@ -218,7 +293,7 @@ mod scanned {
         fn scan(s: &mut Scan<'_>) -> Res<ListOrMap> {
             match s.peek()? {
                 b'[' => list(s).map(ListOrMap::List),
-                b'{' => map(s, &[]).map(ListOrMap::Map),
+                b'{' => blocks(s).map(ListOrMap::Blocks),
                 _ => s.skip().map(|()| ListOrMap::Neither),
             }
         }

@@ -276,8 +276,8 @@ fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
         let mut data = serde_json::Map::new();
         for (k, v) in fields {
             match k.as_str() {
-                "code" => code = Some(message::value_text(&v)),
-                "info" => text = Some(message::value_text(&v)),
+                "code" => code = Some(message::into_text(v)),
+                "info" => text = Some(message::into_text(v)),
                 "*" | "docref" => {}
                 _ => {
                     data.insert(k, v);
@@ -305,11 +305,11 @@ fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
 fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
     match warnings {
         // bc format: {"<module>": {"*"|"warnings": "line\nline"}}
-        ListOrMap::Map(mut modules) => {
+        ListOrMap::Blocks(mut modules) => {
             // In the order serde_json's map gives them: by module name.
             modules.sort_by(|a, b| a.0.cmp(&b.0));
-            let lines = modules.iter().flat_map(|(module, block)| {
-                let text = message::bc_block_text(block).unwrap_or_default();
+            let lines = modules.iter().flat_map(|(module, text)| {
+                let text = text.as_deref().unwrap_or_default();
                 let lines = text.split('\n').filter(|l| !l.trim().is_empty());
                 lines.map(move |line| Warning::new(module.as_str(), None, line))
             });

@@ -130,16 +130,34 @@ fn special_flags(x: u64) -> u64 {
 }
 
 /// The index of the first special byte at or after `i` (`b.len()` if
-/// none), eight bytes at a time.
+/// none): eight bytes at a time for the first sixteen (most strings end
+/// there), then the next quote or backslash by `memchr2` (vectorised) and
+/// a vectorised check for controls before it.
 #[inline(always)]
 fn find_special(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+    for _ in 0..2 {
+        let Some(chunk) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) else {
+            return find_special_tail(b, i);
+        };
         let flags = special_flags(u64::from_le_bytes(*chunk));
         if flags != 0 {
             return i + (flags.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
+    let rest = b.get(i..).unwrap_or_default();
+    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+    let run = rest.get(..end).unwrap_or_default();
+    // No early exit, so that the compiler vectorises it.
+    let controls = run.iter().fold(false, |any, &c| any | (c < 0x20));
+    if controls {
+        return i + run.iter().position(|&c| c < 0x20).unwrap_or(end);
+    }
+    i + end
+}
+
+/// [`find_special`] one byte at a time (the last bytes of the text).
+fn find_special_tail(b: &[u8], mut i: usize) -> usize {
     while let Some(&c) = b.get(i) {
         if is_special(c) {
             return i;
@@ -161,6 +179,11 @@ impl<'a> Scan<'a> {
 
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
+    }
+
+    /// The bytes read so far.
+    pub fn offset(&self) -> usize {
+        self.pos
     }
 
     /// The next byte after whitespace, not consumed.

@@ -151,7 +151,9 @@ fn every_short_string_of_json_bytes_agrees() {
 
 /// A string's value as the scanner decodes it, against serde_json's.
 fn same_string(quoted: &str) {
-    let fast = Scan::new(quoted).string().and_then(|s| s.value()).ok();
+    let mut scan = Scan::new(quoted);
+    let fast = scan.string().and_then(|s| s.value());
+    let fast = fast.and_then(|v| scan.end().map(|()| v)).ok();
     let slow = serde_json::from_str::<String>(quoted).ok();
     assert_eq!(fast.as_deref(), slow.as_deref(), "on {quoted:?}");
 }
@@ -256,5 +258,33 @@ proptest! {
     #[test]
     fn json_alphabet_soup_agrees(text in "[{}\\[\\]\":,0-9.eE+\\-\\\\ntrufals é]{0,24}") {
         agree(&text);
+    }
+}
+
+#[test]
+fn long_strings_agree_wherever_their_special_byte_is() {
+    // Past the first sixteen bytes the scanner searches differently.
+    for len in [15, 16, 17, 24, 40, 100] {
+        for at in 0..len {
+            for special in [
+                "\"", "\\", "\\n", "\\u00e9", "\\x", "\u{1}", "\u{1f}", "\n", "é",
+            ] {
+                let mut inner = "a".repeat(len);
+                inner.replace_range(at..=at, special);
+                agree(&format!("\"{inner}\""));
+                agree(&format!("[\"{inner}\",1]"));
+                same_string(&format!("\"{inner}\""));
+            }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn long_escaped_strings_agree(
+        text in "\"([a-z ]{0,20}|\\\\[nt\"]|\\\\u00[0-9a-f]{2}|\u{1}|é){0,12}\"",
+    ) {
+        agree(&text);
+        same_string(&text);
     }
 }
