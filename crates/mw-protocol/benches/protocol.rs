@@ -125,7 +125,7 @@ fn parsers(c: &mut Criterion) {
             b.iter_batched_ref(
                 || response.clone(),
                 |r| typed(black_box(r)),
-                BatchSize::SmallInput,
+                BatchSize::NumIterations(64),
             )
         });
         group.bench_function("serde_json::Value", |b| {

@@ -28,7 +28,7 @@ pub fn request() -> ActionRequest {
 /// [`Session`](crate::Session) turns `badsession` (a session that is not
 /// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope) -> Result<Token, Error> {
-    let obj: Fields = required(
+    let obj: Fields = *required(
         env.module("centralauthtoken", |m| m.centralauthtoken.take())?,
         "centralauthtoken",
     )?;

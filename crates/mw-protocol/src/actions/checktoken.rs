@@ -56,7 +56,7 @@ pub struct TokenCheck {
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
-    let obj: Fields = required(
+    let obj: Fields = *required(
         env.module("checktoken", |m| m.checktoken.take())?,
         "checktoken",
     )?;

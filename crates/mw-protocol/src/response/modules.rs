@@ -35,10 +35,10 @@ super::scan_read::struct_from_scan!(Query {
 /// taken.
 pub(crate) struct Modules {
     pub login: Option<Object<Box<login::Fields>>>,
-    pub checktoken: Option<Object<checktoken::Fields>>,
+    pub checktoken: Option<Object<Box<checktoken::Fields>>>,
     pub clientlogin: Option<Object<Box<auth_step::Fields>>>,
     pub createaccount: Option<Object<Box<auth_step::Fields>>>,
-    pub centralauthtoken: Option<Object<centralauth::Fields>>,
+    pub centralauthtoken: Option<Object<Box<centralauth::Fields>>>,
     /// `action=tokens`' member.
     pub tokens: Option<TokenMap<Legacy>>,
     /// `query.tokens` (`Missing` without a `query` object).
@@ -50,10 +50,10 @@ pub(crate) struct Modules {
 /// The module members as the envelope pass read them.
 pub(crate) struct Read {
     pub login: Object<Box<login::Fields>>,
-    pub checktoken: Object<checktoken::Fields>,
+    pub checktoken: Object<Box<checktoken::Fields>>,
     pub clientlogin: Object<Box<auth_step::Fields>>,
     pub createaccount: Object<Box<auth_step::Fields>>,
-    pub centralauthtoken: Object<centralauth::Fields>,
+    pub centralauthtoken: Object<Box<centralauth::Fields>>,
     pub tokens: TokenMap<Legacy>,
     pub query: Object<Query>,
 }

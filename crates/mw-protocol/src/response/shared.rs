@@ -33,13 +33,13 @@ pub(super) struct Shared {
     #[serde(default)]
     pub login: Object<Box<login::Fields>>,
     #[serde(default)]
-    pub checktoken: Object<checktoken::Fields>,
+    pub checktoken: Object<Box<checktoken::Fields>>,
     #[serde(default)]
     pub clientlogin: Object<Box<auth_step::Fields>>,
     #[serde(default)]
     pub createaccount: Object<Box<auth_step::Fields>>,
     #[serde(default)]
-    pub centralauthtoken: Object<centralauth::Fields>,
+    pub centralauthtoken: Object<Box<centralauth::Fields>>,
     #[serde(default)]
     pub tokens: TokenMap<Legacy>,
     #[serde(default)]
