@@ -13,8 +13,7 @@
 
 use std::borrow::Cow;
 
-/// The deepest nesting accepted (the depth check of `body_check.rs`).
-pub(crate) const MAX_DEPTH: usize = 128;
+use super::body_check::MAX_DEPTH;
 
 /// The scanner gave up: the serde_json path decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
