@@ -10,6 +10,7 @@ use crate::response::Envelope;
 use crate::response::wire::{Kept, Scalar, Shape};
 use crate::{ActionRequest, Error, Password, Token};
 
+use super::auth_requests::Requests;
 use super::{message_text, required};
 
 /// The field a two-factor step asks for (OATHAuth's
@@ -253,7 +254,7 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
         status,
         message: text(&obj.message),
         message_code: text(&obj.messagecode),
-        requests: obj.requests.0.map(requests_of).unwrap_or_default(),
+        requests: obj.requests.0,
         can_preserve_state,
     })
 }
@@ -276,7 +277,7 @@ pub(crate) struct Fields {
     #[serde(default)]
     canpreservestate: Scalar,
     #[serde(default)]
-    requests: Kept<MAX_REQUESTS_BYTES>,
+    requests: Requests,
 }
 
 /// The largest `requests` list kept (the fields a two-factor or captcha

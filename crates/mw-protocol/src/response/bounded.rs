@@ -162,8 +162,8 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 /// The same shapes read with the scanner (`scan.rs`).
 mod scanned {
     use super::{Bounded, BoundedMap, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES};
-    use crate::response::scan::{Fallback, Res, Scan};
-    use crate::response::scan_read::FromScan;
+    use crate::response::scan::{Res, Scan};
+    use crate::response::scan_read::{FromScan, strict};
     use crate::response::wire::{Kept, kept_text};
 
     fn list(s: &mut Scan<'_>) -> Res<Vec<serde_json::Value>> {
@@ -229,7 +229,7 @@ mod scanned {
     /// else its last `*` string. [`Kept`] drops a block that is no
     /// [`Value`](serde_json::Value) (a lone surrogate, a number out of
     /// range): such blocks, and any with a number not a small integer,
-    /// are left to serde ([`Fallback`]).
+    /// are left to serde (`Fallback`).
     fn block_text(s: &mut Scan<'_>) -> Res<Option<String>> {
         if s.peek()? != b'{' {
             return strict(s);
@@ -246,28 +246,6 @@ mod scanned {
             Ok(())
         })?;
         Ok(warnings.flatten().or(star.flatten()))
-    }
-
-    /// A value that serde_json's `Value` surely reads: a string's text, or
-    /// `None` for the others.
-    fn strict(s: &mut Scan<'_>) -> Res<Option<String>> {
-        match s.peek()? {
-            b'"' => return Ok(Some(s.string()?.value()?.into_owned())),
-            b'{' => s.object(|s, key| {
-                key.value()?;
-                strict(s).map(drop)
-            })?,
-            b'[' => s.array(|s| strict(s).map(drop))?,
-            b'-' | b'0'..=b'9' => {
-                let n = s.span()?;
-                let digits = n.strip_prefix('-').unwrap_or(n);
-                if digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(Fallback);
-                }
-            }
-            _ => s.skip()?,
-        }
-        Ok(None)
     }
 
     impl FromScan for Bounded {

@@ -185,6 +185,11 @@ impl<'a> Scan<'a> {
         self.pos
     }
 
+    /// The text from `start` (an earlier [`offset`](Self::offset)) to here.
+    pub fn since(&self, start: usize) -> Res<&'a str> {
+        self.text.get(start..self.pos).ok_or(Fallback)
+    }
+
     /// The next byte after whitespace, not consumed.
     pub fn peek(&mut self) -> Res<u8> {
         let b = self.bytes();

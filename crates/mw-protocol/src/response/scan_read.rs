@@ -75,13 +75,38 @@ impl FromScan for Scalar {
 
 /// A number as serde_json reads it (`deserialize_any`): small
 /// non-negative integers here, every other form by serde_json itself.
-fn number(text: &str) -> Res<serde_json::Number> {
+pub(crate) fn number(text: &str) -> Res<serde_json::Number> {
     if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(n) = text.parse::<u64>() {
             return Ok(n.into());
         }
     }
     serde_json::from_str(text).map_err(|_| Fallback)
+}
+
+/// Reads a value that serde_json's `Value` surely reads too (every string
+/// and key decoded; numbers only small integers): a string's text, or
+/// `None` for the others. For the readers that replace a [`Kept`] value
+/// (which is dropped when it is no `Value`: a lone surrogate, a number out
+/// of range): anything else is left to serde ([`Fallback`]).
+pub(crate) fn strict(s: &mut Scan<'_>) -> Res<Option<String>> {
+    match s.peek()? {
+        b'"' => return Ok(Some(s.string()?.value()?.into_owned())),
+        b'{' => s.object(|s, key| {
+            key.value()?;
+            strict(s).map(drop)
+        })?,
+        b'[' => s.array(|s| strict(s).map(drop))?,
+        b'-' | b'0'..=b'9' => {
+            let n = s.span()?;
+            let digits = n.strip_prefix('-').unwrap_or(n);
+            if digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Fallback);
+            }
+        }
+        _ => s.skip()?,
+    }
+    Ok(None)
 }
 
 impl<const LIMIT: usize> FromScan for Kept<LIMIT> {
