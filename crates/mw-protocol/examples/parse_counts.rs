@@ -8,7 +8,9 @@
 //! ```
 //!
 //! The instructions collected, divided by `N`, are one parse's. The kind
-//! is `typed` (the row's parser), `value` (`serde_json::Value`) or `skip`
+//! is `typed` (the row's parser: `take_envelope` takes the body of a copy
+//! of the response, made before `run` and dropped after it, as the
+//! criterion bench does in its setup), `value` (`serde_json::Value`) or `skip`
 //! (`from_utf8` and serde_json's `IgnoredAny`: the floor of any parse with
 //! serde_json). Without arguments it lists the rows.
 #![allow(missing_docs)]
