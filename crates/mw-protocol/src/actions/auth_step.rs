@@ -10,6 +10,7 @@ use crate::response::Envelope;
 use crate::response::wire::{Kept, Scalar, Shape};
 use crate::{ActionRequest, Error, Password, Token};
 
+use super::auth_requests::Requests;
 use super::{message_text, required};
 
 /// The field a two-factor step asks for (OATHAuth's
@@ -253,13 +254,13 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
         status,
         message: text(&obj.message),
         message_code: text(&obj.messagecode),
-        requests: obj.requests.0.map(requests_of).unwrap_or_default(),
+        requests: obj.requests.0,
         can_preserve_state,
     })
 }
 
 /// The members of a step the parser reads.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
     status: Scalar,
@@ -276,7 +277,7 @@ pub(crate) struct Fields {
     #[serde(default)]
     canpreservestate: Scalar,
     #[serde(default)]
-    requests: Kept<MAX_REQUESTS_BYTES>,
+    requests: Requests,
 }
 
 /// The largest `requests` list kept (the fields a two-factor or captcha
@@ -354,3 +355,5 @@ fn field_of((name, v): (String, Value)) -> Option<AuthField> {
         sensitive,
     })
 }
+
+crate::response::scan_read::struct_from_scan!(Fields { "status" => status, "username" => username, "message" => message, "messagecode" => messagecode, "redirecttarget" => redirecttarget, "redirectdata" => redirectdata, "canpreservestate" => canpreservestate, "requests" => requests });

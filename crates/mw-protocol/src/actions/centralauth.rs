@@ -71,7 +71,7 @@ pub fn parse_legacy(env: &Envelope) -> Result<Option<Token>, Error> {
 }
 
 /// The one member of `centralauthtoken` (and of an old farm's `tokens`).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
     centralauthtoken: Scalar,
@@ -90,3 +90,5 @@ pub(crate) struct Fields {
 pub fn foreign_request(call: ActionRequest, token: &Token) -> ActionRequest {
     call.centralauthtoken(token)
 }
+
+crate::response::scan_read::struct_from_scan!(Fields { "centralauthtoken" => centralauthtoken });

@@ -75,10 +75,12 @@ pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
 }
 
 /// The members of `checktoken` the parser reads.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
     result: Scalar,
     #[serde(default)]
     generated: Scalar,
 }
+
+crate::response::scan_read::struct_from_scan!(Fields { "result" => result, "generated" => generated });

@@ -5,10 +5,11 @@
 use serde::Deserialize;
 
 use crate::response::Envelope;
-use crate::response::wire::{Kept, Object, Scalar, Shape};
+use crate::response::wire::{Object, Scalar, Shape};
 use crate::{ActionRequest, Error, Password, Token};
 
-use super::auth_step::{self, AuthRequest, AuthStep, MAX_REQUESTS_BYTES};
+use super::auth_requests::Requests;
+use super::auth_step::{self, AuthRequest, AuthStep};
 use super::required;
 
 /// The fields a creation fills in itself from the user name and password.
@@ -90,11 +91,7 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
             Scalar::Str(_) => true,
             _ => false,
         },
-        requests: info
-            .requests
-            .0
-            .map(auth_step::requests_of)
-            .unwrap_or_default(),
+        requests: info.requests.0,
     })
 }
 
@@ -147,10 +144,12 @@ pub fn parse(env: &Envelope) -> Result<AuthStep, Error> {
 }
 
 /// The members of `query.authmanagerinfo` the parser reads.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Info {
     #[serde(default)]
     cancreateaccounts: Scalar,
     #[serde(default)]
-    requests: Kept<MAX_REQUESTS_BYTES>,
+    requests: Requests,
 }
+
+crate::response::scan_read::struct_from_scan!(Info { "cancreateaccounts" => cancreateaccounts, "requests" => requests });

@@ -79,7 +79,7 @@ pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
 }
 
 /// The members of `login` the parser reads.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
     result: Scalar,
@@ -94,3 +94,5 @@ pub(crate) struct Fields {
     #[serde(default)]
     wait: Scalar,
 }
+
+crate::response::scan_read::struct_from_scan!(Fields { "result" => result, "lguserid" => lguserid, "lgusername" => lgusername, "token" => token, "reason" => reason, "wait" => wait });

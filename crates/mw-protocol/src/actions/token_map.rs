@@ -7,6 +7,8 @@ use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use crate::response::scan::{Res, Scan};
+use crate::response::scan_read::FromScan;
 use crate::response::wire::{Key, Scalar, scalars_are};
 use crate::{Error, Token, TokenType};
 
@@ -126,4 +128,50 @@ impl<'de, N: Naming> Visitor<'de> for TokenMapVisitor<N> {
     }
 
     scalars_are!(TokenMap<N>, TokenMap::NotObject);
+}
+
+impl<N: Naming> FromScan for TokenMap<N> {
+    /// As the serde visitor above reads it.
+    fn scan(s: &mut Scan<'_>) -> Res<Self> {
+        match s.peek()? {
+            b'{' => {
+                let (mut tokens, mut bad, mut members) = (BTreeMap::new(), None, 0);
+                s.object(|s, key| {
+                    let key = key.value()?;
+                    let ty = match key.strip_suffix("token") {
+                        Some(name) if members < MAX_TOKEN_MEMBERS => {
+                            members += 1;
+                            N::type_of(name).map(|ty| (name, ty))
+                        }
+                        _ => None,
+                    };
+                    let Some((name, ty)) = ty else {
+                        return s.skip();
+                    };
+                    match Scalar::scan(s)? {
+                        Scalar::Str(s) => {
+                            tokens.insert(ty, Token::new(s));
+                        }
+                        _ if bad.is_none() => bad = Some(name.to_owned()),
+                        _ => {}
+                    }
+                    Ok(())
+                })?;
+                Ok(TokenMap::Read(bad.map_or(Ok(tokens), Err), PhantomData))
+            }
+            b'[' => {
+                let mut empty = true;
+                s.array(|s| {
+                    empty = false;
+                    s.skip()
+                })?;
+                Ok(if empty {
+                    TokenMap::Read(Ok(BTreeMap::new()), PhantomData)
+                } else {
+                    TokenMap::NotObject
+                })
+            }
+            _ => s.skip().map(|()| TokenMap::NotObject),
+        }
+    }
 }

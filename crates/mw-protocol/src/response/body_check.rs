@@ -4,10 +4,10 @@
 
 /// The deepest nesting accepted: serde_json's own limit for a tree, so
 /// that [`Envelope::body`](super::Envelope::body) can always build one
-/// (the envelope pass skips what it does not read with serde_json's
-/// `ignore_value`, which has no depth limit: it keeps its stack on the
-/// heap, one byte a level).
-const MAX_DEPTH: usize = 128;
+/// (the envelope's scanner counts it as it goes; serde_json's
+/// `ignore_value`, which skips what the serde pass does not read, has no
+/// depth limit: it keeps its stack on the heap, one byte a level).
+pub(super) const MAX_DEPTH: usize = 128;
 
 /// What makes a body unreadable before any member is read.
 pub(super) enum BadText {

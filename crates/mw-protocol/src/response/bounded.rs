@@ -8,6 +8,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Vis
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::message::bc_block_text;
 use super::wire::{Kept, Key, MAX_KEPT_BYTES, MAX_MESSAGES, scalars_are};
 
 /// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
@@ -121,7 +122,9 @@ pub(crate) enum ListOrMap {
     #[default]
     Neither,
     List(Vec<Value>),
-    Map(Vec<(String, Value)>),
+    /// Each module's block as its text ([`bc_block_text`]; `None` for a
+    /// block that has none), for the blocks [`BoundedMap`] keeps.
+    Blocks(Vec<(String, Option<String>)>),
 }
 
 impl<'de> Deserialize<'de> for ListOrMap {
@@ -146,8 +149,131 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListOrMap, A::Error> {
         let BoundedMap(members) = BoundedMapVisitor { unread: &[] }.visit_map(map)?;
-        Ok(members.map_or(ListOrMap::Neither, ListOrMap::Map))
+        let blocks = members.map(|members| {
+            let text = |block: &Value| bc_block_text(block).map(str::to_owned);
+            members.into_iter().map(|(k, v)| (k, text(&v))).collect()
+        });
+        Ok(blocks.map_or(ListOrMap::Neither, ListOrMap::Blocks))
     }
 
     scalars_are!(ListOrMap, ListOrMap::Neither);
+}
+
+/// The same shapes read with the scanner (`scan.rs`).
+mod scanned {
+    use super::{Bounded, BoundedMap, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES};
+    use crate::response::scan::{Res, Scan};
+    use crate::response::scan_read::{FromScan, strict};
+    use crate::response::wire::{Kept, kept_text};
+
+    fn list(s: &mut Scan<'_>) -> Res<Vec<serde_json::Value>> {
+        let mut items = Vec::new();
+        let mut full = false;
+        s.array(|s| {
+            if full {
+                return s.skip();
+            }
+            let item = Kept::<MAX_KEPT_BYTES>::scan(s)?;
+            if items.len() >= MAX_MESSAGES {
+                full = true;
+            } else if let Some(v) = item.0 {
+                items.push(v);
+            }
+            Ok(())
+        })?;
+        Ok(items)
+    }
+
+    fn map(s: &mut Scan<'_>, unread: &[&str]) -> Res<Vec<(String, serde_json::Value)>> {
+        let (mut members, mut skipped) = (Vec::new(), 0);
+        s.object(|s, key| {
+            let key = key.value()?;
+            if members.len() + skipped >= MAX_MESSAGES {
+                return s.skip();
+            }
+            if unread.contains(&&*key) {
+                let raw = s.span()?;
+                skipped += usize::from(raw.len() <= MAX_KEPT_BYTES && raw != "null");
+            } else if let Some(v) = kept_text(s.span()?, MAX_KEPT_BYTES) {
+                members.push((key.into_owned(), v));
+            }
+            Ok(())
+        })?;
+        Ok(members)
+    }
+
+    /// The bc warnings' blocks by module, as [`BoundedMap`] keeps them
+    /// and [`bc_block_text`](super::bc_block_text) reads them, without a
+    /// tree.
+    fn blocks(s: &mut Scan<'_>) -> Res<Vec<(String, Option<String>)>> {
+        let mut members = Vec::new();
+        s.object(|s, key| {
+            let key = key.value()?;
+            if members.len() >= MAX_MESSAGES {
+                return s.skip();
+            }
+            if s.peek()? == b'n' {
+                return s.skip();
+            }
+            let start = s.offset();
+            let text = block_text(s)?;
+            if s.offset() - start <= MAX_KEPT_BYTES {
+                members.push((key.into_owned(), text));
+            }
+            Ok(())
+        })?;
+        Ok(members)
+    }
+
+    /// A block's text: a string, or an object's last `warnings` string,
+    /// else its last `*` string. [`Kept`] drops a block that is no
+    /// [`Value`](serde_json::Value) (a lone surrogate, a number out of
+    /// range): such blocks, and any with a number not a small integer,
+    /// are left to serde (`Fallback`).
+    fn block_text(s: &mut Scan<'_>) -> Res<Option<String>> {
+        if s.peek()? != b'{' {
+            return strict(s);
+        }
+        let (mut warnings, mut star) = (None, None);
+        s.object(|s, key| {
+            let key = key.value()?;
+            let text = strict(s)?;
+            match &*key {
+                "warnings" => warnings = Some(text),
+                "*" => star = Some(text),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(warnings.flatten().or(star.flatten()))
+    }
+
+    impl FromScan for Bounded {
+        fn scan(s: &mut Scan<'_>) -> Res<Bounded> {
+            if s.peek()? == b'[' {
+                return list(s).map(|items| Bounded(Some(items)));
+            }
+            s.skip().map(|()| Bounded(None))
+        }
+    }
+
+    impl FromScan for ErrorFields {
+        fn scan(s: &mut Scan<'_>) -> Res<ErrorFields> {
+            if s.peek()? == b'{' {
+                let members = map(s, &["*", "docref"])?;
+                return Ok(ErrorFields(BoundedMap(Some(members))));
+            }
+            s.skip().map(|()| ErrorFields(BoundedMap(None)))
+        }
+    }
+
+    impl FromScan for ListOrMap {
+        fn scan(s: &mut Scan<'_>) -> Res<ListOrMap> {
+            match s.peek()? {
+                b'[' => list(s).map(ListOrMap::List),
+                b'{' => blocks(s).map(ListOrMap::Blocks),
+                _ => s.skip().map(|()| ListOrMap::Neither),
+            }
+        }
+    }
 }

@@ -10,15 +10,13 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::body_check::{BadBody, check_depth, describe_bad_body, into_text};
+use super::body_check::{describe_bad_body, into_text};
 use super::bounded::{Bounded, BoundedMap, ErrorFields, ListOrMap};
 use super::message::{self, Message};
-use super::modules::{Modules, Query, Read, ReadAhead, read_member};
-use super::wire::{Object, Scalar};
-use super::{ApiError, Warning, parse_retry_after};
+use super::modules::{Modules, Read, ReadAhead, read_member};
+use super::wire::Object;
+use super::{ApiError, Warning, parse_retry_after, shared};
 use crate::Error;
-use crate::actions::token_map::{Legacy, TokenMap};
-use crate::actions::{auth_step, centralauth, checktoken, login};
 
 /// The body of a successful API response, with its warnings.
 ///
@@ -152,37 +150,6 @@ fn malformed(e: serde_json::Error) -> Error {
     Error::Decode(format!("malformed JSON: {e}"))
 }
 
-/// The members every response may carry and the module parsers' members,
-/// read from the bytes in one pass; all others are skipped.
-#[derive(Deserialize, Default)]
-struct Shared {
-    #[serde(default)]
-    error: ErrorFields,
-    #[serde(default)]
-    errors: Bounded,
-    /// By module in the bc format, a list in the others.
-    #[serde(default)]
-    warnings: ListOrMap,
-    #[serde(default)]
-    servedby: Scalar,
-    #[serde(default)]
-    requestid: Scalar,
-    #[serde(default)]
-    login: Object<Box<login::Fields>>,
-    #[serde(default)]
-    checktoken: Object<Box<checktoken::Fields>>,
-    #[serde(default)]
-    clientlogin: Object<Box<auth_step::Fields>>,
-    #[serde(default)]
-    createaccount: Object<Box<auth_step::Fields>>,
-    #[serde(default)]
-    centralauthtoken: Object<Box<centralauth::Fields>>,
-    #[serde(default)]
-    tokens: TokenMap<Legacy>,
-    #[serde(default)]
-    query: Object<Query>,
-}
-
 /// Decodes a response: HTTP status, then content, then JSON, then the
 /// envelope.
 ///
@@ -209,11 +176,26 @@ pub fn parse_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope, Er
     )
 }
 
-/// [`parse_envelope`] of a response the caller gives up: its body becomes
-/// the envelope's without a copy.
-pub(crate) fn parse_owned(response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
-    let (parts, body) = response.into_parts();
-    parse_body(parts.status, &parts.headers, body)
+/// [`parse_envelope`] taking the response's body (the response is left
+/// with an empty one): the body becomes the envelope's without a copy,
+/// as in the [`Session`](crate::session::Session), and the status and
+/// headers stay with the caller.
+///
+/// ```
+/// use mw_protocol::response::take_envelope;
+/// let mut res = http::Response::new(br#"{"batchcomplete":true}"#.to_vec());
+/// assert!(take_envelope(&mut res)?.warnings.is_empty());
+/// assert!(res.body().is_empty());
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn take_envelope(response: &mut http::Response<Vec<u8>>) -> Result<Envelope, Error> {
+    let body = std::mem::take(response.body_mut());
+    parse_body(response.status(), response.headers(), body)
+}
+
+/// [`take_envelope`] of a response the caller gives up.
+pub(crate) fn parse_owned(mut response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
+    take_envelope(&mut response)
 }
 
 fn parse_body(
@@ -221,19 +203,31 @@ fn parse_body(
     headers: &http::HeaderMap,
     raw: Vec<u8>,
 ) -> Result<Envelope, Error> {
-    let retry_after = parse_retry_after(headers);
+    parse_with(status, headers, raw, shared::read)
+}
+
+/// [`parse_body`] with the shared members read by `read` (the tests
+/// compare the scanner's pass with serde's).
+fn parse_with(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    raw: Vec<u8>,
+    read: fn(&str) -> Result<shared::Shared, super::body_check::BadBody>,
+) -> Result<Envelope, Error> {
+    // Only errors need it.
+    let retry_after = || parse_retry_after(headers);
     let bad = |raw: &[u8], err| {
         if !status.is_success() {
             return Error::Http {
                 status: status.as_u16(),
-                retry_after,
+                retry_after: retry_after(),
                 url: None,
             };
         }
         Error::Decode(describe_bad_body(headers, raw, err))
     };
     let raw = into_text(raw).map_err(|(raw, err)| bad(&raw, err))?;
-    let shared = match check_depth(raw.as_bytes()).and_then(|()| read_shared(&raw)) {
+    let shared = match read(&raw) {
         Ok(shared) => shared,
         Err(err) => return Err(bad(raw.as_bytes(), err)),
     };
@@ -244,14 +238,14 @@ fn parse_body(
         err.servedby = servedby;
         err.requestid = requestid;
         err.http_status = status.as_u16();
-        err.retry_after = retry_after;
+        err.retry_after = retry_after();
         err.warnings = warnings;
         return Err(err.into());
     }
     if !status.is_success() {
         return Err(Error::Http {
             status: status.as_u16(),
-            retry_after,
+            retry_after: retry_after(),
             url: None,
         });
     }
@@ -274,23 +268,6 @@ fn parse_body(
     })
 }
 
-/// The shared members of a JSON object body; PHP's empty array `[]` (old
-/// versions answered logout with it) has none.
-fn read_shared(text: &str) -> Result<Shared, BadBody> {
-    match text.bytes().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => serde_json::from_str(text).map_err(BadBody::Json),
-        Some(b'[') => match serde_json::from_str::<Vec<serde::de::IgnoredAny>>(text) {
-            Ok(items) if items.is_empty() => Ok(Shared::default()),
-            Ok(_) => Err(BadBody::NotObject),
-            Err(e) => Err(BadBody::Json(e)),
-        },
-        _ => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Ok(_) => Err(BadBody::NotObject),
-            Err(e) => Err(BadBody::Json(e)),
-        },
-    }
-}
-
 fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
     // bc format: {"error": {"code", "info", "*"|"docref", ...data}}
     if let ErrorFields(BoundedMap(Some(fields))) = error {
@@ -299,8 +276,8 @@ fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
         let mut data = serde_json::Map::new();
         for (k, v) in fields {
             match k.as_str() {
-                "code" => code = Some(message::value_text(&v)),
-                "info" => text = Some(message::value_text(&v)),
+                "code" => code = Some(message::into_text(v)),
+                "info" => text = Some(message::into_text(v)),
                 "*" | "docref" => {}
                 _ => {
                     data.insert(k, v);
@@ -328,11 +305,11 @@ fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
 fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
     match warnings {
         // bc format: {"<module>": {"*"|"warnings": "line\nline"}}
-        ListOrMap::Map(mut modules) => {
+        ListOrMap::Blocks(mut modules) => {
             // In the order serde_json's map gives them: by module name.
             modules.sort_by(|a, b| a.0.cmp(&b.0));
-            let lines = modules.iter().flat_map(|(module, block)| {
-                let text = message::bc_block_text(block).unwrap_or_default();
+            let lines = modules.iter().flat_map(|(module, text)| {
+                let text = text.as_deref().unwrap_or_default();
                 let lines = text.split('\n').filter(|l| !l.trim().is_empty());
                 lines.map(move |line| Warning::new(module.as_str(), None, line))
             });
@@ -352,3 +329,7 @@ fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
         ListOrMap::Neither => Vec::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "fast_path_tests.rs"]
+mod fast_path_tests;

@@ -78,6 +78,14 @@ pub(crate) fn value_text(v: &Value) -> String {
     }
 }
 
+/// [`value_text`] of a value given up: a string is moved, not copied.
+pub(crate) fn into_text(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
 /// The text of a bc-format warning block, `{"*": "…"}` (fv1) or
 /// `{"warnings": "…"}` (fv2), or a bare string.
 pub(crate) fn bc_block_text(block: &Value) -> Option<&str> {

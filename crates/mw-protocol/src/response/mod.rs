@@ -10,12 +10,15 @@ mod error_kind;
 mod message;
 mod modules;
 mod retry_after;
+pub(crate) mod scan;
+pub(crate) mod scan_read;
+mod shared;
 mod warning;
 pub(crate) mod wire;
 
 pub use api_error::ApiError;
 pub(crate) use envelope::parse_owned;
-pub use envelope::{Envelope, parse_envelope};
+pub use envelope::{Envelope, parse_envelope, take_envelope};
 pub use error_kind::ErrorKind;
 
 pub use retry_after::parse_retry_after;

@@ -17,13 +17,18 @@ use crate::actions::token_map::{Current, Legacy, TokenMap};
 use crate::actions::{auth_step, centralauth, checktoken, createaccount, login};
 
 /// What the envelope pass reads of a body's `query` member.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Query {
     #[serde(default)]
     tokens: TokenMap<Current>,
     #[serde(default)]
     authmanagerinfo: Object<Box<createaccount::Info>>,
 }
+
+super::scan_read::struct_from_scan!(Query {
+    "tokens" => tokens,
+    "authmanagerinfo" => authmanagerinfo,
+});
 
 /// The module members of a body, each as its parser's shape (boxed: the
 /// envelope pass moves them, and a body has one or none); `None` once

@@ -195,7 +195,11 @@ impl<'de, const LIMIT: usize> Deserialize<'de> for Kept<LIMIT> {
 
 /// A raw value as a [`Value`], when it is small enough.
 pub(crate) fn kept(raw: &RawValue, limit: usize) -> Option<Value> {
-    let text = raw.get();
+    kept_text(raw.get(), limit)
+}
+
+/// [`kept`] of the text of a value, checked to be JSON.
+pub(crate) fn kept_text(text: &str, limit: usize) -> Option<Value> {
     if text.len() > limit {
         return None;
     }

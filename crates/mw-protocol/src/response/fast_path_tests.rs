@@ -1,0 +1,230 @@
+//! The scanner's pass gives what serde's gives, on every recorded answer
+//! and on generated and mutated ones: the same envelope or error, and the
+//! same result from every module parser.
+
+use proptest::prelude::*;
+
+use super::super::shared;
+use super::{Envelope, parse_with};
+use crate::Error;
+use crate::actions::{
+    centralauth, checktoken, clientlogin, createaccount, legacy_tokens, login, logout, tokens,
+};
+
+fn envelope(body: &[u8], fast: bool) -> Result<Envelope, Error> {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    let read = if fast {
+        shared::read
+    } else {
+        shared::read_slow
+    };
+    parse_with(http::StatusCode::OK, &headers, body.to_vec(), read)
+}
+
+/// Both passes, and every parser on both envelopes, agree.
+fn agree(body: &[u8]) {
+    let (fast, slow) = (envelope(body, true), envelope(body, false));
+    let shown = String::from_utf8_lossy(body);
+    assert_eq!(fast, slow, "envelopes of {shown}");
+    let (Ok(fast), Ok(slow)) = (fast, slow) else {
+        return;
+    };
+    macro_rules! same {
+        ($($parse:path),*) => {
+            $(assert_eq!($parse(&fast), $parse(&slow), "{} of {shown}", stringify!($parse));)*
+        };
+    }
+    same!(
+        tokens::parse,
+        login::parse,
+        checktoken::parse,
+        logout::parse,
+        clientlogin::parse,
+        clientlogin::parse_info,
+        createaccount::parse,
+        createaccount::parse_info,
+        centralauth::parse,
+        centralauth::parse_legacy,
+        legacy_tokens::parse,
+        legacy_tokens::parse_module_tokens
+    );
+}
+
+fn recorded() -> Vec<Vec<u8>> {
+    let dir = mw_test_support::fixture::dir();
+    let mut bodies = Vec::new();
+    for folder in std::fs::read_dir(&dir).expect("fixtures").flatten() {
+        for (_, f) in mw_test_support::fixture::all_in(folder.path()) {
+            bodies.push(f.response.into_body());
+        }
+    }
+    assert!(bodies.len() > 50, "the recorded answers");
+    bodies
+}
+
+#[test]
+fn recorded_answers_agree() {
+    for body in recorded() {
+        agree(&body);
+    }
+}
+
+#[test]
+fn hostile_shapes_agree() {
+    let long = format!(
+        r#"{{"errors":[{}]}}"#,
+        vec![r#"{"code":"x","text":"y"}"#; 70].join(",")
+    );
+    for body in [
+        r#"{"login":{"result":"Success","result":"x"}}"#,
+        r#"{"login":{},"login":{}}"#,
+        r#"{"\u006cogin":{"result":"Success","lgusername":"A"}}"#,
+        r#"{"login":{"result":"Su\u0063cess","lguserid":-0,"lgusername":"\ud800"}}"#,
+        r#"{"login":{"result":"Success","lguserid":1e400}}"#,
+        r#"{"login":{"result":"NeedToken","token":"a+\\"}}"#,
+        r#"{"query":{"tokens":{"csrftoken":"a+\\","csrftoken":"b+\\","x":1}}}"#,
+        r#"{"query":{"tokens":{"csrftoken":1,"watchtoken":"w"}}}"#,
+        r#"{"query":{"tokens":[]}}"#,
+        r#"{"query":{"tokens":[1]}}"#,
+        r#"{"tokens":{"edittoken":"e+\\"},"warnings":{"tokens":{"*":"a\nb"}}}"#,
+        r#"{"error":{"code":"x","info":"y","*":"z","extra":{"a":[1]}},"servedby":"h"}"#,
+        r#"{"errors":[{"code":"x","text":"y","module":"m"}],"requestid":7}"#,
+        r#"{"warnings":[{"code":"w","text":"t"}],"batchcomplete":true}"#,
+        r#"{"clientlogin":{"status":"UI","requests":[{"id":"a","fields":{"b":{"type":"string"}}}]}}"#,
+        r#"{"checktoken":{"result":"valid","generated":"2026"}} "#,
+        r#"{"centralauthtoken":{"centralauthtoken":"abc"}}"#,
+        r#"{"warnings":{"b":{"*":"x\ny"},"a":{"warnings":"z","*":"w"},"c":"bare"}}"#,
+        r#"{"warnings":{"a":{"warnings":1,"*":"w"},"a":{"*":"v","*":"u"},"b":null}}"#,
+        r#"{"warnings":{"a":{"*":"x","n":1e400},"b":{"*":"\ud800"},"c":{"*":"y","f":1.5}}}"#,
+        r#"{"warnings":{"a":[{"*":"x"}],"b":7,"c":{"warnings":{"x":"y"}},"d":{"*":"\u00e9\n"}}}"#,
+        r#"{"clientlogin":{"status":"UI","requests":[1,{"id":"a","id":"b","required":{"key":"k","params":[]},"fields":{"z":{"type":"hidden","value":12,"optional":"","sensitive":true},"a":{"type":"string","value":-1.5,"label":"L","label":"M","help":{"text":"h"}},"a":{"type":"x"},"m":7}}]}}"#,
+        r#"{"clientlogin":{"status":"UI","requests":[{"id":"a","fields":{"f":{"value":1e400}}}]}}"#,
+        r#"{"clientlogin":{"status":"UI","requests":[{"id":"\ud800"}]}}"#,
+        r#"{"clientlogin":{"status":"UI","requests":[{"id":"a","x":[1.5,{"y":null}],"fields":[]}]}}"#,
+        r#"{"clientlogin":{"status":"UI","requests":"none"}}"#,
+        r#"{"clientlogin":{"status":"UI","requests": null }}"#,
+        r#"{"query":{"authmanagerinfo":{"cancreateaccounts":"","requests":[{"id":"c","fields":{"w":{"type":"null","value":"q\u00e9"}}}]}}}"#,
+        r#"{"createaccount":{"status":"UI","requests":[{"id":"c","provider":7,"account":["x"],"fields":{"f":{"optional":false,"sensitive":"x"}}}]}}"#,
+        "[]",
+        "[1]",
+        "\u{c}{}",
+        r#"{"a":1e400}"#,
+        r#"{"a":"\ud800"}"#,
+        &long,
+    ] {
+        agree(body.as_bytes());
+    }
+}
+
+fn member() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just("7".to_owned()),
+        Just("-1.5e3".to_owned()),
+        prop::sample::select(vec![
+            "Success",
+            "NeedToken",
+            "valid",
+            "PASS",
+            "UI",
+            "FAIL",
+            "a+\\\\",
+            "\\u00e9",
+            "",
+        ])
+        .prop_map(|s| format!("\"{s}\"")),
+    ];
+    let keys = vec![
+        "result",
+        "lguserid",
+        "lgusername",
+        "token",
+        "reason",
+        "status",
+        "username",
+        "message",
+        "requests",
+        "id",
+        "fields",
+        "type",
+        "value",
+        "csrftoken",
+        "watchtoken",
+        "edittoken",
+        "tokens",
+        "authmanagerinfo",
+        "centralauthtoken",
+        "generated",
+        "code",
+        "info",
+        "text",
+        "*",
+        "module",
+        "x",
+    ];
+    leaf.prop_recursive(4, 32, 5, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            prop::collection::vec((prop::sample::select(keys.clone()), inner), 0..5).prop_map(
+                |kv| {
+                    let kv: Vec<String> = kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", kv.join(","))
+                }
+            ),
+        ]
+    })
+}
+
+fn body() -> impl Strategy<Value = String> {
+    let top = prop::sample::select(vec![
+        "error",
+        "errors",
+        "warnings",
+        "servedby",
+        "requestid",
+        "login",
+        "checktoken",
+        "clientlogin",
+        "createaccount",
+        "centralauthtoken",
+        "tokens",
+        "query",
+        "batchcomplete",
+    ]);
+    prop::collection::vec((top, member()), 0..4).prop_map(|kv| {
+        let kv: Vec<String> = kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", kv.join(","))
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn generated_answers_agree(body in body()) {
+        agree(body.as_bytes());
+    }
+
+    #[test]
+    fn mutated_answers_agree(
+        body in body(),
+        edits in prop::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+    ) {
+        let mut bytes = body.into_bytes();
+        for (at, byte) in edits {
+            let at = at % (bytes.len() + 1);
+            let byte = b"{}[]\":,0-1.e\\nu \x01"[usize::from(byte) % 17];
+            if at < bytes.len() && byte % 2 == 0 {
+                bytes[at] = byte;
+            } else {
+                bytes.insert(at, byte);
+            }
+        }
+        agree(&bytes);
+    }
+}
