@@ -81,6 +81,55 @@ impl<'de, N: Naming> Deserialize<'de> for TokenMap<N> {
     }
 }
 
+/// What both readers (serde's and the scanner's) do with a token object's
+/// members, in order.
+struct Collect<N> {
+    tokens: BTreeMap<TokenType, Token>,
+    /// The first member of a type whose value is not a string.
+    bad: Option<String>,
+    members: usize,
+    naming: PhantomData<fn() -> N>,
+}
+
+impl<N: Naming> Collect<N> {
+    fn new() -> Self {
+        Collect {
+            tokens: BTreeMap::new(),
+            bad: None,
+            members: 0,
+            naming: PhantomData,
+        }
+    }
+
+    /// Whether the member `key` is read (`<name>token`, one of the first
+    /// [`MAX_TOKEN_MEMBERS`] such, of a type `N` names), and its type.
+    fn wants(&mut self, key: &str) -> Option<TokenType> {
+        let name = key.strip_suffix("token")?;
+        if self.members == MAX_TOKEN_MEMBERS {
+            return None;
+        }
+        self.members += 1;
+        N::type_of(name)
+    }
+
+    /// The value of the wanted member `key`, of type `ty`.
+    fn add(&mut self, key: &str, ty: TokenType, value: Scalar) {
+        match value {
+            Scalar::Str(s) => {
+                self.tokens.insert(ty, Token::new(s));
+            }
+            _ if self.bad.is_none() => {
+                self.bad = Some(key.strip_suffix("token").unwrap_or(key).to_owned());
+            }
+            _ => {}
+        }
+    }
+
+    fn done(self) -> TokenMap<N> {
+        TokenMap::Read(self.bad.map_or(Ok(self.tokens), Err), PhantomData)
+    }
+}
+
 struct TokenMapVisitor<N>(PhantomData<N>);
 
 impl<'de, N: Naming> Visitor<'de> for TokenMapVisitor<N> {
@@ -91,28 +140,14 @@ impl<'de, N: Naming> Visitor<'de> for TokenMapVisitor<N> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TokenMap<N>, A::Error> {
-        let (mut tokens, mut bad, mut members) = (BTreeMap::new(), None, 0);
+        let mut collect = Collect::<N>::new();
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            let ty = match key.strip_suffix("token") {
-                Some(name) if members < MAX_TOKEN_MEMBERS => {
-                    members += 1;
-                    N::type_of(name).map(|ty| (name, ty))
-                }
-                _ => None,
-            };
-            let Some((name, ty)) = ty else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            match map.next_value::<Scalar>()? {
-                Scalar::Str(s) => {
-                    tokens.insert(ty, Token::new(s));
-                }
-                _ if bad.is_none() => bad = Some(name.to_owned()),
-                _ => {}
+            match collect.wants(&key) {
+                Some(ty) => collect.add(&key, ty, map.next_value::<Scalar>()?),
+                None => map.next_value::<IgnoredAny>().map(drop)?,
             }
         }
-        Ok(TokenMap::Read(bad.map_or(Ok(tokens), Err), PhantomData))
+        Ok(collect.done())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TokenMap<N>, A::Error> {
@@ -135,29 +170,15 @@ impl<N: Naming> FromScan for TokenMap<N> {
     fn scan(s: &mut Scan<'_>) -> Res<Self> {
         match s.peek()? {
             b'{' => {
-                let (mut tokens, mut bad, mut members) = (BTreeMap::new(), None, 0);
+                let mut collect = Collect::<N>::new();
                 s.object(|s, key| {
                     let key = key.value()?;
-                    let ty = match key.strip_suffix("token") {
-                        Some(name) if members < MAX_TOKEN_MEMBERS => {
-                            members += 1;
-                            N::type_of(name).map(|ty| (name, ty))
-                        }
-                        _ => None,
-                    };
-                    let Some((name, ty)) = ty else {
-                        return s.skip();
-                    };
-                    match Scalar::scan(s)? {
-                        Scalar::Str(s) => {
-                            tokens.insert(ty, Token::new(s));
-                        }
-                        _ if bad.is_none() => bad = Some(name.to_owned()),
-                        _ => {}
+                    match collect.wants(&key) {
+                        Some(ty) => Ok(collect.add(&key, ty, Scalar::scan(s)?)),
+                        None => s.skip(),
                     }
-                    Ok(())
                 })?;
-                Ok(TokenMap::Read(bad.map_or(Ok(tokens), Err), PhantomData))
+                Ok(collect.done())
             }
             b'[' => {
                 let mut empty = true;
