@@ -174,7 +174,10 @@ impl<N: Naming> FromScan for TokenMap<N> {
                 s.object(|s, key| {
                     let key = key.value()?;
                     match collect.wants(&key) {
-                        Some(ty) => Ok(collect.add(&key, ty, Scalar::scan(s)?)),
+                        Some(ty) => {
+                            collect.add(&key, ty, Scalar::scan(s)?);
+                            Ok(())
+                        }
                         None => s.skip(),
                     }
                 })?;
