@@ -14,8 +14,6 @@
 //! Without `--url` a command starts `mw-bench serve` as a child process, so
 //! that the server's memory and CPU are never counted as the client's.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -25,8 +23,10 @@ use mw_protocol::{Config, Op, Outcome, Password, Session, TokenType};
 use mw_transport::Client;
 
 mod flows;
+mod server;
 
 use flows::{client, client_flow};
+use server::{ServerChild, serve, server, server_with};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Res<T> = Result<T, BoxError>;
@@ -102,78 +102,6 @@ fn run(argv: &[String]) -> Res<()> {
                 "usage: mw-bench serve|flows|scale-protocol|scale-client|concurrency|quick [options]; see docs/performance.md"
             );
             Ok(())
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The server, in this process (`serve`) or as a child.
-
-fn serve(port: u16, close: bool) -> Res<()> {
-    let replies = SeedReplies::load()?;
-    // One thread: pinned to one core by scripts/bench.sh, a multi-threaded
-    // runtime only adds cross-thread wake-ups to every answer (the floor
-    // ran 2-3x faster against this one), and the flows bench reports the
-    // server's CPU per request and its share of the core beside each rate.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let (listener, addr) = mw_bench::bind(port).await?;
-        println!("url http://{addr}/w/api.php");
-        std::io::stdout().flush()?;
-        mw_bench::serve(listener, replies, close).await;
-        Ok(())
-    })
-}
-
-/// A `mw-bench serve` child, killed on drop.
-struct ServerChild {
-    child: Child,
-    url: String,
-}
-
-impl ServerChild {
-    fn start(close: bool) -> Res<ServerChild> {
-        let mut child = Command::new(std::env::current_exe()?)
-            .arg("serve")
-            .args(close.then_some("--close"))
-            .stdout(Stdio::piped())
-            .stdin(Stdio::null())
-            .spawn()?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
-        let url = line
-            .trim()
-            .strip_prefix("url ")
-            .ok_or_else(|| format!("the server said {line:?}"))?
-            .to_owned();
-        Ok(ServerChild { child, url })
-    }
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for ServerChild {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The given URL, or a child server's.
-fn server(url: Option<&str>) -> Res<(String, Option<ServerChild>)> {
-    server_with(url, false)
-}
-
-fn server_with(url: Option<&str>, close: bool) -> Res<(String, Option<ServerChild>)> {
-    match url {
-        Some(u) => Ok((u.to_owned(), None)),
-        None => {
-            let child = ServerChild::start(close)?;
-            Ok((child.url.clone(), Some(child)))
         }
     }
 }
