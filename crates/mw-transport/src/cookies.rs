@@ -18,9 +18,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::SystemTime;
 
-use cookie_store::{Cookie, CookieExpiration, RawCookie};
+use cookie_store::{Cookie, RawCookie};
 use http::{HeaderMap, HeaderValue};
-use hyper::body::Bytes;
 use url::{Host, Position, Url};
 
 /// The largest cookie (name and value) kept: RFC 6265 §6.1 asks for at
@@ -56,17 +55,6 @@ struct Held {
     /// text again would make the same cookie (0: not known, or it would
     /// not: a relative `Max-Age`).
     from: u64,
-}
-
-struct Rendered {
-    /// The request URL up to its path (scheme, host, port, path: all that
-    /// RFC 6265 matching looks at).
-    key: String,
-    /// When the first of its cookies expires (`None`: none expires before
-    /// the session ends).
-    until: Option<SystemTime>,
-    /// The header (`None`: no cookie matched).
-    header: Option<HeaderValue>,
 }
 
 impl std::fmt::Debug for Jar {
@@ -349,58 +337,6 @@ fn compact(cookie: Cookie<'_>, url: &Url) -> Cookie<'static> {
     }
 }
 
-/// Matches, sorts and joins the cookies for `url` (`key` is its part up
-/// to the path).
-fn render(cookies: &[Held], url: &Url, key: &str) -> Rendered {
-    let mut matched: Vec<&Cookie<'static>> = cookies
-        .iter()
-        .map(|h| &h.cookie)
-        .filter(|c| !c.is_expired() && c.matches(url))
-        .collect();
-    let until = matched
-        .iter()
-        .filter_map(|c| match &c.expires {
-            CookieExpiration::AtUtc(at) => Some(SystemTime::from(*at)),
-            CookieExpiration::SessionEnd => None,
-        })
-        .min();
-    // By `name=value`, as the header shows them.
-    fn shown<'c>(c: &'c Cookie<'_>) -> impl Iterator<Item = &'c u8> {
-        let (name, value) = c.name_value();
-        name.as_bytes().iter().chain(b"=").chain(value.as_bytes())
-    }
-    matched.sort_by(|a, b| shown(a).cmp(shown(b)));
-    let len: usize = matched
-        .iter()
-        .map(|c| c.name().len() + c.value().len() + 3)
-        .sum();
-    let mut value = String::with_capacity(len);
-    for c in matched {
-        if !value.is_empty() {
-            value.push_str("; ");
-        }
-        let (name, v) = c.name_value();
-        value.push_str(name);
-        value.push('=');
-        value.push_str(v);
-    }
-    let header = if value.is_empty() {
-        None
-    } else {
-        HeaderValue::from_maybe_shared(Bytes::from(value))
-            .ok()
-            .map(|mut header| {
-                header.set_sensitive(true);
-                header
-            })
-    };
-    Rendered {
-        key: key.to_owned(),
-        until,
-        header,
-    }
-}
-
 /// A `Domain` attribute of one label (`org`, `.com`) that is not the
 /// request host itself: RFC 6265 says to reject public suffixes, and
 /// single labels are the ones that need no list to recognise.
@@ -415,5 +351,8 @@ fn is_supercookie(cookie: &RawCookie<'_>, url: &Url) -> bool {
     }
 }
 
+mod render;
 #[cfg(test)]
 mod tests;
+
+use render::{Rendered, render};
