@@ -35,12 +35,13 @@ mod flows;
 mod foreign;
 mod io;
 mod op;
+mod ops;
 mod results;
 mod snapshot;
 mod state;
 
 use std::any::TypeId;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
 
 use url::Url;
@@ -58,6 +59,7 @@ use io::MAX_PENDING_WAITS;
 pub use io::{Event, OpId, RequestId, Transmit, TransportFailure, Wait};
 use op::Output;
 pub use op::{ClientLoginOutcome, Completed, CreateAccountOutcome, Op, Outcome};
+use ops::Ops;
 pub use snapshot::SessionSnapshot;
 use state::Credentials;
 use state::Ctx;
@@ -88,7 +90,7 @@ struct Finished {
 /// crate documentation has a complete example.
 pub struct Session {
     cx: Ctx,
-    ops: BTreeMap<OpId, Operation>,
+    ops: Ops,
     finished: HashMap<OpId, Finished>,
     requests: HashMap<RequestId, OpId>,
     transmits: VecDeque<Transmit>,
@@ -124,7 +126,7 @@ impl Session {
     fn with_ctx(cx: Ctx) -> Session {
         Session {
             cx,
-            ops: BTreeMap::new(),
+            ops: Ops::default(),
             finished: HashMap::new(),
             requests: HashMap::new(),
             transmits: VecDeque::new(),
@@ -285,15 +287,14 @@ impl Session {
     }
 
     /// Gives back the memory of emptied containers once nothing is under
-    /// way: an emptied `BTreeMap` keeps its root node (about 3 KiB of `Op`
-    /// slots) and a `VecDeque` its capacity, about 5 KiB per idle session
-    /// in all, which a process holding thousands of sessions multiplies
-    /// (see docs/performance.md).
+    /// way: an emptied `Vec`, `VecDeque` or `HashMap` keeps its capacity
+    /// (the operations' slots alone are ~300 bytes each), which a process
+    /// holding thousands of sessions multiplies (see docs/performance.md).
     fn release_if_idle(&mut self) {
         if !self.ops.is_empty() {
             return;
         }
-        self.ops = BTreeMap::new();
+        self.ops = Ops::default();
         if self.transmits.is_empty() {
             self.transmits = VecDeque::new();
         }
