@@ -39,6 +39,7 @@ mod ops;
 mod results;
 mod snapshot;
 mod state;
+mod token_cache;
 
 use std::any::TypeId;
 use std::collections::{BTreeSet, HashMap, VecDeque};
