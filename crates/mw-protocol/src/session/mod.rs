@@ -33,16 +33,16 @@ mod config;
 mod engine;
 mod flows;
 mod foreign;
+mod id_map;
 mod io;
 mod op;
-mod ops;
 mod results;
 mod snapshot;
 mod state;
 mod token_cache;
 
 use std::any::TypeId;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Instant;
 
 use url::Url;
@@ -56,11 +56,11 @@ pub use call::ActionCall;
 pub use config::{Assert, Config};
 use engine::Operation;
 pub use foreign::Foreign;
+use id_map::IdMap;
 use io::MAX_PENDING_WAITS;
 pub use io::{Event, OpId, RequestId, Transmit, TransportFailure, Wait};
 use op::Output;
 pub use op::{ClientLoginOutcome, Completed, CreateAccountOutcome, Op, Outcome};
-use ops::Ops;
 pub use snapshot::SessionSnapshot;
 use state::Credentials;
 use state::Ctx;
@@ -91,9 +91,9 @@ struct Finished {
 /// crate documentation has a complete example.
 pub struct Session {
     cx: Ctx,
-    ops: Ops,
-    finished: HashMap<OpId, Finished>,
-    requests: HashMap<RequestId, OpId>,
+    ops: IdMap<OpId, Operation>,
+    finished: IdMap<OpId, Finished>,
+    requests: IdMap<RequestId, OpId>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     waits: VecDeque<Wait>,
@@ -127,9 +127,9 @@ impl Session {
     fn with_ctx(cx: Ctx) -> Session {
         Session {
             cx,
-            ops: Ops::default(),
-            finished: HashMap::new(),
-            requests: HashMap::new(),
+            ops: IdMap::default(),
+            finished: IdMap::default(),
+            requests: IdMap::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             waits: VecDeque::new(),
@@ -295,7 +295,7 @@ impl Session {
         if !self.ops.is_empty() {
             return;
         }
-        self.ops = Ops::default();
+        self.ops = IdMap::default();
         if self.transmits.is_empty() {
             self.transmits = VecDeque::new();
         }
@@ -306,10 +306,10 @@ impl Session {
             self.waits = VecDeque::new();
         }
         if self.requests.is_empty() {
-            self.requests = HashMap::new();
+            self.requests = IdMap::default();
         }
         if self.finished.is_empty() {
-            self.finished = HashMap::new();
+            self.finished = IdMap::default();
         }
     }
 
