@@ -250,6 +250,12 @@ fn looks_like_html(response: &http::Response<Vec<u8>>) -> bool {
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+        .is_some_and(|t| {
+            // Without a lower-cased copy of the header (an allocation an
+            // answer).
+            t.as_bytes()
+                .windows(b"html".len())
+                .any(|w| w.eq_ignore_ascii_case(b"html"))
+        });
     html_type || response.body().trim_ascii_start().starts_with(b"<")
 }
