@@ -273,18 +273,10 @@ impl<F: FnMut(&Sent) -> Reply> Driver<F> {
         for _ in 0..100_000 {
             if let Some(t) = self.session.poll_transmit() {
                 self.debug.push_str(&format!("{t:?}\n"));
-                // The parsed URL a driver gets is the endpoint's the
-                // request goes to: its URI, without the parameters added.
+                // The driver's parsed URL is the endpoint's: the URI without the parameters.
                 let uri = t.request.uri().to_string();
-                let base = t.url.as_str();
-                assert!(
-                    uri == base
-                        || uri.strip_prefix(base).is_some_and(|rest| {
-                            rest.starts_with(if t.url.query().is_some() { '&' } else { '?' })
-                        }),
-                    "Transmit::url {base} for {uri}"
-                );
-                assert!(t.url.fragment().is_none(), "Transmit::url");
+                let rest = uri.strip_prefix(t.url.as_str()).unwrap_or("!");
+                assert!(rest.is_empty() || rest.starts_with(['?', '&']), "{uri}");
                 let sent = Sent::new(&t.request);
                 let reply = (self.server)(&sent);
                 self.sent.push(sent);
