@@ -19,6 +19,10 @@ impl TokenCache {
         self.entries.binary_search_by(|(held, _)| held.cmp(ty))
     }
 
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     pub fn get(&self, ty: &TokenType) -> Option<&Token> {
         let at = self.find(ty).ok()?;
         self.entries.get(at).map(|(_, token)| token)
