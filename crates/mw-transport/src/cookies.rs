@@ -1,17 +1,25 @@
-//! The cookie jar: a `cookie_store::CookieStore` (RFC 6265 domain, path,
-//! `Secure` and expiry rules) behind a mutex.
+//! The cookie jar: `cookie_store::Cookie`s (the crate's RFC 6265 rules:
+//! domain, path, `Secure` and expiry, from `try_from_raw_cookie` and
+//! `matches`) in a small `Vec` per client, behind a mutex.
+//!
+//! `cookie_store::CookieStore` itself is not used: its three nested hash
+//! maps (domain → path → name) cost a client 1.8 KiB and a flow 35k
+//! instructions for the two or three cookies a wiki sets. What its
+//! `insert` does is done here on the `Vec` (RFC 6265 §5.3 step 11): a
+//! cookie replaces the unexpired one of the same name, domain and path,
+//! and an expired one removes it. Its public-suffix check is not compiled
+//! in (`default-features = false`); [`is_supercookie`] drops the
+//! single-label `Domain`s instead.
 //!
 //! Cookie values are session credentials: they never appear in logs,
-//! `Debug` output or errors. (`CookieStore::store_response_cookies` logs
-//! values at debug level through the `log` crate, so it is not used:
-//! cookies go in one by one with `insert_raw`, which logs nothing.)
+//! `Debug` output or errors.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::SystemTime;
 
-use cookie_store::{CookieExpiration, CookieStore, RawCookie};
+use cookie_store::{Cookie, RawCookie};
 use http::{HeaderMap, HeaderValue};
-use hyper::body::Bytes;
 use url::{Host, Position, Url};
 
 /// The largest cookie (name and value) kept: RFC 6265 §6.1 asks for at
@@ -29,56 +37,68 @@ pub(crate) struct Jar {
 }
 
 struct Inner {
-    store: CookieStore,
-    /// The last `Cookie` header rendered, until the store changes or one
-    /// of its cookies expires: a client sends request after request to the
-    /// same `api.php`, and matching, sorting and joining the cookies again
-    /// each time was about a tenth of its instructions (callgrind).
+    /// At most one unexpired cookie per name, domain and path; its
+    /// capacity is its length (a client holds it for its whole life).
+    cookies: Vec<Held>,
+    /// The last `Cookie` header rendered, until a cookie is stored or
+    /// removed or one of its cookies expires: a client sends request after
+    /// request to the same `api.php`, and matching, sorting and joining
+    /// the cookies again each time was about a tenth of its instructions
+    /// (callgrind).
     rendered: Option<Rendered>,
 }
 
-struct Rendered {
-    /// The request URL up to its path (scheme, host, port, path: all that
-    /// RFC 6265 matching looks at).
-    key: String,
-    /// When the first of its cookies expires (`None`: none expires before
-    /// the session ends).
-    until: Option<SystemTime>,
-    /// The header (`None`: no cookie matched).
-    header: Option<HeaderValue>,
+/// A cookie, and the `Set-Cookie` it was stored from.
+struct Held {
+    cookie: Cookie<'static>,
+    /// [`fingerprint`] of the `Set-Cookie` text and its URL, if the same
+    /// text again would make the same cookie (0: not known, or it would
+    /// not: a relative `Max-Age`).
+    from: u64,
 }
 
 impl std::fmt::Debug for Jar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let count = self.lock().store.iter_unexpired().count();
+        let count = self
+            .lock()
+            .cookies
+            .iter()
+            .filter(|h| !h.cookie.is_expired())
+            .count();
         f.debug_struct("Jar").field("cookies", &count).finish()
     }
 }
 
 impl Jar {
     pub fn new() -> Self {
-        Self::from_store(CookieStore::new())
+        Self::holding(Vec::new())
     }
 
-    fn from_store(store: CookieStore) -> Self {
+    fn holding(cookies: Vec<Held>) -> Self {
         Jar {
             inner: Mutex::new(Inner {
-                store,
+                cookies,
                 rendered: None,
             }),
         }
     }
 
-    /// A jar holding saved cookies (the unexpired ones).
-    pub fn from_saved(cookies: Vec<cookie_store::Cookie<'static>>) -> Self {
-        let store = CookieStore::from_cookies(
-            cookies.into_iter().map(Ok::<_, std::convert::Infallible>),
-            false,
-        );
-        match store {
-            Ok(store) => Self::from_store(store),
-            Err(never) => match never {},
+    /// A jar holding saved cookies (the unexpired ones; of two with the
+    /// same name, domain and path, the later, as `CookieStore` loaded them).
+    pub fn from_saved(saved: Vec<Cookie<'static>>) -> Self {
+        let mut cookies: Vec<Held> = Vec::with_capacity(saved.len());
+        for cookie in saved.into_iter().filter(|c| !c.is_expired()) {
+            let cookie = Held { cookie, from: 0 };
+            match cookies
+                .iter()
+                .position(|h| same_key(&h.cookie, &cookie.cookie))
+            {
+                Some(i) => cookies[i] = cookie,
+                None => cookies.push(cookie),
+            }
         }
+        cookies.shrink_to_fit();
+        Self::holding(cookies)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -86,8 +106,8 @@ impl Jar {
     }
 
     /// The `Cookie` header for a request to `url`, if any cookie matches.
-    /// Cookies are sorted by name, so that the header does not depend on
-    /// the store's hash order (MediaWiki does not care about the order).
+    /// Cookies are sorted by `name=value`, so that the header does not
+    /// depend on the order they came in (MediaWiki does not care).
     pub fn header_for(&self, url: &Url) -> Option<HeaderValue> {
         let key = &url[..Position::AfterPath];
         let mut inner = self.lock();
@@ -97,7 +117,7 @@ impl Jar {
         {
             return r.header.clone();
         }
-        let rendered = render(&inner.store, url, key);
+        let rendered = render(&inner.cookies, url, key);
         let header = rendered.header.clone();
         inner.rendered = Some(rendered);
         header
@@ -112,111 +132,208 @@ impl Jar {
             return;
         }
         let mut inner = self.lock();
-        let inner = &mut *inner;
-        // The store's size, counted when first needed and after a change.
-        let mut count = None;
         for value in values {
             let Ok(text) = value.to_str() else {
                 tracing::debug!("ignored a Set-Cookie header that is not ASCII");
                 continue;
             };
-            let Ok(cookie) = RawCookie::parse(text) else {
-                tracing::debug!("ignored an unparsable Set-Cookie header");
-                continue;
-            };
-            if cookie.name().len() + cookie.value().len() > MAX_COOKIE_BYTES {
-                tracing::debug!(
-                    cookie = cookie.name(),
-                    "ignored a cookie larger than {MAX_COOKIE_BYTES} bytes"
-                );
-                continue;
-            }
-            let held = *count.get_or_insert_with(|| inner.store.iter_any().count());
-            if held >= MAX_COOKIES && !inner.store.iter_any().any(|c| c.name() == cookie.name()) {
-                tracing::debug!(
-                    cookie = cookie.name(),
-                    "ignored a cookie: the jar already holds {MAX_COOKIES}"
-                );
-                continue;
-            }
-            if is_supercookie(&cookie, url) {
-                tracing::debug!(
-                    cookie = cookie.name(),
-                    "ignored a cookie for a top-level domain"
-                );
-                continue;
-            }
-            let cookie = match cookie_store::Cookie::try_from_raw_cookie(&cookie, url) {
-                Ok(cookie) => cookie,
-                Err(e) => {
-                    tracing::debug!(cookie = cookie.name(), error = %e, "ignored a cookie");
-                    continue;
-                }
-            };
-            // A wiki sets its session cookie again with most answers: the
-            // same cookie again changes nothing, and keeps the header.
-            if inner
-                .store
-                .iter_any()
-                .any(|held| *held == cookie && !held.is_expired())
+            // The same text from the same URL as a held cookie's is that
+            // cookie again: nothing to parse.
+            let from = fingerprint(text, url);
+            if from != 0
+                && inner
+                    .cookies
+                    .iter()
+                    .any(|h| h.from == from && !h.cookie.is_expired())
             {
                 continue;
             }
-            inner.rendered = None;
-            count = None;
-            if let Err(e) = inner.store.insert(cookie.into_owned(), url) {
-                tracing::debug!(error = %e, "ignored a cookie");
+            if let Some(cookie) = accepted(text, url)
+                && inner.store(cookie, from, text, url)
+            {
+                inner.rendered = None;
             }
         }
     }
 
     /// The unexpired cookies (session cookies included), to save.
-    pub fn saved(&self) -> Vec<cookie_store::Cookie<'static>> {
-        self.lock().store.iter_unexpired().cloned().collect()
+    pub fn saved(&self) -> Vec<Cookie<'static>> {
+        self.lock()
+            .cookies
+            .iter()
+            .filter(|h| !h.cookie.is_expired())
+            .map(|h| h.cookie.clone())
+            .collect()
     }
 }
 
-/// Matches, sorts and joins the cookies for `url` (`key` is its part up
-/// to the path).
-fn render(store: &CookieStore, url: &Url, key: &str) -> Rendered {
-    let mut cookies = store.matches(url);
-    let until = cookies
-        .iter()
-        .filter_map(|c| match &c.expires {
-            CookieExpiration::AtUtc(at) => Some(SystemTime::from(*at)),
-            CookieExpiration::SessionEnd => None,
-        })
-        .min();
-    // By `name=value`, as the header shows them.
-    fn shown<'c>(c: &'c cookie_store::Cookie<'_>) -> impl Iterator<Item = &'c u8> {
-        let (name, value) = c.name_value();
-        name.as_bytes().iter().chain(b"=").chain(value.as_bytes())
-    }
-    cookies.sort_by(|a, b| shown(a).cmp(shown(b)));
-    let mut value = String::new();
-    for c in cookies {
-        if !value.is_empty() {
-            value.push_str("; ");
+impl Inner {
+    /// Stores `cookie` as `CookieStore::insert` would (RFC 6265 §5.3
+    /// step 11): it replaces the unexpired cookie of the same name, domain
+    /// and path, or removes it if it has expired itself. Whether anything
+    /// changed: a wiki sets its session cookie again with most answers,
+    /// and the same cookie again keeps the rendered header.
+    /// (`from` is the [`fingerprint`] of `text`, which came from `url`.)
+    fn store(&mut self, cookie: Cookie<'_>, from: u64, text: &str, url: &Url) -> bool {
+        // Expired cookies are never sent: they go (the rendered header,
+        // valid until the first of its cookies expires, stays right).
+        self.cookies.retain(|h| !h.cookie.is_expired());
+        let held = self
+            .cookies
+            .iter()
+            .position(|h| same_key(&h.cookie, &cookie));
+        if cookie.is_expired() {
+            return match held {
+                Some(i) => {
+                    self.cookies.swap_remove(i);
+                    true
+                }
+                None => false,
+            };
         }
-        let (name, v) = c.name_value();
-        value.push_str(name);
-        value.push('=');
-        value.push_str(v);
+        match held {
+            Some(i) if unchanged(&self.cookies[i].cookie, &cookie) => {
+                self.cookies[i].from = from;
+                false
+            }
+            Some(i) => {
+                self.cookies[i] = Held::new(cookie, from, text, url);
+                true
+            }
+            None if self.cookies.len() >= MAX_COOKIES => {
+                tracing::debug!(
+                    cookie = cookie.name(),
+                    "ignored a cookie: the jar already holds {MAX_COOKIES}"
+                );
+                false
+            }
+            None => {
+                self.cookies.reserve_exact(1);
+                self.cookies.push(Held::new(cookie, from, text, url));
+                true
+            }
+        }
     }
-    let header = if value.is_empty() {
-        None
-    } else {
-        HeaderValue::from_maybe_shared(Bytes::from(value))
-            .ok()
-            .map(|mut header| {
-                header.set_sensitive(true);
-                header
-            })
+}
+
+/// Parses one `Set-Cookie` (borrowing its text) and checks it as
+/// `CookieStore::insert_raw` would, and against the jar's own limits.
+fn accepted<'t>(text: &'t str, url: &Url) -> Option<Cookie<'t>> {
+    let Ok(raw) = RawCookie::parse(text) else {
+        tracing::debug!("ignored an unparsable Set-Cookie header");
+        return None;
     };
-    Rendered {
-        key: key.to_owned(),
-        until,
-        header,
+    if raw.name().len() + raw.value().len() > MAX_COOKIE_BYTES {
+        tracing::debug!(
+            cookie = raw.name(),
+            "ignored a cookie larger than {MAX_COOKIE_BYTES} bytes"
+        );
+        return None;
+    }
+    if is_supercookie(&raw, url) {
+        tracing::debug!(
+            cookie = raw.name(),
+            "ignored a cookie for a top-level domain"
+        );
+        return None;
+    }
+    match Cookie::try_from_raw_cookie(&raw, url) {
+        // `insert` checks the domain again (a host-only cookie's is the
+        // request's host).
+        Ok(cookie) if cookie.domain.matches(url) => Some(cookie),
+        Ok(cookie) => {
+            tracing::debug!(
+                cookie = cookie.name(),
+                "ignored a cookie for another domain"
+            );
+            None
+        }
+        Err(e) => {
+            tracing::debug!(cookie = raw.name(), error = %e, "ignored a cookie");
+            None
+        }
+    }
+}
+
+/// The same cookie for RFC 6265 §5.3 step 11 (and `CookieStore`'s maps):
+/// the same name, domain and path. (A host-only and a domain cookie of the
+/// same domain text are the same, as in `CookieStore`.)
+fn same_key(a: &Cookie<'_>, b: &Cookie<'_>) -> bool {
+    a.name() == b.name()
+        && a.path.as_ref() == b.path.as_ref()
+        && a.domain.as_cow() == b.domain.as_cow()
+}
+
+/// Whether storing `new` over `held` (the same key) would change nothing
+/// that is kept.
+fn unchanged(held: &Cookie<'_>, new: &Cookie<'_>) -> bool {
+    held.value() == new.value()
+        && held.secure() == new.secure()
+        && held.http_only() == new.http_only()
+        && held.path == new.path
+        && held.domain == new.domain
+        && held.expires == new.expires
+}
+
+/// A `u64` of `text` and the part of `url` cookie rules look at (0 when
+/// the same text would not make the same cookie again: a `Max-Age` counts
+/// from when it is received).
+fn fingerprint(text: &str, url: &Url) -> u64 {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    let max_age = text.match_indices('-').any(|(at, _)| {
+        at >= 3
+            && text.as_bytes()[at - 3..]
+                .get(..b"max-age".len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"max-age"))
+    });
+    if max_age {
+        return 0;
+    }
+    let keys = KEYS.get_or_init(RandomState::new);
+    keys.hash_one((text, &url[..Position::AfterPath])).max(1)
+}
+
+impl Held {
+    /// `cookie` to keep, parsed from `text` (from `url`): without its
+    /// `Set-Cookie` text (see [`compact`]) when that saves 32 bytes or
+    /// more (less is not worth the instructions).
+    fn new(cookie: Cookie<'_>, from: u64, text: &str, url: &Url) -> Held {
+        let saves = text.len() >= cookie.name().len() + cookie.value().len() + 1 + 32;
+        Held {
+            cookie: if saves {
+                compact(cookie, url)
+            } else {
+                cookie.into_owned()
+            },
+            from,
+        }
+    }
+}
+
+/// `cookie` without the `Set-Cookie` text it was parsed from: a parsed
+/// cookie keeps all of it (its dates and attributes, ~100 bytes), though
+/// its path, domain and expiry are in fields of their own already. What is
+/// kept: `name=value` in one allocation, `Secure` and `HttpOnly`
+/// (`Cookie::matches` reads them from it); `SameSite` and `Partitioned`
+/// are for browsers' cross-site rules and are not kept.
+fn compact(cookie: Cookie<'_>, url: &Url) -> Cookie<'static> {
+    let (name, value) = cookie.name_value();
+    let Ok(mut raw) = RawCookie::parse(format!("{name}={value}")) else {
+        return cookie.into_owned();
+    };
+    if raw.name_value() != (name, value) {
+        return cookie.into_owned();
+    }
+    raw.set_secure(cookie.secure());
+    raw.set_http_only(cookie.http_only());
+    match Cookie::try_from_raw_cookie(&raw, url) {
+        Ok(mut kept) => {
+            kept.path = cookie.path;
+            kept.domain = cookie.domain;
+            kept.expires = cookie.expires;
+            kept.into_owned()
+        }
+        Err(_) => cookie.into_owned(),
     }
 }
 
@@ -234,107 +351,8 @@ fn is_supercookie(cookie: &RawCookie<'_>, url: &Url) -> bool {
     }
 }
 
+mod render;
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    fn url(s: &str) -> Url {
-        Url::parse(s).expect("test URL")
-    }
-
-    fn set(jar: &Jar, from: &str, cookies: &[&str]) {
-        let mut headers = HeaderMap::new();
-        for c in cookies {
-            headers.append(
-                http::header::SET_COOKIE,
-                HeaderValue::from_str(c).expect("test header"),
-            );
-        }
-        jar.store_from(&headers, &url(from));
-    }
-
-    fn header(jar: &Jar, to: &str) -> Option<String> {
-        jar.header_for(&url(to))
-            .map(|h| h.to_str().unwrap_or_default().to_owned())
-    }
-
-    #[test]
-    fn cookies_stay_on_their_host() {
-        let jar = Jar::new();
-        set(
-            &jar,
-            "https://a.example.org/w/api.php",
-            &["s=1; path=/; HttpOnly", "t=2; path=/"],
-        );
-        assert_eq!(
-            header(&jar, "https://a.example.org/w/api.php").as_deref(),
-            Some("s=1; t=2")
-        );
-        assert_eq!(header(&jar, "https://b.example.org/w/api.php"), None);
-        assert_eq!(header(&jar, "https://example.org/w/api.php"), None);
-        assert_eq!(header(&jar, "https://a.example.org.evil/w/api.php"), None);
-    }
-
-    #[test]
-    fn domain_cookies_follow_the_rules() {
-        let jar = Jar::new();
-        set(
-            &jar,
-            "https://en.example.org/w/api.php",
-            &[
-                "central=1; domain=.example.org; path=/",
-                "foreign=2; domain=other.org; path=/",
-                "super=3; domain=org; path=/",
-            ],
-        );
-        assert_eq!(
-            header(&jar, "https://meta.example.org/w/api.php").as_deref(),
-            Some("central=1")
-        );
-        assert_eq!(header(&jar, "https://other.org/w/api.php"), None);
-        assert_eq!(header(&jar, "https://wiki.org/w/api.php"), None);
-    }
-
-    #[test]
-    fn secure_cookies_are_not_sent_in_clear_and_expired_ones_are_removed() {
-        let jar = Jar::new();
-        set(
-            &jar,
-            "https://w.example/w/api.php",
-            &["sec=1; Secure; path=/", "gone=2; path=/"],
-        );
-        assert_eq!(
-            header(&jar, "http://w.example/w/api.php").as_deref(),
-            Some("gone=2")
-        );
-        set(
-            &jar,
-            "https://w.example/w/api.php",
-            &["gone=deleted; path=/; expires=Thu, 01 Jan 1970 00:00:01 GMT"],
-        );
-        assert_eq!(
-            header(&jar, "https://w.example/w/api.php").as_deref(),
-            Some("sec=1")
-        );
-    }
-
-    #[test]
-    fn saved_cookies_round_trip_with_session_cookies() {
-        let jar = Jar::new();
-        set(
-            &jar,
-            "http://127.0.0.1:8080/api.php",
-            &["wiki_session=abc; path=/; HttpOnly"],
-        );
-        let saved = jar.saved();
-        let json = serde_json::to_string(&saved).unwrap_or_default();
-        let back: Vec<cookie_store::Cookie<'static>> =
-            serde_json::from_str(&json).unwrap_or_default();
-        let jar = Jar::from_saved(back);
-        assert_eq!(
-            header(&jar, "http://127.0.0.1:9090/api.php").as_deref(),
-            Some("wiki_session=abc")
-        );
-        assert!(!format!("{jar:?}").contains("abc"));
-    }
-}
+use render::{Rendered, render};

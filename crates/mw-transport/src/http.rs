@@ -111,7 +111,8 @@ impl Http {
         })
     }
 
-    /// Sends a request to `url` (its URL as the session parsed it),
+    /// Sends a request to `url` (the endpoint's URL as the session parsed
+    /// it: the request's URI without its parameters),
     /// following same-host redirects, and reads the whole, decompressed
     /// body, all within the request timeout.
     pub async fn send(
@@ -157,9 +158,13 @@ impl Http {
                     "more than {MAX_REDIRECTS} redirects; not followed"
                 )));
             }
-            let next = url
-                .join(&location)
-                .map_err(|_| transport("a redirect with an invalid Location; not followed"))?;
+            // The first hop's `url` is the endpoint's (`Transmit::url`):
+            // a `Location` is resolved against the URI that was sent.
+            let next = match &redirected {
+                Some(url) => url.join(&location),
+                None => Url::parse(&uri.to_string()).and_then(|sent| sent.join(&location)),
+            }
+            .map_err(|_| transport("a redirect with an invalid Location; not followed"))?;
             check_same_host(&first, &next)?;
             let keeps_method = matches!(
                 status,

@@ -25,8 +25,12 @@ pub struct RequestId(pub(crate) u64);
 pub struct Transmit {
     /// Pass this back with the response.
     pub id: RequestId,
-    /// The request's URL, parsed (the same as `request.uri()`), for a
-    /// driver that needs a [`Url`]: no need to print and parse it again.
+    /// The endpoint's URL the request goes to, parsed, for a driver that
+    /// needs a [`Url`]: `request.uri()` is it with the request's parameters
+    /// added to its query (a GET's; a POST's are in its body). Scheme,
+    /// host, port and path, what cookies and a bearer token are matched
+    /// against, are the request's own; a redirect's `Location` is resolved
+    /// against `request.uri()`.
     pub url: Url,
     /// The request. Tokens and passwords are only ever in its body (a
     /// `centralauthtoken` is in the URL, where CentralAuth requires it).

@@ -33,14 +33,16 @@ mod config;
 mod engine;
 mod flows;
 mod foreign;
+mod id_map;
 mod io;
 mod op;
 mod results;
 mod snapshot;
 mod state;
+mod token_cache;
 
 use std::any::TypeId;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Instant;
 
 use url::Url;
@@ -54,6 +56,7 @@ pub use call::ActionCall;
 pub use config::{Assert, Config};
 use engine::Operation;
 pub use foreign::Foreign;
+use id_map::IdMap;
 use io::MAX_PENDING_WAITS;
 pub use io::{Event, OpId, RequestId, Transmit, TransportFailure, Wait};
 use op::Output;
@@ -88,9 +91,9 @@ struct Finished {
 /// crate documentation has a complete example.
 pub struct Session {
     cx: Ctx,
-    ops: BTreeMap<OpId, Operation>,
-    finished: HashMap<OpId, Finished>,
-    requests: HashMap<RequestId, OpId>,
+    ops: IdMap<OpId, Operation>,
+    finished: IdMap<OpId, Finished>,
+    requests: IdMap<RequestId, OpId>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     waits: VecDeque<Wait>,
@@ -124,9 +127,9 @@ impl Session {
     fn with_ctx(cx: Ctx) -> Session {
         Session {
             cx,
-            ops: BTreeMap::new(),
-            finished: HashMap::new(),
-            requests: HashMap::new(),
+            ops: IdMap::default(),
+            finished: IdMap::default(),
+            requests: IdMap::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             waits: VecDeque::new(),
@@ -285,15 +288,14 @@ impl Session {
     }
 
     /// Gives back the memory of emptied containers once nothing is under
-    /// way: an emptied `BTreeMap` keeps its root node (about 3 KiB of `Op`
-    /// slots) and a `VecDeque` its capacity, about 5 KiB per idle session
-    /// in all, which a process holding thousands of sessions multiplies
-    /// (see docs/performance.md).
+    /// way: an emptied `Vec`, `VecDeque` or `HashMap` keeps its capacity
+    /// (the operations' slots alone are ~300 bytes each), which a process
+    /// holding thousands of sessions multiplies (see docs/performance.md).
     fn release_if_idle(&mut self) {
         if !self.ops.is_empty() {
             return;
         }
-        self.ops = BTreeMap::new();
+        self.ops = IdMap::default();
         if self.transmits.is_empty() {
             self.transmits = VecDeque::new();
         }
@@ -304,10 +306,10 @@ impl Session {
             self.waits = VecDeque::new();
         }
         if self.requests.is_empty() {
-            self.requests = HashMap::new();
+            self.requests = IdMap::default();
         }
         if self.finished.is_empty() {
-            self.finished = HashMap::new();
+            self.finished = IdMap::default();
         }
     }
 

@@ -197,7 +197,8 @@ impl Session {
 /// The secrets a session holds and an operation sent: what no text from
 /// the server may carry on.
 fn secrets_of<'a>(cx: &'a Ctx, sent: &'a [String]) -> Vec<&'a str> {
-    let mut secrets: Vec<&str> = sent.iter().map(String::as_str).collect();
+    let mut secrets: Vec<&str> = Vec::with_capacity(sent.len() + 1 + cx.cache.len());
+    secrets.extend(sent.iter().map(String::as_str));
     if let Some(c) = &cx.credentials {
         secrets.push(c.password.secret());
     }
@@ -210,13 +211,16 @@ fn secrets_of<'a>(cx: &'a Ctx, sent: &'a [String]) -> Vec<&'a str> {
 /// message). Its warnings were redacted as each answer came in
 /// ([`Session::handle_result`]).
 pub(super) fn redact_outcome(cx: &Ctx, op: &Operation, result: &mut Result<Output, Error>) {
-    let secrets = secrets_of(cx, &op.secrets);
+    // Only the results that hold text from the server need the secrets
+    // (a token, a check or a logout does not: no `Vec` for them).
+    let secrets = || secrets_of(cx, &op.secrets);
     match result {
-        Err(e) => e.redact(&secrets),
+        Err(e) => e.redact(&secrets()),
         Ok(
             Output::ClientLogin(ClientLoginOutcome::NeedsInput(step))
             | Output::CreateAccount(CreateAccountOutcome::NeedsInput(step)),
         ) => {
+            let secrets = secrets();
             if let Some(m) = &mut step.message {
                 redact_in_place(m, &secrets);
             }
@@ -227,10 +231,10 @@ pub(super) fn redact_outcome(cx: &Ctx, op: &Operation, result: &mut Result<Outpu
             }
         }
         Ok(Output::CreateAccount(CreateAccountOutcome::Created { username })) => {
-            redact_in_place(username, &secrets);
+            redact_in_place(username, &secrets());
         }
         Ok(Output::LoggedIn(user) | Output::ClientLogin(ClientLoginOutcome::LoggedIn(user))) => {
-            redact_in_place(&mut user.name, &secrets);
+            redact_in_place(&mut user.name, &secrets());
         }
         Ok(_) => {}
     }
@@ -250,6 +254,12 @@ fn looks_like_html(response: &http::Response<Vec<u8>>) -> bool {
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+        .is_some_and(|t| {
+            // Without a lower-cased copy of the header (an allocation an
+            // answer).
+            t.as_bytes()
+                .windows(b"html".len())
+                .any(|w| w.eq_ignore_ascii_case(b"html"))
+        });
     html_type || response.body().trim_ascii_start().starts_with(b"<")
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::Config;
 use super::state::{Ctx, TokenApi, User};
+use super::token_cache::TokenCache;
 use crate::{Error, Token, TokenType};
 
 const VERSION: u32 = 1;
@@ -39,7 +40,7 @@ impl SessionSnapshot {
             endpoint: cx.endpoint.to_string(),
             user: cx.user.clone(),
             token_api: cx.token_api,
-            tokens: cx.cache.clone(),
+            tokens: cx.cache.to_map(),
         }
     }
 
@@ -64,7 +65,7 @@ impl SessionSnapshot {
         let mut cx = Ctx::new(endpoint, config);
         cx.user = self.user;
         cx.set_token_api(self.token_api);
-        cx.cache = self.tokens;
+        cx.cache = TokenCache::from_map(self.tokens);
         Ok(cx)
     }
 }

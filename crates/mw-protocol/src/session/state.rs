@@ -1,11 +1,12 @@
 //! What a session knows between requests.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use url::Url;
 
+use super::token_cache::TokenCache;
 use super::{Assert, Config};
-use crate::{ActionRequest, Password, Token, TokenType, Warning};
+use crate::{ActionRequest, Password, Warning};
 
 /// The parameters the client adds to requests by itself. An old wiki that
 /// does not know one says so in a warning; the session then stops sending
@@ -58,7 +59,7 @@ pub(crate) struct Ctx {
     pub user: Option<User>,
     pub credentials: Option<Credentials>,
     pub token_api: TokenApi,
-    pub cache: BTreeMap<TokenType, Token>,
+    pub cache: TokenCache,
     /// Bumped at every change of user, so that a token fetched for the
     /// previous user is never cached for the next.
     pub generation: u64,
@@ -84,7 +85,7 @@ impl Ctx {
             user: None,
             credentials: None,
             token_api: TokenApi::Unknown,
-            cache: BTreeMap::new(),
+            cache: TokenCache::default(),
             generation: 0,
             unknown_params: BTreeSet::new(),
             logout_without_token: false,

@@ -1,38 +1,31 @@
 //! The driver loop: the [`Session`] in a mutex, a waiter per operation,
 //! one timer for the session's next wake-up.
 //!
-//! Each method of [`Client`] starts an operation under the lock, registers
+//! Each method of [`Client`](super::Client) starts an operation under the lock, registers
 //! a waiter under its [`OpId`] and pumps: the caller sends one request the
-//! session wants itself, in its own task ([`Inline`]), and every other
+//! session wants itself, in its own task ([`Inline`](super::inline::Inline)), and every other
 //! request goes to a task of its own; every finished operation goes to its
 //! waiter (which takes its own typed result), and a timer task wakes the
 //! session when it waits out a backoff. A response is fed back under the
 //! lock, with `Instant::now()`, and the pump runs again. The driver decides
 //! nothing: retries, token refreshes and relogins are the session's.
 
-use std::collections::{HashMap, HashSet};
-use std::pin::Pin;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
-use std::task::Context;
 use std::time::Instant;
 
-use mw_protocol::{
-    Completed, Event, Op, OpId, Outcome, Session, Transmit, TransportFailure, Warning,
-};
+use mw_protocol::{Event, OpId, Session, Transmit, TransportFailure};
 use tokio::runtime::Handle;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::Client;
 use super::record::RequestRecord;
 use crate::cookies::Jar;
 use crate::http::Http;
-use crate::{Error, Result};
 
 /// Hands a finished operation's typed result to its waiter (made by
-/// [`Client::run_many`] for the operation's `Op<T>`).
-type Waiter = Box<dyn FnOnce(&mut Session) + Send>;
+/// `register` in `client/run.rs` for the operation's `Op<T>`).
+pub(super) type Waiter = Box<dyn FnOnce(&mut Session) + Send>;
 
 pub(super) struct State {
     pub(super) session: Session,
@@ -49,88 +42,6 @@ pub(crate) struct Shared {
     pub(super) jar: Arc<Jar>,
     pub(super) endpoint: Url,
     pub(super) log: Option<Mutex<Vec<RequestRecord>>>,
-}
-
-impl Client {
-    /// Starts an operation and waits for its result. If the caller's future
-    /// is dropped, the operation is abandoned.
-    pub(super) async fn run<T: Outcome + Send>(
-        &self,
-        start: impl FnOnce(&mut Session) -> std::result::Result<Op<T>, mw_protocol::Error>,
-    ) -> Result<Completed<T>> {
-        let mut done = self.run_many(|s| start(s).map(|op| vec![op])).await?;
-        done.pop().ok_or(Error::NoRuntime)
-    }
-
-    /// Starts several operations under one lock before pumping, so that the
-    /// token fetches they need are batched into one request.
-    pub(super) async fn run_many<T: Outcome + Send>(
-        &self,
-        start: impl FnOnce(&mut Session) -> std::result::Result<Vec<Op<T>>, mw_protocol::Error>,
-    ) -> Result<Vec<Completed<T>>> {
-        let handle = Handle::try_current().map_err(|_| Error::NoRuntime)?;
-        let (ops, receivers) = {
-            let mut state = self.shared.lock();
-            let ops = start(&mut state.session)?;
-            let mut receivers = Vec::with_capacity(ops.len());
-            for &op in &ops {
-                let (tx, rx) = oneshot::channel();
-                let waiter: Waiter = Box::new(move |session: &mut Session| {
-                    if let Some(done) = session.take(op) {
-                        // The waiter may be gone (its future was dropped
-                        // just now).
-                        let _ = tx.send(done);
-                    }
-                });
-                state.waiters.insert(op.id(), waiter);
-                receivers.push(rx);
-            }
-            (ops.iter().map(Op::id).collect(), receivers)
-        };
-        let mut guard = AbandonOnDrop {
-            shared: &self.shared,
-            ops,
-        };
-        let mut inline = Inline::new(&self.shared, handle);
-        inline.pump();
-        let mut done = Vec::with_capacity(receivers.len());
-        for mut rx in receivers {
-            let completed = std::future::poll_fn(|cx| {
-                inline.poll(cx);
-                Pin::new(&mut rx).poll(cx)
-            })
-            .await
-            .map_err(|_| Error::NoRuntime)?;
-            log_warnings(&completed.warnings);
-            done.push(completed);
-        }
-        // A request still under way (another operation's) goes on in a
-        // task of its own.
-        drop(inline);
-        guard.ops.clear();
-        Ok(done)
-    }
-}
-
-/// Abandons an operation whose caller went away.
-struct AbandonOnDrop<'a> {
-    shared: &'a Arc<Shared>,
-    ops: Vec<OpId>,
-}
-
-impl Drop for AbandonOnDrop<'_> {
-    fn drop(&mut self) {
-        if self.ops.is_empty() {
-            return;
-        }
-        let mut state = self.shared.lock();
-        for op in self.ops.drain(..) {
-            if state.waiters.remove(&op).is_some() {
-                state.session.abandon(op);
-                tracing::debug!(?op, "operation abandoned by its caller");
-            }
-        }
-    }
 }
 
 /// Reports a request whose task ended without an answer (it panicked, or
@@ -192,7 +103,14 @@ impl Shared {
 
     /// [`pump`](Self::pump), but with `keep_one` the first request is
     /// handed back instead of spawned (the caller sends it itself).
-    fn pump_keeping(self: &Arc<Self>, handle: &Handle, keep_one: bool) -> Option<Transmit> {
+    pub(super) fn pump_keeping(
+        self: &Arc<Self>,
+        handle: &Handle,
+        keep_one: bool,
+    ) -> Option<Transmit> {
+        // Most pumps hand out one request or none: the first is not put in
+        // a `Vec` (an allocation a pump).
+        let mut first = None;
         let mut transmits = Vec::new();
         let mut waits = Vec::new();
         let relogin;
@@ -201,7 +119,11 @@ impl Shared {
             relogin = state.session.relogins() > state.relogins_logged;
             state.relogins_logged = state.session.relogins();
             while let Some(transmit) = state.session.poll_transmit() {
-                transmits.push(transmit);
+                if first.is_none() {
+                    first = Some(transmit);
+                } else {
+                    transmits.push(transmit);
+                }
             }
             while let Some(wait) = state.session.poll_wait() {
                 waits.push(wait);
@@ -224,9 +146,12 @@ impl Shared {
         for wait in waits {
             log_wait(&wait);
         }
-        let mut transmits = transmits.into_iter();
-        let kept = if keep_one { transmits.next() } else { None };
-        for transmit in transmits {
+        let (kept, spawned) = if keep_one {
+            (first, None)
+        } else {
+            (None, first)
+        };
+        for transmit in spawned.into_iter().chain(transmits) {
             self.spawn_then_pump(handle, Arc::clone(self).exchange(transmit));
         }
         kept
@@ -234,7 +159,7 @@ impl Shared {
 
     /// Runs a request's exchange in a task of its own, and pumps when it
     /// is done.
-    fn spawn_then_pump(
+    pub(super) fn spawn_then_pump(
         self: &Arc<Self>,
         handle: &Handle,
         exchange: impl Future<Output = ()> + Send + 'static,
@@ -280,7 +205,7 @@ impl Shared {
 
     /// Sends one request and feeds the outcome back to the session (the
     /// caller pumps next).
-    async fn exchange(self: Arc<Self>, transmit: Transmit) {
+    pub(super) async fn exchange(self: Arc<Self>, transmit: Transmit) {
         let id = transmit.id;
         let url = transmit.url;
         let request = transmit.request;
@@ -329,58 +254,6 @@ impl Shared {
     }
 }
 
-/// A request sent from the caller's own task: while one operation waits,
-/// its requests need no task, channel and wake-up each (about a tenth of
-/// the client's instructions per request, callgrind). Only one request at
-/// a time is sent this way; more at once go to tasks of their own.
-struct Inline<'a> {
-    shared: &'a Arc<Shared>,
-    handle: Handle,
-    running: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
-}
-
-impl<'a> Inline<'a> {
-    fn new(shared: &'a Arc<Shared>, handle: Handle) -> Self {
-        Inline {
-            shared,
-            handle,
-            running: None,
-        }
-    }
-
-    /// Pumps the session, keeping one request to send here.
-    fn pump(&mut self) {
-        if let Some(transmit) = self.shared.pump_keeping(&self.handle, true) {
-            self.running = Some(Box::pin(Arc::clone(self.shared).exchange(transmit)));
-        }
-    }
-
-    /// Drives the request under way, and the ones that follow it.
-    fn poll(&mut self, cx: &mut Context<'_>) {
-        // The request runs where the caller polls: in the runtime's
-        // context, as it would in a task of its own.
-        let _entered = self.handle.enter();
-        while let Some(running) = &mut self.running {
-            if running.as_mut().poll(cx).is_pending() {
-                return;
-            }
-            self.running = None;
-            self.pump();
-        }
-    }
-}
-
-impl Drop for Inline<'_> {
-    /// The caller stopped waiting (its operation finished, or its future
-    /// was dropped): a request under way may serve other operations too,
-    /// so it goes on in a task, as it would have from the start.
-    fn drop(&mut self) {
-        if let Some(running) = self.running.take() {
-            self.shared.spawn_then_pump(&self.handle, running);
-        }
-    }
-}
-
 /// A wait before a retry goes to `tracing` at INFO, target
 /// `mw_transport::wait`, with its `reason` and `wait_ms`: a run that waits
 /// out `maxlag` says so.
@@ -394,20 +267,4 @@ fn log_wait(wait: &mw_protocol::Wait) {
         wait.delay.as_secs_f64(),
         wait.reason
     );
-}
-
-/// Every warning goes to `tracing` (once per operation).
-fn log_warnings(warnings: &[Warning]) {
-    let mut seen = HashSet::new();
-    for w in warnings {
-        if seen.insert((&w.module, &w.code, &w.text)) {
-            tracing::warn!(
-                module = %w.module,
-                code = w.code.as_deref().unwrap_or(""),
-                deprecation = w.is_deprecation(),
-                "MediaWiki API warning: {}",
-                w.text
-            );
-        }
-    }
 }
