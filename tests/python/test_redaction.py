@@ -13,7 +13,8 @@ import pytest
 
 import mwauth
 from conftest import UA, Wiki, sansio_driver
-from test_auth_live import fresh_code, totp, variant
+from oath_window import totp
+from test_auth_live import fresh_code, variant
 
 SECRET = "0123456789abcdef0123456789abcdef6543210f+\\"
 PASSWORD = "correct-horse-battery-staple-0123456789"

@@ -24,7 +24,8 @@ import mwauth
 from mwauth.aio import AsyncSession
 from mwauth.sansio import Driver, requests_sender
 from conftest import UA, Wiki
-from test_auth_live import fresh_code, totp, variant
+from oath_window import totp
+from test_auth_live import fresh_code, variant
 
 WRONG = "wrongwrongwrongwrongwrongwrong00"
 BOGUS = "0123456789abcdef0123456789abcdef6543210f+\\"
