@@ -36,12 +36,24 @@ pub(crate) fn redact_in_place(text: &mut String, secrets: &[&str]) -> bool {
         if secret.len() < MIN_SECRET_LEN || *secret == TOKEN_SUFFIX {
             continue;
         }
+        // Neither form fits in a shorter text (a user name, most warnings):
+        // no encoded copy is made for them.
+        if text.len() < secret.len() {
+            continue;
+        }
+        if text.contains(*secret) {
+            *text = text.replace(*secret, REDACTED);
+            changed = true;
+        }
+        let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
+        if secret.bytes().all(|b| plain(&b)) {
+            // Its encoded form is itself.
+            continue;
+        }
         let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        for form in [*secret, encoded.as_str()] {
-            if text.contains(form) {
-                *text = text.replace(form, REDACTED);
-                changed = true;
-            }
+        if text.contains(encoded.as_str()) {
+            *text = text.replace(encoded.as_str(), REDACTED);
+            changed = true;
         }
     }
     changed
@@ -124,6 +136,12 @@ mod tests {
         let shown = redact(&text, &[secret, "+\\", "ab"]);
         assert_eq!(shown, "raw <redacted> form <redacted>");
         assert_eq!(redact("a +\\ b", &[TOKEN_SUFFIX]), "a +\\ b");
+        // A secret the length of the text, one longer, one that encodes as
+        // itself, and one whose encoded form is all the text holds.
+        assert_eq!(redact("hunter22", &["hunter22"]), "<redacted>");
+        assert_eq!(redact("hunter2", &["hunter22"]), "hunter2");
+        assert_eq!(redact("x a-b.c_d*e y", &["a-b.c_d*e"]), "x <redacted> y");
+        assert_eq!(redact("q=p%40ss+word", &["p@ss word"]), "q=<redacted>");
     }
 
     #[test]

@@ -193,11 +193,6 @@ pub fn take_envelope(response: &mut http::Response<Vec<u8>>) -> Result<Envelope,
     parse_body(response.status(), response.headers(), body)
 }
 
-/// [`take_envelope`] of a response the caller gives up.
-pub(crate) fn parse_owned(mut response: http::Response<Vec<u8>>) -> Result<Envelope, Error> {
-    take_envelope(&mut response)
-}
-
 fn parse_body(
     status: http::StatusCode,
     headers: &http::HeaderMap,

@@ -17,7 +17,6 @@ mod warning;
 pub(crate) mod wire;
 
 pub use api_error::ApiError;
-pub(crate) use envelope::parse_owned;
 pub use envelope::{Envelope, parse_envelope, take_envelope};
 pub use error_kind::ErrorKind;
 

@@ -14,7 +14,7 @@ use super::state::Ctx;
 use super::{RequestId, Session, TransportFailure, Wait};
 use crate::redact::redact_in_place;
 use crate::request::Method;
-use crate::response::{Envelope, parse_owned};
+use crate::response::{Envelope, take_envelope};
 use crate::retry::{may_have_been_applied, resend_after_transport};
 use crate::{Assert, Error, ErrorKind, Token};
 
@@ -33,9 +33,12 @@ impl Session {
         response: http::Response<Vec<u8>>,
         now: Instant,
     ) {
-        let html = looks_like_html(&response);
-        let result = parse_owned(response).map_err(|e| match e {
-            Error::Decode(detail) if html => Error::NotApi {
+        let mut response = response;
+        // Markup where JSON was expected: read only when the body is not an
+        // answer (the envelope takes the body).
+        let markup = response.body().trim_ascii_start().starts_with(b"<");
+        let result = take_envelope(&mut response).map_err(|e| match e {
+            Error::Decode(detail) if markup || html_type(&response) => Error::NotApi {
                 url: String::new(),
                 detail,
             },
@@ -248,9 +251,9 @@ fn without_query(url: &Url) -> String {
     url.into()
 }
 
-/// An HTML page (or any markup) where JSON was expected.
-fn looks_like_html(response: &http::Response<Vec<u8>>) -> bool {
-    let html_type = response
+/// A response whose `Content-Type` says HTML.
+fn html_type(response: &http::Response<Vec<u8>>) -> bool {
+    response
         .headers()
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -260,6 +263,5 @@ fn looks_like_html(response: &http::Response<Vec<u8>>) -> bool {
             t.as_bytes()
                 .windows(b"html".len())
                 .any(|w| w.eq_ignore_ascii_case(b"html"))
-        });
-    html_type || response.body().trim_ascii_start().starts_with(b"<")
+        })
 }

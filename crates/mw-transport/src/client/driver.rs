@@ -10,7 +10,6 @@
 //! lock, with `Instant::now()`, and the pump runs again. The driver decides
 //! nothing: retries, token refreshes and relogins are the session's.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
@@ -29,11 +28,28 @@ pub(super) type Waiter = Box<dyn FnOnce(&mut Session) + Send>;
 
 pub(super) struct State {
     pub(super) session: Session,
-    pub(super) waiters: HashMap<OpId, Waiter>,
+    pub(super) waiters: Waiters,
     /// The armed timer: its deadline and task.
     pub(super) timer: Option<(Instant, JoinHandle<()>)>,
     /// The session's [`Session::relogins`] last logged.
     pub(super) relogins_logged: u64,
+}
+
+/// The waiters of the operations in progress, by id: a handful at most,
+/// so a `Vec` searched from the end (the newest finish first) instead of a
+/// hash map (a SipHash of the id and a table per operation).
+#[derive(Default)]
+pub(super) struct Waiters(Vec<(OpId, Waiter)>);
+
+impl Waiters {
+    pub(super) fn insert(&mut self, op: OpId, waiter: Waiter) {
+        self.0.push((op, waiter));
+    }
+
+    pub(super) fn remove(&mut self, op: &OpId) -> Option<Waiter> {
+        let at = self.0.iter().rposition(|(id, _)| id == op)?;
+        Some(self.0.swap_remove(at).1)
+    }
 }
 
 pub(crate) struct Shared {
@@ -77,7 +93,7 @@ impl Shared {
         Shared {
             state: Mutex::new(State {
                 session,
-                waiters: HashMap::new(),
+                waiters: Waiters::default(),
                 timer: None,
                 relogins_logged: 0,
             }),
