@@ -6,15 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client as PoolClient;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use mw_bench::{BOT, BOT_PASSWORD, UA, cpu_time, median};
 use mw_protocol::{Password, TokenType};
 use mw_transport::{Client, LogoutOutcome, TokenValidity};
 
+use crate::floor::Floor;
 use crate::{Res, server};
 pub(crate) fn client(url: &str, record: bool) -> Res<Client> {
     Ok(Client::builder(url)
@@ -34,87 +30,6 @@ pub(crate) async fn client_flow(client: &Client) -> Res<()> {
         return Err("logout".into());
     }
     Ok(())
-}
-
-/// The floor: hyper-util's pooling client, hand-built requests, the two
-/// tokens picked out of the JSON with `serde_json::Value`; no cookies, no
-/// checks beyond what the next request needs.
-struct Floor {
-    http: PoolClient<HttpConnector, Full<Bytes>>,
-    url: String,
-}
-
-impl Floor {
-    fn new(url: &str) -> Floor {
-        let mut tcp = HttpConnector::new();
-        tcp.set_nodelay(true);
-        Floor {
-            http: PoolClient::builder(TokioExecutor::new()).build(tcp),
-            url: url.to_owned(),
-        }
-    }
-
-    async fn send(&self, query: Option<&str>, form: Option<String>) -> Res<serde_json::Value> {
-        let builder = http::Request::builder()
-            .header(http::header::USER_AGENT, UA)
-            .header(http::header::ACCEPT, "application/json");
-        let request = match (query, form) {
-            (Some(q), _) => builder
-                .method(http::Method::GET)
-                .uri(format!("{}?{q}", self.url))
-                .body(Full::new(Bytes::new()))?,
-            (None, Some(body)) => builder
-                .method(http::Method::POST)
-                .uri(&self.url)
-                .header(
-                    http::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(Full::new(Bytes::from(body)))?,
-            (None, None) => return Err("nothing to send".into()),
-        };
-        let response = self.http.request(request).await?;
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok(serde_json::from_slice(&body)?)
-    }
-
-    async fn flow(&self) -> Res<()> {
-        const F: &str = "format=json&formatversion=2";
-        let token = |v: &serde_json::Value, name: &str| -> Res<String> {
-            let t = v["query"]["tokens"][name].as_str().ok_or("no token")?;
-            Ok(t.replace('+', "%2B").replace('\\', "%5C"))
-        };
-        let v = self
-            .send(
-                Some(&format!("action=query&meta=tokens&type=login&{F}")),
-                None,
-            )
-            .await?;
-        let login_token = token(&v, "logintoken")?;
-        self.send(
-            None,
-            Some(format!(
-                "action=login&{F}&lgname={}&lgpassword={BOT_PASSWORD}&lgtoken={login_token}",
-                BOT.replace('@', "%40")
-            )),
-        )
-        .await?;
-        let v = self
-            .send(
-                Some(&format!("action=query&meta=tokens&type=csrf&{F}")),
-                None,
-            )
-            .await?;
-        let csrf = token(&v, "csrftoken")?;
-        self.send(
-            None,
-            Some(format!("action=checktoken&type=csrf&{F}&token={csrf}")),
-        )
-        .await?;
-        self.send(None, Some(format!("action=logout&{F}&token={csrf}")))
-            .await?;
-        Ok(())
-    }
 }
 
 /// The targets of "Performance at the floor": the client's flows/s at
@@ -175,14 +90,41 @@ where
 /// The seed flow's requests.
 const REQUESTS_PER_FLOW: usize = 5;
 
-/// `mw-bench flows`: the client against the floor, in turns.
+/// Which contender `mw-bench flows` runs alone (for a profile), if any.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Only {
+    /// All three, in turns, for the ratios.
+    All,
+    Client,
+    Floor,
+    DutyFloor,
+}
+
+impl Only {
+    /// From the command's flags (at most one).
+    pub(crate) fn of(client: bool, floor: bool, duty_floor: bool) -> Res<Only> {
+        Ok(match (client, floor, duty_floor) {
+            (false, false, false) => Only::All,
+            (true, false, false) => Only::Client,
+            (false, true, false) => Only::Floor,
+            (false, false, true) => Only::DutyFloor,
+            _ => {
+                return Err(
+                    "--only-client, --only-floor and --only-duty-floor exclude each other".into(),
+                );
+            }
+        })
+    }
+}
+
+/// `mw-bench flows`: the client against the floor (and the floor with the
+/// client's unavoidable duties, for reference), in turns.
 pub(crate) fn flows(
     url: Option<&str>,
     server_pid: Option<u32>,
     secs: f64,
     rounds: usize,
-    only_client: bool,
-    only_floor: bool,
+    only: Only,
 ) -> Res<()> {
     let (url, child) = server(url)?;
     let server_pid = server_pid.or(child.as_ref().map(|c| c.pid()));
@@ -204,27 +146,30 @@ pub(crate) fn flows(
         }
 
         let client = client(&url, false)?;
-        let floor = Floor::new(&url);
-        if only_floor {
-            // For profiles (callgrind): the floor alone, `secs` once.
-            let f = rate(secs, None, || floor.flow()).await?;
+        let floor = Floor::bare(&url)?;
+        let duty = Floor::with_duties(&url)?;
+        duty.flow().await?;
+        if duty.requests_with_cookies() == Some(0) {
+            return Err("the duty floor sent no cookies: the server set none".into());
+        }
+        // For profiles (callgrind): one contender alone, `secs` once.
+        let alone = match only {
+            Only::All => None,
+            Only::Floor => Some(("floor", rate(secs, None, || floor.flow()).await?)),
+            Only::DutyFloor => Some(("duty_floor", rate(secs, None, || duty.flow()).await?)),
+            Only::Client => Some(("rust_client", rate(secs, None, || client_flow(&client)).await?)),
+        };
+        if let Some((name, r)) = alone {
             println!(
-                "RESULT floor_flows_per_s={:.1} cpu_us_per_flow={:.1}",
-                f.flows_per_s, f.cpu_us
+                "RESULT {name}_flows_per_s={:.1} cpu_us_per_flow={:.1}",
+                r.flows_per_s, r.cpu_us
             );
             return Ok(());
         }
-        if only_client {
-            let c = rate(secs, None, || client_flow(&client)).await?;
-            println!(
-                "RESULT rust_client_flows_per_s={:.1} cpu_us_per_flow={:.1}",
-                c.flows_per_s, c.cpu_us
-            );
-            return Ok(());
-        }
-        let (mut fs, mut cs) = (Vec::new(), Vec::new());
+        let (mut fs, mut cs, mut ds) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..rounds {
             let f = rate(secs, server_pid, || floor.flow()).await?;
+            let d = rate(secs, server_pid, || duty.flow()).await?;
             let c = rate(secs, server_pid, || client_flow(&client)).await?;
             let busy = if f.server_busy.max(c.server_busy) > SERVER_BUSY {
                 "  SERVER BUSY"
@@ -233,11 +178,14 @@ pub(crate) fn flows(
             };
             println!(
                 "  round {round}: floor {:.0} flows/s ({:.0} µs CPU/flow; server {:.1} µs/request, {:.0}% of a core), \
+                 floor+duties {:.0} flows/s ({:.0} µs CPU/flow), \
                  mw-transport {:.0} flows/s ({:.0} µs CPU/flow; server {:.1} µs/request, {:.0}%), ratio {:.3}, CPU {:.2}x{busy}",
                 f.flows_per_s,
                 f.cpu_us,
                 f.server_us,
                 f.server_busy * 100.0,
+                d.flows_per_s,
+                d.cpu_us,
                 c.flows_per_s,
                 c.cpu_us,
                 c.server_us,
@@ -246,6 +194,7 @@ pub(crate) fn flows(
                 c.cpu_us / f.cpu_us,
             );
             fs.push(f);
+            ds.push(d);
             cs.push(c);
         }
         let med = |v: &[Rate], pick: fn(&Rate) -> f64| median(&mut v.iter().map(pick).collect::<Vec<_>>());
@@ -258,10 +207,14 @@ pub(crate) fn flows(
         println!(
             "flows ({REQUESTS_PER_FLOW} requests each, sequential, one keep-alive connection, current-thread runtime; {rounds} rounds of {secs}s, medians):"
         );
-        for (label, v) in [("hyper-util floor", &fs), ("mw-transport Client", &cs)] {
+        for (label, v) in [
+            ("hyper-util floor", &fs),
+            ("floor + cookies + timeout", &ds),
+            ("mw-transport Client", &cs),
+        ] {
             let r = med(v, |r| r.flows_per_s);
             println!(
-                "  {label:<20} {r:>9.0} flows/s  {:>7.1} µs/flow  {:>6.1} µs client CPU/flow  server {:>5.1} µs/request, {:>3.0}% of a core",
+                "  {label:<26} {r:>9.0} flows/s  {:>7.1} µs/flow  {:>6.1} µs client CPU/flow  server {:>5.1} µs/request, {:>3.0}% of a core",
                 1e6 / r,
                 med(v, |r| r.cpu_us),
                 med(v, |r| r.server_us),
@@ -276,6 +229,14 @@ pub(crate) fn flows(
         println!(
             "  client CPU/floor CPU  {cpu_ratio:.2}x per flow (target <= {CPU_TARGET}: {})",
             verdict(cpu_ratio <= CPU_TARGET)
+        );
+        let duty_ratio = median(
+            &mut ds.iter().zip(&cs).map(|(d, c)| c.flows_per_s / d.flows_per_s).collect::<Vec<_>>(),
+        );
+        let duty_cpu =
+            median(&mut ds.iter().zip(&cs).map(|(d, c)| c.cpu_us / d.cpu_us).collect::<Vec<_>>());
+        println!(
+            "  against the floor with cookies and a timeout (no target: what a correct client cannot skip): {duty_ratio:.3} flows/s, {duty_cpu:.2}x CPU"
         );
         if busy > SERVER_BUSY {
             println!(

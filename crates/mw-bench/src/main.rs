@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! mw-bench serve [--port P] [--close]                    the fast server (prints its URL)
-//! mw-bench flows [--url U [--server-pid P]] [--secs S] [--rounds R] [--only-client | --only-floor]
+//! mw-bench flows [--url U [--server-pid P]] [--secs S] [--rounds R] [--only-client | --only-floor | --only-duty-floor]
 //! mw-bench scale-protocol [--max N]
 //! mw-bench scale-client [--url U] [--max N] [--close] [--built-only]
 //! mw-bench concurrency [--url U] [--levels 1,10,100,1000] [--secs S]
@@ -22,6 +22,7 @@ use mw_bench::{BOT, BOT_PASSWORD, SeedReplies, UA, cpu_time, median, rss_bytes};
 use mw_protocol::{Config, Op, Outcome, Password, Session, TokenType};
 use mw_transport::Client;
 
+mod floor;
 mod flows;
 mod server;
 
@@ -70,8 +71,11 @@ fn run(argv: &[String]) -> Res<()> {
             args.value("--server-pid").map(str::parse).transpose()?,
             args.num("--secs", 3.0)?,
             args.num("--rounds", 5)?,
-            args.flag("--only-client"),
-            args.flag("--only-floor"),
+            flows::Only::of(
+                args.flag("--only-client"),
+                args.flag("--only-floor"),
+                args.flag("--only-duty-floor"),
+            )?,
         ),
         "scale-protocol" => scale_protocol(args.num("--max", 10_000)?),
         "scale-client" => scale_client(
@@ -91,7 +95,7 @@ fn run(argv: &[String]) -> Res<()> {
             args.num("--secs", 3.0)?,
         ),
         "quick" => {
-            flows::flows(None, None, 0.1, 1, false, false)?;
+            flows::flows(None, None, 0.1, 1, flows::Only::All)?;
             scale_protocol(200)?;
             scale_client(None, 50, false, false)?;
             scale_client(None, 50, false, true)?;
