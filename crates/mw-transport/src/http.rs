@@ -238,7 +238,12 @@ impl Http {
         *request.method_mut() = method.clone();
         *request.uri_mut() = uri.clone();
         let out = request.headers_mut();
-        *out = headers.clone();
+        // Room for the headers added below: a clone of `headers` would be
+        // full, and the first insert would grow it again.
+        out.reserve(headers.len() + 3);
+        for (name, value) in headers {
+            out.append(name.clone(), value.clone());
+        }
         if let Some(cookies) = self.jar.header_for(url) {
             out.insert(header::COOKIE, cookies);
         }

@@ -49,7 +49,13 @@ impl Host {
     }
 
     pub(super) fn applies_to(&self, uri: &http::Uri) -> bool {
-        uri.scheme() == Some(&self.scheme) && uri.authority() == Some(&self.authority)
+        // The session's requests carry the endpoint's own authority, byte
+        // for byte: compared as bytes first (`Authority`'s `==` ignores
+        // ASCII case, a byte at a time).
+        let same_authority = uri
+            .authority()
+            .is_some_and(|a| a.as_str() == self.authority.as_str() || *a == self.authority);
+        same_authority && uri.scheme() == Some(&self.scheme)
     }
 }
 
