@@ -128,10 +128,14 @@ fn special_flags(x: u64) -> u64 {
     flags & HIGH
 }
 
+/// The most bytes of a string (from its quote) read eight at a time
+/// before `memchr2` takes over.
+const SHORT: usize = 48;
+
 /// The index of the first special byte at or after `i` (`b.len()` if
-/// none): eight bytes at a time for the first sixteen (most strings end
-/// there), then the next quote or backslash by `memchr2` (vectorised) and
-/// a vectorised check for controls before it.
+/// none): eight bytes at a time for the first sixteen, then the next quote
+/// or backslash by `memchr2` (vectorised) and a vectorised check for
+/// controls before it.
 #[inline(always)]
 fn find_special(b: &[u8], mut i: usize) -> usize {
     for _ in 0..2 {
@@ -274,13 +278,51 @@ impl<'a> Scan<'a> {
     }
 
     /// Reads a string (the next byte must be its quote).
+    ///
+    /// Most strings of an answer are short and plain: they are read eight
+    /// bytes at a time up to their closing quote; a string with an
+    /// escape, a control character, or longer than [`SHORT`] bytes goes on
+    /// in [`string_rest`](Self::string_rest).
+    #[inline]
     pub fn string(&mut self) -> Res<Str<'a>> {
         let b = self.bytes();
         let start = self.pos;
         if b.get(start) != Some(&b'"') {
             return Err(Fallback);
         }
-        let (mut i, mut first_escape) = (start + 1, None);
+        let mut i = start + 1;
+        while i - start <= SHORT {
+            let end = match b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+                Some(chunk) => match special_flags(u64::from_le_bytes(*chunk)) {
+                    0 => {
+                        i += 8;
+                        continue;
+                    }
+                    flags => i + (flags.trailing_zeros() / 8) as usize,
+                },
+                // The last bytes of the text.
+                None => find_special_tail(b, i),
+            };
+            if b.get(end) != Some(&b'"') {
+                return self.string_rest(start, end);
+            }
+            self.pos = end + 1;
+            // Both ends are at ASCII bytes (the quotes): char boundaries.
+            let inner = self.text.get(start + 1..end).ok_or(Fallback)?;
+            return Ok(Str {
+                inner,
+                first_escape: None,
+            });
+        }
+        self.string_rest(start, i)
+    }
+
+    /// [`string`](Self::string) from `i`, the bytes from the quote at
+    /// `start` to `i` plain: escapes, controls, long runs (by `memchr2`).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize, mut i: usize) -> Res<Str<'a>> {
+        let b = self.bytes();
+        let mut first_escape = None;
         loop {
             i = find_special(b, i);
             match b.get(i) {
