@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::response::Envelope;
 use crate::response::wire::Scalar;
+use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 use super::required;
@@ -60,7 +61,7 @@ pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
         env.module("checktoken", |m| m.checktoken.take())?,
         "checktoken",
     )?;
-    let result = match obj.result.required_str("result")?.as_str() {
+    let result = match &*obj.result.required_str("result")? {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,
         "expired" => TokenValidity::Expired,
@@ -78,9 +79,16 @@ pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
 #[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
-    result: Scalar,
+    result: Word<Results>,
     #[serde(default)]
     generated: Scalar,
+}
+
+/// The results [`parse`] knows.
+pub(crate) struct Results;
+
+impl Words for Results {
+    const ALL: &'static [&'static str] = &["valid", "invalid", "expired"];
 }
 
 crate::response::scan_read::struct_from_scan!(Fields { "result" => result, "generated" => generated });

@@ -15,6 +15,7 @@ pub(crate) mod scan_read;
 mod shared;
 mod warning;
 pub(crate) mod wire;
+pub(crate) mod word;
 
 pub use api_error::ApiError;
 pub(crate) use envelope::parse_owned;
