@@ -226,8 +226,8 @@ pub(crate) fn continue_request(
 /// Reads the step under `module` (`clientlogin` or `createaccount`).
 pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error> {
     let read = match module {
-        "createaccount" => env.module("createaccount", |m| m.createaccount.take())?,
-        _ => env.module("clientlogin", |m| m.clientlogin.take())?,
+        "createaccount" => env.module("createaccount", |m| m.createaccount())?,
+        _ => env.module("clientlogin", |m| m.clientlogin())?,
     };
     let obj: Fields = *required(read, module)?;
     let text = |k: &Kept| k.0.as_ref().and_then(message_text);

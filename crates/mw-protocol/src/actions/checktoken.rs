@@ -57,10 +57,7 @@ pub struct TokenCheck {
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
-    let obj: Fields = *required(
-        env.module("checktoken", |m| m.checktoken.take())?,
-        "checktoken",
-    )?;
+    let obj: Fields = required(env.module("checktoken", |m| m.checktoken())?, "checktoken")?;
     let result = match &*obj.result.required_str("result")? {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,

@@ -62,7 +62,7 @@ pub enum LoginResponse {
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
-    let obj: Fields = *required(env.module("login", |m| m.login.take())?, "login")?;
+    let obj: Fields = *required(env.module("login", |m| m.login())?, "login")?;
     match &*obj.result.required_str("result")? {
         "Success" => Ok(LoginResponse::Success {
             user_id: obj.lguserid.number_u64(),

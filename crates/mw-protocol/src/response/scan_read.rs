@@ -17,7 +17,7 @@ pub(crate) trait FromScan: Sized {
 /// skipped; a field given twice is serde's "duplicate field" error
 /// ([`Fallback`]). Each field's type implements [`FromScan`].
 macro_rules! read_fields {
-    ($s:expr, $target:expr, { $($name:literal => $field:ident),* $(,)? }) => {{
+    ($s:expr, $target:expr, { $($name:literal => $($field:ident).+),* $(,)? }) => {{
         let mut seen = 0u64;
         $s.object(|s, key| {
             let key = key.value()?;
@@ -28,7 +28,7 @@ macro_rules! read_fields {
                         return Err($crate::response::scan::Fallback);
                     }
                     seen |= bit;
-                    $target.$field = $crate::response::scan_read::FromScan::scan(s)?;
+                    $target$(.$field)+ = $crate::response::scan_read::FromScan::scan(s)?;
                     return Ok(());
                 }
                 bit <<= 1;
