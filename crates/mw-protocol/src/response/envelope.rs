@@ -242,7 +242,7 @@ fn parse_with(
     }
     let warnings = parse_warnings(head.warnings);
     let servedby = head.servedby.into_string();
-    let requestid = head.requestid.text();
+    let requestid = head.requestid.into_text();
     if let Some(mut err) = parse_error(head.error, head.errors) {
         err.servedby = servedby;
         err.requestid = requestid;

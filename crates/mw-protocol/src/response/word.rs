@@ -58,6 +58,7 @@ impl<W> PartialEq for Word<W> {
 
 impl<W: Words> Word<W> {
     /// The member of a string `text`.
+    #[inline]
     fn of_str(text: Cow<'_, str>) -> Word<W> {
         let read = match W::ALL.iter().find(|w| ***w == *text) {
             Some(w) => Read::Known(w),
