@@ -11,6 +11,7 @@ mod message;
 mod modules;
 mod retry_after;
 pub(crate) mod scan;
+mod scan_bytes;
 pub(crate) mod scan_read;
 mod shared;
 mod warning;
