@@ -117,7 +117,7 @@ struct Target<'r> {
 /// read of a body it gives up on is left: serde's pass replaces it).
 fn scan(text: &str, head: &mut Head, read: &mut Read) -> Res<()> {
     let mut s = Scan::new(text);
-    let into = Target { head, read };
+    let mut into = Target { head, read };
     read_fields!(s, into, {
         "error" => head.error,
         "errors" => head.errors,
