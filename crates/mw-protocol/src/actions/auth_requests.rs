@@ -53,7 +53,10 @@ fn request(s: &mut Scan<'_>) -> Res<Option<AuthRequest>> {
         return strict(s).map(|_| None);
     }
     let mut r = AuthRequest::default();
-    s.object(|s, key| {
+    // One capture, not one for each field.
+    let into = &mut r;
+    s.object(move |s, key| {
+        let r = &mut *into;
         match &*key.value()? {
             "id" => r.id = strict(s)?.unwrap_or_default(),
             "required" => r.required = text(s)?,
@@ -91,7 +94,9 @@ fn field(s: &mut Scan<'_>, name: String) -> Res<Option<AuthField>> {
         name,
         ..AuthField::default()
     };
-    s.object(|s, key| {
+    let into = &mut f;
+    s.object(move |s, key| {
+        let f = &mut *into;
         match &*key.value()? {
             "type" => f.kind = strict(s)?.unwrap_or_default(),
             "value" => f.value = value(s)?,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::response::Envelope;
 use crate::response::wire::{Kept, Scalar, Shape};
+use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::auth_requests::Requests;
@@ -225,12 +226,12 @@ pub(crate) fn continue_request(
 /// Reads the step under `module` (`clientlogin` or `createaccount`).
 pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error> {
     let read = match module {
-        "createaccount" => env.module("createaccount", |m| m.createaccount.take())?,
-        _ => env.module("clientlogin", |m| m.clientlogin.take())?,
+        "createaccount" => env.module("createaccount", |m| m.createaccount())?,
+        _ => env.module("clientlogin", |m| m.clientlogin())?,
     };
     let obj: Fields = *required(read, module)?;
     let text = |k: &Kept| k.0.as_ref().and_then(message_text);
-    let status = match obj.status.required_str("status")?.as_str() {
+    let status = match &*obj.status.required_str("status")? {
         "PASS" => AuthStatus::Pass {
             username: text(&obj.username).unwrap_or_default(),
         },
@@ -263,7 +264,7 @@ pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error
 #[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
-    status: Scalar,
+    status: Word<Statuses>,
     #[serde(default)]
     username: Kept,
     #[serde(default)]
@@ -354,6 +355,13 @@ fn field_of((name, v): (String, Value)) -> Option<AuthField> {
         optional,
         sensitive,
     })
+}
+
+/// The statuses [`parse_step`] knows.
+pub(crate) struct Statuses;
+
+impl Words for Statuses {
+    const ALL: &'static [&'static str] = &["PASS", "FAIL", "UI", "REDIRECT", "RESTART"];
 }
 
 crate::response::scan_read::struct_from_scan!(Fields { "status" => status, "username" => username, "message" => message, "messagecode" => messagecode, "redirecttarget" => redirecttarget, "redirectdata" => redirectdata, "canpreservestate" => canpreservestate, "requests" => requests });

@@ -28,8 +28,8 @@ pub fn request() -> ActionRequest {
 /// [`Session`](crate::Session) turns `badsession` (a session that is not
 /// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope) -> Result<Token, Error> {
-    let obj: Fields = *required(
-        env.module("centralauthtoken", |m| m.centralauthtoken.take())?,
+    let obj: Fields = required(
+        env.module("centralauthtoken", |m| m.centralauthtoken())?,
         "centralauthtoken",
     )?;
     let value = obj.centralauthtoken.required_str("centralauthtoken")?;

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::response::Envelope;
 use crate::response::wire::Scalar;
+use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 use super::required;
@@ -56,11 +57,8 @@ pub struct TokenCheck {
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
-    let obj: Fields = *required(
-        env.module("checktoken", |m| m.checktoken.take())?,
-        "checktoken",
-    )?;
-    let result = match obj.result.required_str("result")?.as_str() {
+    let obj: Fields = required(env.module("checktoken", |m| m.checktoken())?, "checktoken")?;
+    let result = match &*obj.result.required_str("result")? {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,
         "expired" => TokenValidity::Expired,
@@ -78,9 +76,16 @@ pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
 #[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
-    result: Scalar,
+    result: Word<Results>,
     #[serde(default)]
     generated: Scalar,
+}
+
+/// The results [`parse`] knows.
+pub(crate) struct Results;
+
+impl Words for Results {
+    const ALL: &'static [&'static str] = &["valid", "invalid", "expired"];
 }
 
 crate::response::scan_read::struct_from_scan!(Fields { "result" => result, "generated" => generated });

@@ -79,7 +79,7 @@ pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
     }
     let info = required(
         required(
-            Object(env.query_member(|m| m.query_info.take(), |q: Query| q.authmanagerinfo)?),
+            Object(env.query_member(|m| m.query_info(), |q: Query| q.authmanagerinfo)?),
             "query",
         )?,
         "authmanagerinfo",

@@ -44,7 +44,7 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
 pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
-    let tokens: TokenMap<Legacy> = env.module("tokens", |m| m.tokens.take())?;
+    let tokens: TokenMap<Legacy> = env.module("tokens", |m| m.tokens())?;
     if let TokenMap::Missing = tokens {
         return Err(Error::Decode("missing object tokens".into()));
     }

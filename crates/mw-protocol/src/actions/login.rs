@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::response::Envelope;
 use crate::response::wire::{Kept, Scalar};
+use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Password, Token};
 
 use super::{message_text, required};
@@ -61,8 +62,8 @@ pub enum LoginResponse {
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
-    let obj: Fields = *required(env.module("login", |m| m.login.take())?, "login")?;
-    match obj.result.required_str("result")?.as_str() {
+    let obj: Fields = *required(env.module("login", |m| m.login())?, "login")?;
+    match &*obj.result.required_str("result")? {
         "Success" => Ok(LoginResponse::Success {
             user_id: obj.lguserid.number_u64(),
             username: obj.lgusername.into_string().unwrap_or_default(),
@@ -82,7 +83,7 @@ pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
 #[derive(Deserialize, Default)]
 pub(crate) struct Fields {
     #[serde(default)]
-    result: Scalar,
+    result: Word<Results>,
     #[serde(default)]
     lguserid: Scalar,
     #[serde(default)]
@@ -93,6 +94,13 @@ pub(crate) struct Fields {
     reason: Kept,
     #[serde(default)]
     wait: Scalar,
+}
+
+/// The results [`parse`] reads (the others are failures).
+pub(crate) struct Results;
+
+impl Words for Results {
+    const ALL: &'static [&'static str] = &["Success", "NeedToken"];
 }
 
 crate::response::scan_read::struct_from_scan!(Fields { "result" => result, "lguserid" => lguserid, "lgusername" => lgusername, "token" => token, "reason" => reason, "wait" => wait });

@@ -60,7 +60,7 @@ pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
         tokens: TokenMap<Current>,
     }
     let tokens = env
-        .query_member(|m| m.query_tokens.take().map(Some), |q: Query| q.tokens)?
+        .query_member(|m| m.query_tokens().map(Some), |q: Query| q.tokens)?
         .unwrap_or_default();
     if let TokenMap::Missing = tokens {
         if env.warnings.iter().any(is_meta_tokens_unknown) {

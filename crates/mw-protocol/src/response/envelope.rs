@@ -207,7 +207,7 @@ fn parse_with(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     raw: Vec<u8>,
-    read: fn(&str) -> Result<shared::Shared, super::body_check::BadBody>,
+    read: fn(&str, &mut shared::Head, &mut Read) -> Result<(), super::body_check::BadBody>,
 ) -> Result<Envelope, Error> {
     // Only errors need it.
     let retry_after = || parse_retry_after(headers);
@@ -222,14 +222,23 @@ fn parse_with(
         Error::Decode(describe_bad_body(headers, raw, err))
     };
     let raw = into_text(raw).map_err(|(raw, err)| bad(&raw, err))?;
-    let shared = match read(&raw) {
-        Ok(shared) => shared,
-        Err(err) => return Err(bad(raw.as_bytes(), err)),
+    // The module members are read in place, into the envelope's read-ahead.
+    let mut env = Envelope {
+        raw,
+        read_ahead: ReadAhead::new(),
+        value: OnceLock::new(),
+        warnings: Vec::new(),
+        servedby: None,
+        requestid: None,
     };
-    let warnings = parse_warnings(shared.warnings);
-    let servedby = shared.servedby.into_string();
-    let requestid = shared.requestid.text();
-    if let Some(mut err) = parse_error(shared.error, shared.errors) {
+    let mut head = shared::Head::default();
+    if let Err(err) = read(&env.raw, &mut head, env.read_ahead.read_mut()) {
+        return Err(bad(env.raw.as_bytes(), err));
+    }
+    let warnings = parse_warnings(head.warnings);
+    let servedby = head.servedby.into_string();
+    let requestid = head.requestid.into_text();
+    if let Some(mut err) = parse_error(head.error, head.errors) {
         err.servedby = servedby;
         err.requestid = requestid;
         err.http_status = status.as_u16();
@@ -244,23 +253,10 @@ fn parse_with(
             url: None,
         });
     }
-    let read_ahead = ReadAhead::new(Read {
-        login: shared.login,
-        checktoken: shared.checktoken,
-        clientlogin: shared.clientlogin,
-        createaccount: shared.createaccount,
-        centralauthtoken: shared.centralauthtoken,
-        tokens: shared.tokens,
-        query: shared.query,
-    });
-    Ok(Envelope {
-        raw,
-        read_ahead,
-        value: OnceLock::new(),
-        warnings,
-        servedby,
-        requestid,
-    })
+    env.warnings = warnings;
+    env.servedby = servedby;
+    env.requestid = requestid;
+    Ok(env)
 }
 
 fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {

@@ -25,7 +25,9 @@ fn envelope(body: &[u8], fast: bool) -> Result<Envelope, Error> {
     parse_with(http::StatusCode::OK, &headers, body.to_vec(), read)
 }
 
-/// Both passes, and every parser on both envelopes, agree.
+/// Both passes, and every parser on both envelopes, agree; so do a second
+/// parse of each envelope (its members taken: read from the body again)
+/// and a parse of a clone (nothing read ahead).
 fn agree(body: &[u8]) {
     let (fast, slow) = (envelope(body, true), envelope(body, false));
     let shown = String::from_utf8_lossy(body);
@@ -33,9 +35,16 @@ fn agree(body: &[u8]) {
     let (Ok(fast), Ok(slow)) = (fast, slow) else {
         return;
     };
+    let copy = fast.clone();
     macro_rules! same {
         ($($parse:path),*) => {
-            $(assert_eq!($parse(&fast), $parse(&slow), "{} of {shown}", stringify!($parse));)*
+            $(
+                let first = $parse(&slow);
+                assert_eq!($parse(&fast), first, "{} of {shown}", stringify!($parse));
+                assert_eq!($parse(&fast), first, "{} again, of {shown}", stringify!($parse));
+                assert_eq!($parse(&slow), first, "{} again (serde), of {shown}", stringify!($parse));
+                assert_eq!($parse(&copy), first, "{} of a clone, of {shown}", stringify!($parse));
+            )*
         };
     }
     same!(

@@ -11,10 +11,12 @@ mod message;
 mod modules;
 mod retry_after;
 pub(crate) mod scan;
+mod scan_bytes;
 pub(crate) mod scan_read;
 mod shared;
 mod warning;
 pub(crate) mod wire;
+pub(crate) mod word;
 
 pub use api_error::ApiError;
 pub use envelope::{Envelope, parse_envelope, take_envelope};

@@ -30,106 +30,138 @@ super::scan_read::struct_from_scan!(Query {
     "authmanagerinfo" => authmanagerinfo,
 });
 
-/// The module members of a body, each as its parser's shape (boxed: the
-/// envelope pass moves them, and a body has one or none); `None` once
-/// taken.
-pub(crate) struct Modules {
-    pub login: Option<Object<Box<login::Fields>>>,
-    pub checktoken: Option<Object<Box<checktoken::Fields>>>,
-    pub clientlogin: Option<Object<Box<auth_step::Fields>>>,
-    pub createaccount: Option<Object<Box<auth_step::Fields>>>,
-    pub centralauthtoken: Option<Object<Box<centralauth::Fields>>>,
-    /// `action=tokens`' member.
-    pub tokens: Option<TokenMap<Legacy>>,
-    /// `query.tokens` (`Missing` without a `query` object).
-    pub query_tokens: Option<TokenMap<Current>>,
-    /// `query.authmanagerinfo`, when there is a `query` object.
-    pub query_info: Option<Option<Object<Box<createaccount::Info>>>>,
-}
-
-/// The module members as the envelope pass read them.
+/// The module members as the envelope pass reads them: written in place
+/// in the [`Envelope`](super::Envelope)'s read-ahead (the large ones boxed,
+/// so that the envelope stays small to move; a body has one or none).
+#[derive(Default)]
 pub(crate) struct Read {
     pub login: Object<Box<login::Fields>>,
-    pub checktoken: Object<Box<checktoken::Fields>>,
+    pub checktoken: Object<checktoken::Fields>,
     pub clientlogin: Object<Box<auth_step::Fields>>,
     pub createaccount: Object<Box<auth_step::Fields>>,
-    pub centralauthtoken: Object<Box<centralauth::Fields>>,
+    pub centralauthtoken: Object<centralauth::Fields>,
     pub tokens: TokenMap<Legacy>,
     pub query: Object<Query>,
 }
 
+/// What a parser takes of the members read: each once (a second parse of
+/// one envelope reads its member from the body again).
+pub(crate) struct Modules {
+    read: Read,
+    /// One bit for each member taken (all of them: nothing read here).
+    taken: u8,
+}
+
+const LOGIN: u8 = 1;
+const CHECKTOKEN: u8 = 1 << 1;
+const CLIENTLOGIN: u8 = 1 << 2;
+const CREATEACCOUNT: u8 = 1 << 3;
+const CENTRALAUTHTOKEN: u8 = 1 << 4;
+const TOKENS: u8 = 1 << 5;
+const QUERY_TOKENS: u8 = 1 << 6;
+const QUERY_INFO: u8 = 1 << 7;
+
 impl Modules {
-    /// Every member absent.
-    fn absent() -> Modules {
-        Modules {
-            login: Some(Object(None)),
-            checktoken: Some(Object(None)),
-            clientlogin: Some(Object(None)),
-            createaccount: Some(Object(None)),
-            centralauthtoken: Some(Object(None)),
-            tokens: Some(TokenMap::Missing),
-            query_tokens: Some(TokenMap::Missing),
-            query_info: Some(None),
+    /// Whether `member` is still there (it is not any more).
+    fn claim(&mut self, member: u8) -> bool {
+        let there = self.taken & member == 0;
+        self.taken |= member;
+        there
+    }
+
+    /// The field `member` of what was read, if not taken yet.
+    fn take<T: Default>(&mut self, member: u8, field: fn(&mut Read) -> &mut T) -> Option<T> {
+        self.claim(member)
+            .then(|| std::mem::take(field(&mut self.read)))
+    }
+
+    /// `login`.
+    pub fn login(&mut self) -> Option<Object<Box<login::Fields>>> {
+        self.take(LOGIN, |r| &mut r.login)
+    }
+
+    /// `checktoken`.
+    pub fn checktoken(&mut self) -> Option<Object<checktoken::Fields>> {
+        self.take(CHECKTOKEN, |r| &mut r.checktoken)
+    }
+
+    /// `clientlogin`.
+    pub fn clientlogin(&mut self) -> Option<Object<Box<auth_step::Fields>>> {
+        self.take(CLIENTLOGIN, |r| &mut r.clientlogin)
+    }
+
+    /// `createaccount`.
+    pub fn createaccount(&mut self) -> Option<Object<Box<auth_step::Fields>>> {
+        self.take(CREATEACCOUNT, |r| &mut r.createaccount)
+    }
+
+    /// `centralauthtoken`.
+    pub fn centralauthtoken(&mut self) -> Option<Object<centralauth::Fields>> {
+        self.take(CENTRALAUTHTOKEN, |r| &mut r.centralauthtoken)
+    }
+
+    /// `action=tokens`' member.
+    pub fn tokens(&mut self) -> Option<TokenMap<Legacy>> {
+        self.take(TOKENS, |r| &mut r.tokens)
+    }
+
+    /// `query.tokens` (`Missing` without a `query` object).
+    pub fn query_tokens(&mut self) -> Option<TokenMap<Current>> {
+        if !self.claim(QUERY_TOKENS) {
+            return None;
         }
+        let query = self.read.query.0.as_mut();
+        Some(
+            query
+                .map(|q| std::mem::take(&mut q.tokens))
+                .unwrap_or_default(),
+        )
+    }
+
+    /// `query.authmanagerinfo`, when there is a `query` object.
+    pub fn query_info(&mut self) -> Option<Option<Object<Box<createaccount::Info>>>> {
+        if !self.claim(QUERY_INFO) {
+            return None;
+        }
+        let query = self.read.query.0.as_mut();
+        Some(query.map(|q| std::mem::take(&mut q.authmanagerinfo)))
     }
 }
 
-/// What a parser finds of the envelope pass's reading.
-enum Slot {
-    /// Not read here (a clone): every parser reads the body again.
-    Unread,
-    /// The body has none of the members.
-    Nothing,
-    /// What was read.
-    Read(Modules),
-}
-
 /// The module members read with an envelope, for its parsers to take.
-pub(crate) struct ReadAhead(Mutex<Slot>);
+pub(crate) struct ReadAhead(Mutex<Modules>);
 
 impl ReadAhead {
-    /// Keeps what the envelope pass read.
-    pub fn new(read: Read) -> ReadAhead {
-        let none = read.login.0.is_none()
-            && read.checktoken.0.is_none()
-            && read.clientlogin.0.is_none()
-            && read.createaccount.0.is_none()
-            && read.centralauthtoken.0.is_none()
-            && matches!(read.tokens, TokenMap::Missing)
-            && read.query.0.is_none();
-        if none {
-            return ReadAhead(Mutex::new(Slot::Nothing));
-        }
-        let (query_tokens, query_info) = match read.query.0 {
-            Some(q) => (q.tokens, Some(q.authmanagerinfo)),
-            None => (TokenMap::Missing, None),
-        };
-        ReadAhead(Mutex::new(Slot::Read(Modules {
-            login: Some(read.login),
-            checktoken: Some(read.checktoken),
-            clientlogin: Some(read.clientlogin),
-            createaccount: Some(read.createaccount),
-            centralauthtoken: Some(read.centralauthtoken),
-            tokens: Some(read.tokens),
-            query_tokens: Some(query_tokens),
-            query_info: Some(query_info),
-        })))
+    /// Nothing read yet: the envelope pass writes into
+    /// [`read_mut`](Self::read_mut).
+    pub fn new() -> ReadAhead {
+        ReadAhead(Mutex::new(Modules {
+            read: Read::default(),
+            taken: 0,
+        }))
     }
 
     /// Nothing read: every parser reads the body.
     pub fn unread() -> ReadAhead {
-        ReadAhead(Mutex::new(Slot::Unread))
+        ReadAhead(Mutex::new(Modules {
+            read: Read::default(),
+            taken: u8::MAX,
+        }))
+    }
+
+    /// Where the envelope pass writes what it reads.
+    pub fn read_mut(&mut self) -> &mut Read {
+        &mut self
+            .0
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .read
     }
 
     /// What `pick` takes of the members read; `None` when it is not there
     /// any more (read the body again then).
     pub fn take<T>(&self, pick: impl FnOnce(&mut Modules) -> Option<T>) -> Option<T> {
-        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match &mut *slot {
-            Slot::Unread => None,
-            Slot::Nothing => pick(&mut Modules::absent()),
-            Slot::Read(modules) => pick(modules),
-        }
+        pick(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 

@@ -14,6 +14,7 @@
 use std::borrow::Cow;
 
 use super::body_check::MAX_DEPTH;
+use super::scan_bytes::{SHORT, find_special, find_special_tail, special_flags};
 
 /// The scanner gave up: the serde_json path decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,63 +108,6 @@ fn hex4(b: &[u8], at: usize) -> Res<u32> {
         let v = char::from(d).to_digit(16).ok_or(Fallback)?;
         Ok(n << 4 | v)
     })
-}
-
-/// Bytes that end a run of plain string bytes: `"`, `\` and controls.
-fn is_special(b: u8) -> bool {
-    b == b'"' || b == b'\\' || b < 0x20
-}
-
-/// The special bytes among eight (little-endian): the lowest flagged byte
-/// is always a true match (higher ones may be false).
-#[inline(always)]
-fn special_flags(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let quote = x ^ (ONES * u64::from(b'"'));
-    let slash = x ^ (ONES * u64::from(b'\\'));
-    let flags = (quote.wrapping_sub(ONES) & !quote)
-        | (slash.wrapping_sub(ONES) & !slash)
-        | (x.wrapping_sub(ONES * 0x20) & !x);
-    flags & HIGH
-}
-
-/// The index of the first special byte at or after `i` (`b.len()` if
-/// none): eight bytes at a time for the first sixteen (most strings end
-/// there), then the next quote or backslash by `memchr2` (vectorised) and
-/// a vectorised check for controls before it.
-#[inline(always)]
-fn find_special(b: &[u8], mut i: usize) -> usize {
-    for _ in 0..2 {
-        let Some(chunk) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) else {
-            return find_special_tail(b, i);
-        };
-        let flags = special_flags(u64::from_le_bytes(*chunk));
-        if flags != 0 {
-            return i + (flags.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    let rest = b.get(i..).unwrap_or_default();
-    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-    let run = rest.get(..end).unwrap_or_default();
-    // No early exit, so that the compiler vectorises it.
-    let controls = run.iter().fold(false, |any, &c| any | (c < 0x20));
-    if controls {
-        return i + run.iter().position(|&c| c < 0x20).unwrap_or(end);
-    }
-    i + end
-}
-
-/// [`find_special`] one byte at a time (the last bytes of the text).
-fn find_special_tail(b: &[u8], mut i: usize) -> usize {
-    while let Some(&c) = b.get(i) {
-        if is_special(c) {
-            return i;
-        }
-        i += 1;
-    }
-    i
 }
 
 impl<'a> Scan<'a> {
@@ -274,13 +218,51 @@ impl<'a> Scan<'a> {
     }
 
     /// Reads a string (the next byte must be its quote).
+    ///
+    /// Most strings of an answer are short and plain: they are read eight
+    /// bytes at a time up to their closing quote; a string with an
+    /// escape, a control character, or longer than [`SHORT`] bytes goes on
+    /// in [`string_rest`](Self::string_rest).
+    #[inline]
     pub fn string(&mut self) -> Res<Str<'a>> {
         let b = self.bytes();
         let start = self.pos;
         if b.get(start) != Some(&b'"') {
             return Err(Fallback);
         }
-        let (mut i, mut first_escape) = (start + 1, None);
+        let mut i = start + 1;
+        while i - start <= SHORT {
+            let end = match b.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+                Some(chunk) => match special_flags(u64::from_le_bytes(*chunk)) {
+                    0 => {
+                        i += 8;
+                        continue;
+                    }
+                    flags => i + (flags.trailing_zeros() / 8) as usize,
+                },
+                // The last bytes of the text.
+                None => find_special_tail(b, i),
+            };
+            if b.get(end) != Some(&b'"') {
+                return self.string_rest(start, end);
+            }
+            self.pos = end + 1;
+            // Both ends are at ASCII bytes (the quotes): char boundaries.
+            let inner = self.text.get(start + 1..end).ok_or(Fallback)?;
+            return Ok(Str {
+                inner,
+                first_escape: None,
+            });
+        }
+        self.string_rest(start, i)
+    }
+
+    /// [`string`](Self::string) from `i`, the bytes from the quote at
+    /// `start` to `i` plain: escapes, controls, long runs (by `memchr2`).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize, mut i: usize) -> Res<Str<'a>> {
+        let b = self.bytes();
+        let mut first_escape = None;
         loop {
             i = find_special(b, i);
             match b.get(i) {

@@ -17,9 +17,12 @@ pub(crate) trait FromScan: Sized {
 /// skipped; a field given twice is serde's "duplicate field" error
 /// ([`Fallback`]). Each field's type implements [`FromScan`].
 macro_rules! read_fields {
-    ($s:expr, $target:expr, { $($name:literal => $field:ident),* $(,)? }) => {{
+    ($s:expr, $target:expr, { $($name:literal => $($field:ident).+),* $(,)? }) => {{
         let mut seen = 0u64;
-        $s.object(|s, key| {
+        // One capture (`move`: the closure holds the one reference, not
+        // one for each field it may write).
+        let target = &mut $target;
+        $s.object(move |s, key| {
             let key = key.value()?;
             let mut bit = 1u64;
             $(
@@ -28,7 +31,7 @@ macro_rules! read_fields {
                         return Err($crate::response::scan::Fallback);
                     }
                     seen |= bit;
-                    $target.$field = $crate::response::scan_read::FromScan::scan(s)?;
+                    target$(.$field)+ = $crate::response::scan_read::FromScan::scan(s)?;
                     return Ok(());
                 }
                 bit <<= 1;

@@ -263,8 +263,10 @@ proptest! {
 
 #[test]
 fn long_strings_agree_wherever_their_special_byte_is() {
-    // Past the first sixteen bytes the scanner searches differently.
-    for len in [15, 16, 17, 24, 40, 100] {
+    // The scanner reads a string eight bytes at a time up to 48 bytes from
+    // its quote (the last bytes of the text one at a time), then past the
+    // first sixteen bytes with `memchr2`.
+    for len in [7, 8, 9, 15, 16, 17, 24, 40, 46, 47, 48, 49, 55, 56, 57, 100] {
         for at in 0..len {
             for special in [
                 "\"", "\\", "\\n", "\\u00e9", "\\x", "\u{1}", "\u{1f}", "\n", "é",
@@ -273,6 +275,8 @@ fn long_strings_agree_wherever_their_special_byte_is() {
                 inner.replace_range(at..=at, special);
                 agree(&format!("\"{inner}\""));
                 agree(&format!("[\"{inner}\",1]"));
+                agree(&format!("[\"{inner}\"]"));
+                agree(&format!("{{\"{inner}\":0}}"));
                 same_string(&format!("\"{inner}\""));
             }
         }

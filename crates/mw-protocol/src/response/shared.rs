@@ -8,42 +8,53 @@ use serde::Deserialize;
 
 use super::body_check::{BadBody, check_depth};
 use super::bounded::{Bounded, ErrorFields, ListOrMap};
-use super::modules::Query;
+use super::modules::{Query, Read};
 use super::scan::{Res, Scan};
 use super::scan_read::read_fields;
 use super::wire::{Object, Scalar};
 use crate::actions::token_map::{Legacy, TokenMap};
 use crate::actions::{auth_step, centralauth, checktoken, login};
 
-/// The members every response may carry and the module parsers' members,
-/// read from the bytes in one pass; all others are skipped.
-#[derive(Deserialize, Default)]
-pub(super) struct Shared {
-    #[serde(default)]
+/// The members every response may carry: read in the envelope's pass
+/// with the module members ([`Read`]).
+#[derive(Default)]
+pub(super) struct Head {
     pub error: ErrorFields,
-    #[serde(default)]
     pub errors: Bounded,
     /// By module in the bc format, a list in the others.
-    #[serde(default)]
     pub warnings: ListOrMap,
-    #[serde(default)]
     pub servedby: Scalar,
-    #[serde(default)]
     pub requestid: Scalar,
+}
+
+/// [`Head`] and [`Read`] as serde reads them, in one pass; all other
+/// members are skipped.
+#[derive(Deserialize, Default)]
+struct Shared {
     #[serde(default)]
-    pub login: Object<Box<login::Fields>>,
+    error: ErrorFields,
     #[serde(default)]
-    pub checktoken: Object<Box<checktoken::Fields>>,
+    errors: Bounded,
     #[serde(default)]
-    pub clientlogin: Object<Box<auth_step::Fields>>,
+    warnings: ListOrMap,
     #[serde(default)]
-    pub createaccount: Object<Box<auth_step::Fields>>,
+    servedby: Scalar,
     #[serde(default)]
-    pub centralauthtoken: Object<Box<centralauth::Fields>>,
+    requestid: Scalar,
     #[serde(default)]
-    pub tokens: TokenMap<Legacy>,
+    login: Object<Box<login::Fields>>,
     #[serde(default)]
-    pub query: Object<Query>,
+    checktoken: Object<checktoken::Fields>,
+    #[serde(default)]
+    clientlogin: Object<Box<auth_step::Fields>>,
+    #[serde(default)]
+    createaccount: Object<Box<auth_step::Fields>>,
+    #[serde(default)]
+    centralauthtoken: Object<centralauth::Fields>,
+    #[serde(default)]
+    tokens: TokenMap<Legacy>,
+    #[serde(default)]
+    query: Object<Query>,
 }
 
 /// The shared members of a JSON object body; PHP's empty array `[]` (old
@@ -63,35 +74,63 @@ fn read_serde(text: &str) -> Result<Shared, BadBody> {
     }
 }
 
-/// Reads the shared members of a body: the scanner's pass, or serde's.
-pub(super) fn read(text: &str) -> Result<Shared, BadBody> {
-    scan(text).or_else(|_| read_slow(text))
+/// Reads the members of a body into `head` and `read` (both default ones,
+/// written in place: the envelope keeps `read`): the scanner's pass, or
+/// serde's.
+pub(super) fn read(text: &str, head: &mut Head, read: &mut Read) -> Result<(), BadBody> {
+    if scan(text, head, read).is_err() {
+        read_slow(text, head, read)?;
+    }
+    Ok(())
 }
 
 /// serde's pass, after the depth check.
-pub(super) fn read_slow(text: &str) -> Result<Shared, BadBody> {
+pub(super) fn read_slow(text: &str, head: &mut Head, read: &mut Read) -> Result<(), BadBody> {
     check_depth(text.as_bytes())?;
-    read_serde(text)
+    let shared = read_serde(text)?;
+    *head = Head {
+        error: shared.error,
+        errors: shared.errors,
+        warnings: shared.warnings,
+        servedby: shared.servedby,
+        requestid: shared.requestid,
+    };
+    *read = Read {
+        login: shared.login,
+        checktoken: shared.checktoken,
+        clientlogin: shared.clientlogin,
+        createaccount: shared.createaccount,
+        centralauthtoken: shared.centralauthtoken,
+        tokens: shared.tokens,
+        query: shared.query,
+    };
+    Ok(())
 }
 
-/// The scanner's pass: a JSON object body, validated to its end.
-fn scan(text: &str) -> Res<Shared> {
+/// Where the scanner's pass writes.
+struct Target<'r> {
+    head: &'r mut Head,
+    read: &'r mut Read,
+}
+
+/// The scanner's pass: a JSON object body, validated to its end (what it
+/// read of a body it gives up on is left: serde's pass replaces it).
+fn scan(text: &str, head: &mut Head, read: &mut Read) -> Res<()> {
     let mut s = Scan::new(text);
-    let mut shared = Shared::default();
-    read_fields!(s, shared, {
-        "error" => error,
-        "errors" => errors,
-        "warnings" => warnings,
-        "servedby" => servedby,
-        "requestid" => requestid,
-        "login" => login,
-        "checktoken" => checktoken,
-        "clientlogin" => clientlogin,
-        "createaccount" => createaccount,
-        "centralauthtoken" => centralauthtoken,
-        "tokens" => tokens,
-        "query" => query,
+    let mut into = Target { head, read };
+    read_fields!(s, into, {
+        "error" => head.error,
+        "errors" => head.errors,
+        "warnings" => head.warnings,
+        "servedby" => head.servedby,
+        "requestid" => head.requestid,
+        "login" => read.login,
+        "checktoken" => read.checktoken,
+        "clientlogin" => read.clientlogin,
+        "createaccount" => read.createaccount,
+        "centralauthtoken" => read.centralauthtoken,
+        "tokens" => read.tokens,
+        "query" => read.query,
     })?;
-    s.end()?;
-    Ok(shared)
+    s.end()
 }

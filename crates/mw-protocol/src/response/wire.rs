@@ -106,6 +106,17 @@ impl Scalar {
         }
     }
 
+    /// [`text`](Self::text), the string moved (an absent member, the
+    /// usual case, costs a test).
+    #[inline]
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            Scalar::Missing => None,
+            Scalar::Str(s) => Some(s),
+            other => other.text(),
+        }
+    }
+
     /// The text of a value as MediaWiki messages show it: a string bare,
     /// anything else as JSON (objects and arrays are not kept: `None`).
     pub fn text(&self) -> Option<String> {
