@@ -7,6 +7,7 @@ mod body_check;
 mod bounded;
 mod envelope;
 mod error_kind;
+mod head_messages;
 mod message;
 mod modules;
 mod retry_after;
