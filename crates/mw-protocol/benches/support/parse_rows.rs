@@ -5,14 +5,14 @@
 use mw_protocol::actions::{
     centralauth, checktoken, clientlogin, legacy_tokens, login, logout, tokens,
 };
-use mw_protocol::response::take_envelope as parse_envelope;
+use mw_protocol::response::borrow_envelope as parse_envelope;
 
 /// A typed parse: the envelope and then the module's parser, as the
-/// session runs them (the envelope takes the response's body without a
-/// copy: `take_envelope`); whether it succeeded. The envelope, the body
-/// and the parser's output are dropped inside; the emptied response is
-/// the caller's.
-pub type Parser = fn(&mut http::Response<Vec<u8>>) -> bool;
+/// session runs them for every operation but `call` (the envelope borrows
+/// the response's body: `borrow_envelope`); whether it succeeded. The
+/// envelope and the parser's output are dropped inside; the response,
+/// like the bytes the `Value` row reads, is the caller's.
+pub type Parser = fn(&http::Response<Vec<u8>>) -> bool;
 
 /// (name, fixture, typed parse).
 pub const CASES: &[(&str, &str, Parser)] = &[

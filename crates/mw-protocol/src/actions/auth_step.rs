@@ -224,7 +224,7 @@ pub(crate) fn continue_request(
 }
 
 /// Reads the step under `module` (`clientlogin` or `createaccount`).
-pub(crate) fn parse_step(env: &Envelope, module: &str) -> Result<AuthStep, Error> {
+pub(crate) fn parse_step(env: &Envelope<impl AsRef<str>>, module: &str) -> Result<AuthStep, Error> {
     let read = match module {
         "createaccount" => env.module("createaccount", |m| m.createaccount())?,
         _ => env.module("clientlogin", |m| m.clientlogin())?,

@@ -27,7 +27,7 @@ pub fn request() -> ActionRequest {
 /// `badsession`, `notattached`, `hascallback`) arrive as [`Error::Api`]; a
 /// [`Session`](crate::Session) turns `badsession` (a session that is not
 /// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
-pub fn parse(env: &Envelope) -> Result<Token, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<Token, Error> {
     let obj: Fields = required(
         env.module("centralauthtoken", |m| m.centralauthtoken())?,
         "centralauthtoken",
@@ -57,7 +57,7 @@ pub fn legacy_request() -> ActionRequest {
 /// Reads `tokens.centralauthtoken` of an `action=tokens&type=centralauth`
 /// answer; `None` when the wiki has no such type (no CentralAuth: the
 /// value is dropped with an "Unrecognized value" warning).
-pub fn parse_legacy(env: &Envelope) -> Result<Option<Token>, Error> {
+pub fn parse_legacy(env: &Envelope<impl AsRef<str>>) -> Result<Option<Token>, Error> {
     // The old farms' flow only: read from the body (the envelope pass reads
     // `tokens` for `action=tokens`' parser).
     let tokens: Object<Box<Fields>> = env.module("tokens", |_| None)?;

@@ -56,7 +56,7 @@ pub struct TokenCheck {
 /// both generations (`notoken`/`notype`/`unknown_type` up to 1.34,
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
-pub fn parse(env: &Envelope) -> Result<TokenCheck, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<TokenCheck, Error> {
     let obj: Fields = required(env.module("checktoken", |m| m.checktoken())?, "checktoken")?;
     let result = match &*obj.result.required_str("result")? {
         "valid" => TokenValidity::Valid,

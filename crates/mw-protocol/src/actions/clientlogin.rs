@@ -76,7 +76,7 @@ pub fn info_request() -> ActionRequest {
 }
 
 /// Reads the `requests` of `query.authmanagerinfo` (for a login).
-pub fn parse_info(env: &Envelope) -> Result<Vec<AuthRequest>, Error> {
+pub fn parse_info(env: &Envelope<impl AsRef<str>>) -> Result<Vec<AuthRequest>, Error> {
     createaccount::parse_info(env).map(|info| info.requests)
 }
 
@@ -89,6 +89,6 @@ pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionReq
 
 /// Reads `clientlogin.status` and its fields (the shared
 /// [`AuthStep`] of AuthManager).
-pub fn parse(env: &Envelope) -> Result<AuthStep, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<AuthStep, Error> {
     auth_step::parse_step(env, "clientlogin")
 }

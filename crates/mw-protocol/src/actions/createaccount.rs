@@ -71,7 +71,7 @@ impl CreateInfo {
 }
 
 /// Reads `query.authmanagerinfo`.
-pub fn parse_info(env: &Envelope) -> Result<CreateInfo, Error> {
+pub fn parse_info(env: &Envelope<impl AsRef<str>>) -> Result<CreateInfo, Error> {
     #[derive(Deserialize)]
     struct Query {
         #[serde(default)]
@@ -139,7 +139,7 @@ pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionReq
 }
 
 /// Reads `createaccount.status` and its fields (the shared [`AuthStep`]).
-pub fn parse(env: &Envelope) -> Result<AuthStep, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<AuthStep, Error> {
     auth_step::parse_step(env, "createaccount")
 }
 

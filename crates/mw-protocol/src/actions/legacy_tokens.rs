@@ -43,7 +43,7 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
-pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<TokenSet, Error> {
     let tokens: TokenMap<Legacy> = env.module("tokens", |m| m.tokens())?;
     if let TokenMap::Missing = tokens {
         return Err(Error::Decode("missing object tokens".into()));
@@ -71,7 +71,9 @@ pub fn intoken_request(titles: &str, legacy_names: &[&str]) -> ActionRequest {
 /// (`ustoken`) and `userinfo.preferencestoken`. Names map to current types;
 /// the first token of each type wins. Only those members are built (such a
 /// query answer holds whatever else was asked): the rest is skipped.
-pub fn parse_module_tokens(env: &Envelope) -> Result<BTreeMap<TokenType, Token>, Error> {
+pub fn parse_module_tokens(
+    env: &Envelope<impl AsRef<str>>,
+) -> Result<BTreeMap<TokenType, Token>, Error> {
     let mut out = BTreeMap::new();
     // Only what the walk below reads is built (a later pass than the
     // envelope's: reading every `query` for it would cost other answers).

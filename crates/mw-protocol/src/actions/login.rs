@@ -61,7 +61,7 @@ pub enum LoginResponse {
 /// `Illegal`, `NotExists`, `WrongPass`, `WrongPluginPass`, `EmptyPass`,
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
-pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<LoginResponse, Error> {
     let obj: Fields = *required(env.module("login", |m| m.login())?, "login")?;
     match &*obj.result.required_str("result")? {
         "Success" => Ok(LoginResponse::Success {

@@ -38,7 +38,7 @@ pub enum LogoutOutcome {
 /// Reads a logout response: `{}` (or `[]` on old versions), possibly with the
 /// `notloggedin` warning. `badtoken`, `mustpostparams`, `cannotlogout` and
 /// the others arrive as [`Error::Api`].
-pub fn parse(env: &Envelope) -> Result<LogoutOutcome, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<LogoutOutcome, Error> {
     let not_logged_in = env.warnings.iter().any(is_not_logged_in_warning);
     Ok(if not_logged_in {
         LogoutOutcome::NotLoggedIn

@@ -53,7 +53,7 @@ impl TokenSet {
 ///   (`apiwarn-tokens-origin`) give [`Error::Unsupported`].
 /// * Unknown types are dropped by the server with a warning: they are simply
 ///   absent here.
-pub fn parse(env: &Envelope) -> Result<TokenSet, Error> {
+pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<TokenSet, Error> {
     #[derive(Deserialize)]
     struct Query {
         #[serde(default)]

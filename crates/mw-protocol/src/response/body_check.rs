@@ -37,6 +37,11 @@ pub(super) fn into_text(raw: Vec<u8>) -> Result<String, (Vec<u8>, BadBody)> {
     })
 }
 
+/// [`into_text`] for a borrowed body.
+pub(super) fn as_text(raw: &[u8]) -> Result<&str, BadBody> {
+    std::str::from_utf8(raw).map_err(|e| BadBody::Text(BadText::Utf8(e.valid_up_to())))
+}
+
 /// Refuses a body nested deeper than [`MAX_DEPTH`] (a linear scan,
 /// strings skipped).
 pub(super) fn check_depth(raw: &[u8]) -> Result<(), BadBody> {

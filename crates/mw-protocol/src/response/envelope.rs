@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::body_check::{describe_bad_body, into_text};
+use super::body_check::{BadBody, as_text, describe_bad_body, into_text};
 use super::head_messages::{parse_error, parse_warnings};
 use super::modules::{Modules, Read, ReadAhead, read_member};
 use super::wire::Object;
@@ -22,11 +22,17 @@ use crate::Error;
 /// The body is kept as the bytes the server sent: the module parsers read
 /// what they need from them typed ([`read`](Self::read)), and the generic
 /// JSON tree of [`body`](Self::body) is only built when someone asks.
+///
+/// `B` holds the body's text: an `Envelope` owns it (a `String`, what
+/// [`parse_envelope`] and [`take_envelope`] give and a
+/// [`Session`](crate::Session)'s `call` returns); an `Envelope<&str>`
+/// borrows it from the response ([`borrow_envelope`]), for a parse whose
+/// typed result is all that is kept.
 #[non_exhaustive]
-pub struct Envelope {
+pub struct Envelope<B = String> {
     /// The body, checked to be UTF-8 once (serde_json does not check the
     /// strings it skips), so that every pass reads it as a `&str`.
-    raw: String,
+    raw: B,
     /// The module members read with the envelope, for the parsers.
     read_ahead: ReadAhead,
     value: OnceLock<Value>,
@@ -39,7 +45,7 @@ pub struct Envelope {
     pub requestid: Option<String>,
 }
 
-impl Clone for Envelope {
+impl<B: AsRef<str> + Clone> Clone for Envelope<B> {
     fn clone(&self) -> Self {
         Envelope {
             raw: self.raw.clone(),
@@ -52,19 +58,19 @@ impl Clone for Envelope {
     }
 }
 
-impl PartialEq for Envelope {
-    fn eq(&self, other: &Self) -> bool {
-        self.raw == other.raw
+impl<B: AsRef<str>, C: AsRef<str>> PartialEq<Envelope<C>> for Envelope<B> {
+    fn eq(&self, other: &Envelope<C>) -> bool {
+        self.raw.as_ref() == other.raw.as_ref()
             && self.warnings == other.warnings
             && self.servedby == other.servedby
             && self.requestid == other.requestid
     }
 }
 
-impl std::fmt::Debug for Envelope {
+impl<B: AsRef<str>> std::fmt::Debug for Envelope<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Envelope")
-            .field("body", &format_args!("<{} bytes>", self.raw.len()))
+            .field("body", &format_args!("<{} bytes>", self.raw.as_ref().len()))
             .field("warnings", &self.warnings)
             .field("servedby", &self.servedby)
             .field("requestid", &self.requestid)
@@ -72,11 +78,11 @@ impl std::fmt::Debug for Envelope {
     }
 }
 
-impl Envelope {
+impl<B: AsRef<str>> Envelope<B> {
     /// The body as the server sent it (a JSON object, or PHP's empty
     /// array `[]` of old logouts).
     pub fn raw(&self) -> &[u8] {
-        self.raw.as_bytes()
+        self.raw.as_ref().as_bytes()
     }
 
     /// The whole JSON body as a tree, built on the first call (a large
@@ -85,7 +91,7 @@ impl Envelope {
     pub fn body(&self) -> &Value {
         self.value.get_or_init(|| {
             // The envelope was read from these bytes: they are JSON.
-            serde_json::from_str(&self.raw).unwrap_or(Value::Null)
+            serde_json::from_str(self.raw.as_ref()).unwrap_or(Value::Null)
         })
     }
 
@@ -115,7 +121,7 @@ impl Envelope {
 
     /// [`read`](Self::read), borrowing from the body where `T` does.
     pub(crate) fn read_borrowed<'a, T: Deserialize<'a>>(&'a self) -> Result<T, Error> {
-        serde_json::from_str(&self.raw).map_err(malformed)
+        serde_json::from_str(self.raw.as_ref()).map_err(malformed)
     }
 
     /// Reads one top-level member for its parser: what the envelope pass
@@ -128,7 +134,7 @@ impl Envelope {
     ) -> Result<T, Error> {
         match self.read_ahead.take(pick) {
             Some(read) => Ok(read),
-            None => read_member(&self.raw, name),
+            None => read_member(self.raw.as_ref(), name),
         }
     }
 
@@ -140,7 +146,39 @@ impl Envelope {
     ) -> Result<Option<T>, Error> {
         match self.read_ahead.take(pick) {
             Some(read) => Ok(read),
-            None => Ok(read_member::<Object<Q>>(&self.raw, "query")?.0.map(part)),
+            None => Ok(read_member::<Object<Q>>(self.raw.as_ref(), "query")?
+                .0
+                .map(part)),
+        }
+    }
+
+    /// The envelope with its body owned (without a copy when it was
+    /// owned already).
+    ///
+    /// ```
+    /// use mw_protocol::response::borrow_envelope;
+    /// let res = http::Response::new(br#"{"batchcomplete":true}"#.to_vec());
+    /// let env = borrow_envelope(&res)?.into_owned();
+    /// drop(res);
+    /// assert_eq!(env.raw(), br#"{"batchcomplete":true}"#);
+    /// # Ok::<(), mw_protocol::Error>(())
+    /// ```
+    pub fn into_owned(self) -> Envelope
+    where
+        B: Into<String>,
+    {
+        self.map_body(Into::into)
+    }
+
+    /// The same envelope over another holder of its text.
+    pub(crate) fn map_body<C>(self, f: impl FnOnce(B) -> C) -> Envelope<C> {
+        Envelope {
+            raw: f(self.raw),
+            read_ahead: self.read_ahead,
+            value: self.value,
+            warnings: self.warnings,
+            servedby: self.servedby,
+            requestid: self.requestid,
         }
     }
 }
@@ -192,6 +230,27 @@ pub fn take_envelope(response: &mut http::Response<Vec<u8>>) -> Result<Envelope,
     parse_body(response.status(), response.headers(), body)
 }
 
+/// [`parse_envelope`] borrowing the response's body: for a parse whose
+/// typed result is all that is kept (the module parsers of
+/// [`actions`](crate::actions) read an `Envelope<&str>` as they read an
+/// `Envelope`), as the [`Session`](crate::session::Session) does for every
+/// operation but `call`.
+///
+/// ```
+/// use mw_protocol::{actions::checktoken, response::borrow_envelope};
+/// let res = http::Response::new(br#"{"checktoken":{"result":"valid"}}"#.to_vec());
+/// let check = checktoken::parse(&borrow_envelope(&res)?)?;
+/// assert_eq!(check.result, checktoken::TokenValidity::Valid);
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn borrow_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope<&str>, Error> {
+    let (status, headers) = (response.status(), response.headers());
+    match as_text(response.body()) {
+        Ok(text) => parse_text(status, headers, text, shared::read),
+        Err(err) => Err(bad_body(status, headers, response.body(), err)),
+    }
+}
+
 fn parse_body(
     status: http::StatusCode,
     headers: &http::HeaderMap,
@@ -200,27 +259,44 @@ fn parse_body(
     parse_with(status, headers, raw, shared::read)
 }
 
+/// What reads the shared and module members of a body.
+type Reader = fn(&str, &mut shared::Head, &mut Read) -> Result<(), BadBody>;
+
 /// [`parse_body`] with the shared members read by `read` (the tests
 /// compare the scanner's pass with serde's).
 fn parse_with(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     raw: Vec<u8>,
-    read: fn(&str, &mut shared::Head, &mut Read) -> Result<(), super::body_check::BadBody>,
+    read: Reader,
 ) -> Result<Envelope, Error> {
-    // Only errors need it.
-    let retry_after = || parse_retry_after(headers);
-    let bad = |raw: &[u8], err| {
-        if !status.is_success() {
-            return Error::Http {
-                status: status.as_u16(),
-                retry_after: retry_after(),
-                url: None,
-            };
-        }
-        Error::Decode(describe_bad_body(headers, raw, err))
-    };
-    let raw = into_text(raw).map_err(|(raw, err)| bad(&raw, err))?;
+    match into_text(raw) {
+        Ok(text) => parse_text(status, headers, text, read),
+        Err((raw, err)) => Err(bad_body(status, headers, &raw, err)),
+    }
+}
+
+/// The error for a body that is no API answer: the HTTP status's when it
+/// is an error, else what the body is.
+fn bad_body(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    raw: &[u8],
+    err: BadBody,
+) -> Error {
+    match status.is_success() {
+        true => Error::Decode(describe_bad_body(headers, raw, err)),
+        false => bad_status(status, headers),
+    }
+}
+
+/// The envelope of a body checked to be UTF-8.
+fn parse_text<B: AsRef<str>>(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    raw: B,
+    read: Reader,
+) -> Result<Envelope<B>, Error> {
     // The module members are read in place, into the envelope's read-ahead.
     let mut env = Envelope {
         raw,
@@ -230,9 +306,18 @@ fn parse_with(
         servedby: None,
         requestid: None,
     };
+    let text = env.raw.as_ref();
+    // An answer without members (a logout's `{}`, `[]` before 1.25) has
+    // nothing to read.
+    if text == "{}" || text == "[]" {
+        return match status.is_success() {
+            true => Ok(env),
+            false => Err(bad_status(status, headers)),
+        };
+    }
     let mut head = shared::Head::default();
-    if let Err(err) = read(&env.raw, &mut head, env.read_ahead.read_mut()) {
-        return Err(bad(env.raw.as_bytes(), err));
+    if let Err(err) = read(text, &mut head, env.read_ahead.read_mut()) {
+        return Err(bad_body(status, headers, text.as_bytes(), err));
     }
     let warnings = parse_warnings(head.warnings);
     let servedby = head.servedby.into_string();
@@ -241,21 +326,26 @@ fn parse_with(
         err.servedby = servedby;
         err.requestid = requestid;
         err.http_status = status.as_u16();
-        err.retry_after = retry_after();
+        err.retry_after = parse_retry_after(headers);
         err.warnings = warnings;
         return Err(err.into());
     }
     if !status.is_success() {
-        return Err(Error::Http {
-            status: status.as_u16(),
-            retry_after: retry_after(),
-            url: None,
-        });
+        return Err(bad_status(status, headers));
     }
     env.warnings = warnings;
     env.servedby = servedby;
     env.requestid = requestid;
     Ok(env)
+}
+
+/// An HTTP error status with an answer that is no API error.
+fn bad_status(status: http::StatusCode, headers: &http::HeaderMap) -> Error {
+    Error::Http {
+        status: status.as_u16(),
+        retry_after: parse_retry_after(headers),
+        url: None,
+    }
 }
 
 #[cfg(test)]

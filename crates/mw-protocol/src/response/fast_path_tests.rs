@@ -5,18 +5,23 @@
 use proptest::prelude::*;
 
 use super::super::shared;
-use super::{Envelope, parse_with};
+use super::{Envelope, borrow_envelope, parse_with};
 use crate::Error;
 use crate::actions::{
     centralauth, checktoken, clientlogin, createaccount, legacy_tokens, login, logout, tokens,
 };
 
-fn envelope(body: &[u8], fast: bool) -> Result<Envelope, Error> {
+fn json_headers() -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
     headers.insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json; charset=utf-8"),
     );
+    headers
+}
+
+fn envelope(body: &[u8], fast: bool) -> Result<Envelope, Error> {
+    let headers = json_headers();
     let read = if fast {
         shared::read
     } else {
@@ -26,13 +31,22 @@ fn envelope(body: &[u8], fast: bool) -> Result<Envelope, Error> {
 }
 
 /// Both passes, and every parser on both envelopes, agree; so do a second
-/// parse of each envelope (its members taken: read from the body again)
-/// and a parse of a clone (nothing read ahead).
+/// parse of each envelope (its members taken: read from the body again),
+/// a parse of a clone (nothing read ahead) and of an envelope that
+/// borrows the body ([`borrow_envelope`]).
 fn agree(body: &[u8]) {
     let (fast, slow) = (envelope(body, true), envelope(body, false));
     let shown = String::from_utf8_lossy(body);
     assert_eq!(fast, slow, "envelopes of {shown}");
-    let (Ok(fast), Ok(slow)) = (fast, slow) else {
+    let mut response = http::Response::new(body.to_vec());
+    *response.headers_mut() = json_headers();
+    let lent = borrow_envelope(&response);
+    match (&lent, &fast) {
+        (Ok(lent), Ok(fast)) => assert!(lent == fast, "borrowed envelope of {shown}"),
+        (Err(a), Err(b)) => assert_eq!(a, b, "borrowed envelope's error of {shown}"),
+        _ => panic!("borrowed and owned envelopes disagree on {shown}"),
+    }
+    let (Ok(fast), Ok(slow), Ok(lent)) = (fast, slow, lent) else {
         return;
     };
     let copy = fast.clone();
@@ -44,6 +58,8 @@ fn agree(body: &[u8]) {
                 assert_eq!($parse(&fast), first, "{} again, of {shown}", stringify!($parse));
                 assert_eq!($parse(&slow), first, "{} again (serde), of {shown}", stringify!($parse));
                 assert_eq!($parse(&copy), first, "{} of a clone, of {shown}", stringify!($parse));
+                assert_eq!($parse(&lent), first, "{} borrowed, of {shown}", stringify!($parse));
+                assert_eq!($parse(&lent), first, "{} borrowed again, of {shown}", stringify!($parse));
             )*
         };
     }
@@ -235,5 +251,29 @@ proptest! {
             }
         }
         agree(&bytes);
+    }
+}
+
+/// The shortcut for a body without members (`{}`, `[]`) gives what the
+/// full pass gives for the same body spelled with a space.
+#[test]
+fn member_less_bodies_as_the_full_pass() {
+    let headers = json_headers();
+    for (short, long) in [("{}", "{ }"), ("[]", "[ ]")] {
+        for status in [200, 404, 503] {
+            let status = http::StatusCode::from_u16(status).expect("status");
+            let parse =
+                |body: &str| parse_with(status, &headers, body.as_bytes().to_vec(), shared::read);
+            match (parse(short), parse(long)) {
+                (Ok(a), Ok(b)) => {
+                    assert!(status.is_success());
+                    assert_eq!(a.raw(), short.as_bytes());
+                    assert_eq!((&a.warnings, &a.servedby), (&b.warnings, &b.servedby));
+                    assert_eq!(logout::parse(&a).ok(), logout::parse(&b).ok());
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{short} with {status}"),
+                (a, b) => panic!("{short} with {status}: {a:?} against {b:?}"),
+            }
+        }
     }
 }

@@ -20,7 +20,7 @@ pub(crate) mod wire;
 pub(crate) mod word;
 
 pub use api_error::ApiError;
-pub use envelope::{Envelope, parse_envelope, take_envelope};
+pub use envelope::{Envelope, borrow_envelope, parse_envelope, take_envelope};
 pub use error_kind::ErrorKind;
 
 pub use retry_after::parse_retry_after;

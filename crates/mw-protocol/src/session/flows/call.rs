@@ -3,7 +3,7 @@
 
 use super::super::ActionCall;
 use super::super::state::Ctx;
-use super::{Flow, Output, Step, Target, done};
+use super::{Answer, Flow, Output, Step, Target, done};
 use crate::response::Envelope;
 use crate::{ActionRequest, Error, Token, TokenType};
 
@@ -46,8 +46,12 @@ impl Flow for Call {
         Step::Send(Target::Home, cx.decorate(req))
     }
 
-    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
-        done(res, Output::Response)
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
+        done(res.map(Envelope::into_owned), Output::Response)
+    }
+
+    fn keeps_body(&self) -> bool {
+        true
     }
 }
 

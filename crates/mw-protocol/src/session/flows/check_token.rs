@@ -1,9 +1,8 @@
 //! `action=checktoken`.
 
 use super::super::state::Ctx;
-use super::{Flow, Output, Step, Target, done, unsupported_if_unknown};
+use super::{Answer, Flow, Output, Step, Target, done, unsupported_if_unknown};
 use crate::actions::checktoken;
-use crate::response::Envelope;
 use crate::{Error, Token, TokenType};
 
 pub(crate) struct CheckToken {
@@ -18,7 +17,7 @@ impl Flow for CheckToken {
         Step::Send(Target::Home, cx.decorate(req))
     }
 
-    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         let res = unsupported_if_unknown(
             res,
             "action=checktoken needs MediaWiki 1.25 or later, and this wiki does not have it",

@@ -14,10 +14,9 @@
 use super::super::op::ClientLoginOutcome;
 use super::super::state::{Ctx, User};
 use super::pending::PendingAuth;
-use super::{Flow, Output, Step, Target};
+use super::{Answer, Flow, Output, Step, Target};
 use crate::actions::auth_step::{AuthStatus, AuthStep, captcha_of};
 use crate::actions::clientlogin;
-use crate::response::Envelope;
 use crate::{Error, Password, Token, TokenType};
 
 /// The message codes of a `UI` answer that asks for the second factor again
@@ -115,7 +114,7 @@ impl Flow for ClientLogin {
         Step::Send(Target::Home, req)
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         if let ClientLoginKind::Info { login, fail } = &self.kind {
             return captcha_step(cx, login, fail, res);
         }
@@ -164,7 +163,7 @@ fn captcha_step(
     cx: &mut Ctx,
     login: &PendingAuth,
     fail: &AuthStep,
-    res: Result<Envelope, Error>,
+    res: Result<Answer<'_>, Error>,
 ) -> Step {
     // An answer that cannot be read leaves the login's own failure.
     let requests = res

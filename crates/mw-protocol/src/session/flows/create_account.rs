@@ -12,10 +12,9 @@
 use super::super::op::CreateAccountOutcome;
 use super::super::state::Ctx;
 use super::pending::PendingAuth;
-use super::{Flow, Output, Step, Target};
+use super::{Answer, Flow, Output, Step, Target};
 use crate::actions::auth_step::{AuthStatus, AuthStep};
 use crate::actions::createaccount;
-use crate::response::Envelope;
 use crate::{Error, Password, Token, TokenType};
 
 enum Phase {
@@ -107,7 +106,7 @@ impl Flow for CreateAccount {
         Step::Send(Target::Home, req)
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         if let Phase::Info(pending) = &mut self.phase {
             let info = match res.and_then(|env| createaccount::parse_info(&env)) {
                 Ok(info) => info,

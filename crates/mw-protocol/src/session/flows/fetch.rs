@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use super::super::state::Ctx;
 use super::token_rules::{Verdict, judge, learn_token_api, parse_tokens, token_request};
-use super::{Flow, Step, Target};
-use crate::response::Envelope;
+use super::{Answer, Flow, Step, Target};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 /// The result of a token fetch, for the operations waiting on it.
@@ -112,7 +111,7 @@ impl Flow for FetchTokens {
         self.request(cx)
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         let env = match res {
             Ok(env) => env,
             Err(e) => {

@@ -14,7 +14,7 @@ use url::Url;
 use super::super::ActionCall;
 use super::super::state::{Ctx, TokenApi};
 use super::token_rules::{Verdict, judge, parse_tokens, token_request};
-use super::{Flow, Output, Step, Target, mangled_token, too_long_token};
+use super::{Answer, Flow, Output, Step, Target, mangled_token, too_long_token};
 use crate::actions::centralauth;
 use crate::response::Envelope;
 use crate::{Error, ErrorKind, Token, TokenType};
@@ -116,7 +116,7 @@ impl Foreign {
     }
 
     /// The answer of the home wiki to a central-token request.
-    fn on_central(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_central(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         let env = match res {
             Ok(env) => env,
             Err(Error::Api(e)) if e.kind() == ErrorKind::BadSession => {
@@ -160,7 +160,7 @@ impl Foreign {
     }
 
     /// The foreign wiki's answer to the token fetch.
-    fn on_foreign_tokens(&mut self, cx: &mut Ctx, env: &Envelope) -> Step {
+    fn on_foreign_tokens(&mut self, cx: &mut Ctx, env: &Envelope<impl AsRef<str>>) -> Step {
         let ty = self.token_type();
         let parsed = parse_tokens(cx.token_api, env);
         // The flow runs only for a logged-in user.
@@ -201,7 +201,7 @@ impl Flow for Foreign {
         }
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         if self.stage.is_central() {
             return self.on_central(cx, res);
         }
@@ -217,8 +217,12 @@ impl Flow for Foreign {
         };
         match self.stage {
             Stage::ForeignTokens => self.on_foreign_tokens(cx, &env),
-            _ => Step::Done(Ok(Output::Response(env))),
+            _ => Step::Done(Ok(Output::Response(env.into_owned()))),
         }
+    }
+
+    fn keeps_body(&self) -> bool {
+        self.stage == Stage::ForeignCall
     }
 
     /// A centralauthtoken is single-use: a retried foreign request needs a

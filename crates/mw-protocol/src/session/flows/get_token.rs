@@ -1,8 +1,7 @@
 //! A token of one type, from the cache or the broker's fetch.
 
 use super::super::state::Ctx;
-use super::{Flow, Output, Step};
-use crate::response::Envelope;
+use super::{Answer, Flow, Output, Step};
 use crate::{Error, Token, TokenType};
 
 pub(crate) struct GetToken {
@@ -18,7 +17,7 @@ impl Flow for GetToken {
         Step::Done(Ok(Output::Token(token)))
     }
 
-    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
-        Step::Done(res.map(Output::Response))
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
+        Step::Done(res.map(|env| Output::Response(env.into_owned())))
     }
 }

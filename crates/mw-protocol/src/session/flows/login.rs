@@ -2,9 +2,8 @@
 
 use super::super::state::{Credentials, Ctx, TokenApi, User};
 use super::token_rules::learn_token_api;
-use super::{Flow, Output, Step, Target};
+use super::{Answer, Flow, Output, Step, Target};
 use crate::actions::{login, tokens};
-use crate::response::Envelope;
 use crate::{Error, Token, TokenType};
 
 enum LoginStage {
@@ -50,7 +49,7 @@ impl Flow for Login {
         )
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         let env = match res {
             Ok(env) => env,
             Err(e) => return Step::Done(Err(e)),

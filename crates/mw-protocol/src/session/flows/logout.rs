@@ -1,9 +1,8 @@
 //! `action=logout`.
 
 use super::super::state::Ctx;
-use super::{Flow, Output, Step, Target, done};
+use super::{Answer, Flow, Output, Step, Target, done};
 use crate::actions::logout;
-use crate::response::Envelope;
 use crate::{Error, Token, TokenType};
 
 /// Logs out. Whether the session was logged in is known from what was
@@ -31,7 +30,7 @@ impl Flow for Logout {
         Step::Send(Target::Home, cx.decorate(logout::request(Some(&token))))
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step {
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         let outcome = res.and_then(|env| logout::parse(&env)).map(|outcome| {
             if self.anonymous {
                 logout::LogoutOutcome::NotLoggedIn

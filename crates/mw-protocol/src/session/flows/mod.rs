@@ -13,6 +13,8 @@ mod logout;
 mod pending;
 mod token_rules;
 
+use std::borrow::Cow;
+
 use super::op::Output;
 use super::state::Ctx;
 use crate::response::Envelope;
@@ -29,6 +31,10 @@ pub(crate) use login::Login;
 pub(crate) use logout::Logout;
 pub(crate) use pending::PendingAuth;
 pub(crate) use token_rules::{mangled_token, too_long_token, unknown_token_type};
+
+/// An answer as a flow reads it: its body borrowed from the response, or
+/// owned when the flow [keeps it](Flow::keeps_body).
+pub(crate) type Answer<'a> = Envelope<Cow<'a, str>>;
 
 /// Where a request goes.
 #[derive(Debug, Clone)]
@@ -61,7 +67,14 @@ pub(crate) trait Flow: Send {
         )))
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Envelope, Error>) -> Step;
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step;
+
+    /// Whether the next answer's body is kept (the envelope of a `call`
+    /// is the operation's result): the session then gives it to the
+    /// envelope, else the envelope borrows it for the parse.
+    fn keeps_body(&self) -> bool {
+        false
+    }
 
     /// Whether a lost session should be restored by logging in again
     /// before this flow goes on (when the credentials are known).
@@ -88,7 +101,10 @@ pub(crate) trait Flow: Send {
 
 /// An API error saying the wiki has no such module becomes
 /// [`Error::Unsupported`] with `what`.
-fn unsupported_if_unknown(res: Result<Envelope, Error>, what: &str) -> Result<Envelope, Error> {
+fn unsupported_if_unknown<'a>(
+    res: Result<Answer<'a>, Error>,
+    what: &str,
+) -> Result<Answer<'a>, Error> {
     match res {
         Err(Error::Api(e)) if e.is_unknown_action() => Err(Error::Unsupported(what.into())),
         other => other,

@@ -153,7 +153,10 @@ pub(crate) fn learn_token_api(cx: &mut Ctx, set: &TokenSet) -> bool {
 }
 
 /// Reads the answer to [`token_request`].
-pub(crate) fn parse_tokens(api: TokenApi, env: &Envelope) -> Result<TokenSet, Error> {
+pub(crate) fn parse_tokens(
+    api: TokenApi,
+    env: &Envelope<impl AsRef<str>>,
+) -> Result<TokenSet, Error> {
     if api == TokenApi::ActionTokens {
         legacy_tokens::parse(env)
     } else {
