@@ -3,6 +3,8 @@
 use serde::Deserialize;
 
 use crate::response::Envelope;
+use crate::response::scan::{Res, Scan};
+use crate::response::scan_read::FromScan;
 use crate::response::wire::{Kept, Scalar};
 use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Password, Token};
@@ -62,25 +64,34 @@ pub enum LoginResponse {
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope) -> Result<LoginResponse, Error> {
-    let obj: Fields = *required(env.module("login", |m| m.login())?, "login")?;
-    match &*obj.result.required_str("result")? {
+    // Moved out of the box member by member (not copied out whole).
+    let Fields {
+        result,
+        lguserid,
+        lgusername,
+        token,
+        reason,
+        wait,
+    } = *required(env.module("login", |m| m.login())?, "login")?;
+    match &*result.required_str("result")? {
         "Success" => Ok(LoginResponse::Success {
-            user_id: obj.lguserid.number_u64(),
-            username: obj.lgusername.into_string().unwrap_or_default(),
+            user_id: lguserid.number_u64(),
+            username: lgusername.into_string().unwrap_or_default(),
         }),
         "NeedToken" => Ok(LoginResponse::NeedToken {
-            token: obj.token.into_string().map(Token::new),
+            token: token.into_string().map(Token::new),
         }),
         other => Err(Error::Login {
             result: other.to_owned(),
-            reason: obj.reason.0.as_ref().and_then(message_text),
-            wait: obj.wait.as_u64(),
+            reason: reason.0.as_ref().and_then(message_text),
+            wait: wait.as_u64(),
         }),
     }
 }
 
 /// The members of `login` the parser reads.
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct Fields {
     #[serde(default)]
     result: Word<Results>,
@@ -103,4 +114,44 @@ impl Words for Results {
     const ALL: &'static [&'static str] = &["Success", "NeedToken"];
 }
 
-crate::response::scan_read::struct_from_scan!(Fields { "result" => result, "lguserid" => lguserid, "lgusername" => lgusername, "token" => token, "reason" => reason, "wait" => wait });
+/// The members as the envelope pass keeps them: read straight into their
+/// box (not built on the stack and then moved in).
+impl FromScan for Box<Fields> {
+    fn scan(s: &mut Scan<'_>) -> Res<Self> {
+        let mut value = Box::<Fields>::default();
+        crate::response::scan_read::read_fields!(s, *value, {
+            "result" => result,
+            "lguserid" => lguserid,
+            "lgusername" => lgusername,
+            "token" => token,
+            "reason" => reason,
+            "wait" => wait,
+        })?;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_members_read_as_serde_reads_them() {
+        for login in [
+            r#"{"result":"Success","lguserid":3,"lgusername":"TestBot"}"#,
+            r#"{"result":"NeedToken","token":"a+\\"}"#,
+            r#"{"result":"Failed","reason":{"code":"x","text":"y"},"wait":"5"}"#,
+            r#"{"result":"Su\u0063cess","lguserid":-1,"lgusername":"\u00e9"}"#,
+            r#"{"result":"Success","result":"x"}"#,
+            r#"{"result":7,"lguserid":1e400,"reason":"r","other":[1]}"#,
+            r#"{}"#,
+        ] {
+            let mut s = Scan::new(login);
+            let fast = <Box<Fields>>::scan(&mut s).and_then(|f| s.end().map(|()| f));
+            let slow = serde_json::from_str::<Box<Fields>>(login).ok();
+            if let Ok(fast) = fast {
+                assert_eq!(Some(fast), slow, "{login}");
+            }
+        }
+    }
+}
