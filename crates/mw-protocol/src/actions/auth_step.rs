@@ -7,11 +7,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::response::Envelope;
-use crate::response::wire::{Kept, Scalar, Shape};
+use crate::response::scan::{Res, Scan};
+use crate::response::scan_read::FromScan;
+use crate::response::wire::{Scalar, Shape};
 use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Password, Token};
 
-use super::auth_requests::Requests;
+use super::auth_requests::{Requests, Text};
 use super::{message_text, required};
 
 /// The field a two-factor step asks for (OATHAuth's
@@ -229,52 +231,63 @@ pub(crate) fn parse_step(env: &Envelope<impl AsRef<str>>, module: &str) -> Resul
         "createaccount" => env.module("createaccount", |m| m.createaccount())?,
         _ => env.module("clientlogin", |m| m.clientlogin())?,
     };
-    let obj: Fields = *required(read, module)?;
-    let text = |k: &Kept| k.0.as_ref().and_then(message_text);
-    let status = match &*obj.status.required_str("status")? {
+    // Moved out of the box member by member (not copied out whole).
+    let obj = required(read, module)?;
+    let Fields {
+        status,
+        username,
+        message,
+        messagecode,
+        redirecttarget,
+        redirectdata,
+        canpreservestate,
+        requests,
+    } = *obj;
+    let status = match &*status.required_str("status")? {
         "PASS" => AuthStatus::Pass {
-            username: text(&obj.username).unwrap_or_default(),
+            username: username.0.unwrap_or_default(),
         },
         "FAIL" => AuthStatus::Fail,
         "UI" => AuthStatus::Ui,
         "REDIRECT" => AuthStatus::Redirect {
-            redirect_target: obj.redirecttarget.required_str("redirecttarget")?,
-            redirect_data: text(&obj.redirectdata),
+            redirect_target: redirecttarget.required_str("redirecttarget")?,
+            redirect_data: redirectdata.0,
         },
         "RESTART" => AuthStatus::Restart,
         other => {
             return Err(Error::Decode(format!("unknown {module} status {other:?}")));
         }
     };
-    let can_preserve_state = match obj.canpreservestate {
+    let can_preserve_state = match canpreservestate {
         Scalar::Other(Shape::Bool(b)) => b,
         Scalar::Str(_) => true,
         _ => false,
     };
     Ok(AuthStep {
         status,
-        message: text(&obj.message),
-        message_code: text(&obj.messagecode),
-        requests: obj.requests.0,
+        message: message.0,
+        message_code: messagecode.0,
+        requests: requests.0,
         can_preserve_state,
     })
 }
 
 /// The members of a step the parser reads.
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct Fields {
     #[serde(default)]
     status: Word<Statuses>,
     #[serde(default)]
-    username: Kept,
+    username: Text,
     #[serde(default)]
-    message: Kept,
+    message: Text,
     #[serde(default)]
-    messagecode: Kept,
+    messagecode: Text,
     #[serde(default)]
     redirecttarget: Scalar,
     #[serde(default)]
-    redirectdata: Kept,
+    redirectdata: Text,
     #[serde(default)]
     canpreservestate: Scalar,
     #[serde(default)]
@@ -364,4 +377,21 @@ impl Words for Statuses {
     const ALL: &'static [&'static str] = &["PASS", "FAIL", "UI", "REDIRECT", "RESTART"];
 }
 
-crate::response::scan_read::struct_from_scan!(Fields { "status" => status, "username" => username, "message" => message, "messagecode" => messagecode, "redirecttarget" => redirecttarget, "redirectdata" => redirectdata, "canpreservestate" => canpreservestate, "requests" => requests });
+/// The step as the envelope pass keeps it: read straight into its box
+/// (not built on the stack and then moved in).
+impl FromScan for Box<Fields> {
+    fn scan(s: &mut Scan<'_>) -> Res<Self> {
+        let mut value = Box::<Fields>::default();
+        crate::response::scan_read::read_fields!(s, *value, {
+            "status" => status,
+            "username" => username,
+            "message" => message,
+            "messagecode" => messagecode,
+            "redirecttarget" => redirecttarget,
+            "redirectdata" => redirectdata,
+            "canpreservestate" => canpreservestate,
+            "requests" => requests,
+        })?;
+        Ok(value)
+    }
+}

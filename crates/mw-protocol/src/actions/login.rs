@@ -3,6 +3,8 @@
 use serde::Deserialize;
 
 use crate::response::Envelope;
+use crate::response::scan::{Res, Scan};
+use crate::response::scan_read::{FromScan, number};
 use crate::response::wire::{Kept, Scalar};
 use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Password, Token};
@@ -62,30 +64,39 @@ pub enum LoginResponse {
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<LoginResponse, Error> {
-    let obj: Fields = *required(env.module("login", |m| m.login())?, "login")?;
-    match &*obj.result.required_str("result")? {
+    // Moved out of the box member by member (not copied out whole).
+    let Fields {
+        result,
+        lguserid,
+        lgusername,
+        token,
+        reason,
+        wait,
+    } = *required(env.module("login", |m| m.login())?, "login")?;
+    match &*result.required_str("result")? {
         "Success" => Ok(LoginResponse::Success {
-            user_id: obj.lguserid.number_u64(),
-            username: obj.lgusername.into_string().unwrap_or_default(),
+            user_id: lguserid.0,
+            username: lgusername.into_string().unwrap_or_default(),
         }),
         "NeedToken" => Ok(LoginResponse::NeedToken {
-            token: obj.token.into_string().map(Token::new),
+            token: token.into_string().map(Token::new),
         }),
         other => Err(Error::Login {
             result: other.to_owned(),
-            reason: obj.reason.0.as_ref().and_then(message_text),
-            wait: obj.wait.as_u64(),
+            reason: reason.0.as_ref().and_then(message_text),
+            wait: wait.as_u64(),
         }),
     }
 }
 
 /// The members of `login` the parser reads.
 #[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 pub(crate) struct Fields {
     #[serde(default)]
     result: Word<Results>,
     #[serde(default)]
-    lguserid: Scalar,
+    lguserid: UserId,
     #[serde(default)]
     lgusername: Scalar,
     #[serde(default)]
@@ -96,6 +107,34 @@ pub(crate) struct Fields {
     wait: Scalar,
 }
 
+/// `lguserid` as [`Scalar::number_u64`] reads it: a non-negative integer
+/// (not a string of one), read without building a number when it is a
+/// few digits.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct UserId(Option<u64>);
+
+impl<'de> Deserialize<'de> for UserId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Scalar::deserialize(d).map(|v| UserId(v.number_u64()))
+    }
+}
+
+impl FromScan for UserId {
+    fn scan(s: &mut Scan<'_>) -> Res<Self> {
+        if !s.peek()?.is_ascii_digit() {
+            return Scalar::scan(s).map(|v| UserId(v.number_u64()));
+        }
+        let text = s.span()?;
+        // What `scan_read::number` reads as a `u64` itself: up to 18
+        // digits, which always fit.
+        if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) {
+            let n = text.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'));
+            return Ok(UserId(Some(n)));
+        }
+        number(text).map(|n| UserId(n.as_u64()))
+    }
+}
+
 /// The results [`parse`] reads (the others are failures).
 pub(crate) struct Results;
 
@@ -103,4 +142,90 @@ impl Words for Results {
     const ALL: &'static [&'static str] = &["Success", "NeedToken"];
 }
 
-crate::response::scan_read::struct_from_scan!(Fields { "result" => result, "lguserid" => lguserid, "lgusername" => lgusername, "token" => token, "reason" => reason, "wait" => wait });
+/// The members as the envelope pass keeps them: read straight into their
+/// box (not built on the stack and then moved in).
+impl FromScan for Box<Fields> {
+    fn scan(s: &mut Scan<'_>) -> Res<Self> {
+        let mut value = Box::<Fields>::default();
+        crate::response::scan_read::read_fields!(s, *value, {
+            "result" => result,
+            "lguserid" => lguserid,
+            "lgusername" => lgusername,
+            "token" => token,
+            "reason" => reason,
+            "wait" => wait,
+        })?;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_members_read_as_serde_reads_them() {
+        for login in [
+            r#"{"result":"Success","lguserid":3,"lgusername":"TestBot"}"#,
+            r#"{"result":"NeedToken","token":"a+\\"}"#,
+            r#"{"result":"Failed","reason":{"code":"x","text":"y"},"wait":"5"}"#,
+            r#"{"result":"Su\u0063cess","lguserid":-1,"lgusername":"\u00e9"}"#,
+            r#"{"result":"Success","result":"x"}"#,
+            r#"{"result":7,"lguserid":1e400,"reason":"r","other":[1]}"#,
+            r#"{"lguserid":0,"lgusername":null,"token":1}"#,
+            r#"{"lguserid":123456789012345678}"#,
+            r#"{"lguserid":1234567890123456789}"#,
+            r#"{"lguserid":18446744073709551615}"#,
+            r#"{"lguserid":18446744073709551616}"#,
+            r#"{"lguserid":"3"}"#,
+            r#"{"lguserid":-0}"#,
+            r#"{"lguserid":3.0}"#,
+            r#"{"lguserid":3e2}"#,
+            r#"{"lguserid":01}"#,
+            r#"{"lguserid":[3]}"#,
+            r#"{"lguserid":true}"#,
+            r#"{}"#,
+        ] {
+            let mut s = Scan::new(login);
+            let fast = <Box<Fields>>::scan(&mut s).and_then(|f| s.end().map(|()| f));
+            let slow = serde_json::from_str::<Box<Fields>>(login).ok();
+            if let Ok(fast) = fast {
+                assert_eq!(Some(fast), slow, "{login}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_user_id_reads_as_a_scalar_number() {
+        for text in [
+            "0",
+            "3",
+            "-0",
+            "-3",
+            "007",
+            "3.0",
+            "3e2",
+            "1e400",
+            "123456789012345678",
+            "1234567890123456789",
+            "18446744073709551615",
+            "18446744073709551616",
+            r#""3""#,
+            "null",
+            "true",
+            "[1]",
+            r#"{"a":1}"#,
+        ] {
+            let mut s = Scan::new(text);
+            let fast = UserId::scan(&mut s).and_then(|v| s.end().map(|()| v)).ok();
+            let slow = serde_json::from_str::<UserId>(text).ok();
+            let scalar = serde_json::from_str::<Scalar>(text).ok();
+            assert_eq!(slow, scalar.map(|v| UserId(v.number_u64())), "{text}");
+            if fast.is_some() {
+                assert_eq!(fast, slow, "{text}");
+            }
+        }
+        let mut s = Scan::new("42");
+        assert_eq!(UserId::scan(&mut s), Ok(UserId(Some(42))));
+    }
+}
