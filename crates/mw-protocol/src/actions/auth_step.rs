@@ -6,12 +6,12 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::Error;
 use crate::response::Envelope;
 use crate::response::scan::{Res, Scan};
 use crate::response::scan_read::FromScan;
 use crate::response::wire::{Scalar, Shape};
 use crate::response::word::{Word, Words};
-use crate::{ActionRequest, Error, Password, Token};
 
 use super::auth_requests::{Requests, Text};
 use super::{message_text, required};
@@ -205,24 +205,6 @@ pub fn captcha_of(requests: &[AuthRequest]) -> Option<Captcha> {
         prompt: info.and_then(|f| f.label.clone()),
         info: info.and_then(|f| f.value.clone()),
     })
-}
-
-/// The continuation of an AuthManager module (`module`, with its
-/// `continue_flag=1`) answering the fields its step asked for, and its
-/// token as `token_param`. Field values are secrets: in the body, never
-/// shown by `Debug`.
-pub(crate) fn continue_request(
-    module: &'static str,
-    continue_flag: &'static str,
-    token_param: &'static str,
-    fields: &[(String, String)],
-    token: &Token,
-) -> ActionRequest {
-    let mut req = ActionRequest::post(module).param(continue_flag, "1");
-    for (name, value) in fields {
-        req = req.password(name.as_str(), Password::new(value.as_str()));
-    }
-    req.token(token_param, token.clone())
 }
 
 /// Reads the step under `module` (`clientlogin` or `createaccount`).

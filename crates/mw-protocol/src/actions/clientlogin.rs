@@ -6,6 +6,7 @@
 use crate::response::Envelope;
 use crate::{ActionRequest, Error, Password, Token};
 
+use super::auth_post;
 use super::auth_step::{self, AuthRequest, AuthStep};
 use super::createaccount;
 
@@ -51,14 +52,13 @@ pub fn start_request_with(
     fields: &[(String, String)],
     token: &Token,
 ) -> ActionRequest {
-    let mut req = ActionRequest::post("clientlogin")
-        .param("loginreturnurl", return_url)
-        .param("username", username)
-        .password("password", password.clone());
-    for (name, value) in fields {
-        req = req.password(name.as_str(), Password::new(value.as_str()));
-    }
-    req.token("logintoken", token.clone())
+    auth_post::start_request(
+        &auth_post::Start::LOGIN,
+        (username, password),
+        return_url,
+        fields,
+        token,
+    )
 }
 
 /// Asks which requests a login is made of:
@@ -84,7 +84,7 @@ pub fn parse_info(env: &Envelope<impl AsRef<str>>) -> Result<Vec<AuthRequest>, E
 /// or `REDIRECT` step asked for (for example `OATHToken`). Field values are
 /// treated as secrets: sent in the body, never shown by `Debug`.
 pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionRequest {
-    auth_step::continue_request("clientlogin", "logincontinue", "logintoken", fields, token)
+    auth_post::continue_request("clientlogin", "logincontinue", "logintoken", fields, token)
 }
 
 /// Reads `clientlogin.status` and its fields (the shared

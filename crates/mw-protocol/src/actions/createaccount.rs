@@ -8,6 +8,7 @@ use crate::response::Envelope;
 use crate::response::wire::{Object, Scalar, Shape};
 use crate::{ActionRequest, Error, Password, Token};
 
+use super::auth_post;
 use super::auth_requests::Requests;
 use super::auth_step::{self, AuthRequest, AuthStep};
 use super::required;
@@ -115,21 +116,19 @@ pub fn start_request(
     fields: &[(String, String)],
     token: &Token,
 ) -> ActionRequest {
-    let mut req = ActionRequest::post("createaccount")
-        .param("createreturnurl", return_url)
-        .param("username", username)
-        .password("password", password.clone())
-        .password("retype", password.clone());
-    for (name, value) in fields {
-        req = req.password(name.as_str(), Password::new(value.as_str()));
-    }
-    req.token("createtoken", token.clone())
+    auth_post::start_request(
+        &auth_post::Start::CREATE,
+        (username, password),
+        return_url,
+        fields,
+        token,
+    )
 }
 
 /// Continues an account creation (`createcontinue=1`) with the fields a
 /// `UI` step asked for. Field values are secrets.
 pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionRequest {
-    auth_step::continue_request(
+    auth_post::continue_request(
         "createaccount",
         "createcontinue",
         "createtoken",

@@ -5,6 +5,7 @@
 //! [`parse_envelope`](crate::response::parse_envelope) made of the response
 //! and read their module's members typed, straight from its bytes.
 
+mod auth_post;
 mod auth_requests;
 pub mod auth_step;
 pub mod centralauth;
