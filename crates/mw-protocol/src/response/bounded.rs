@@ -2,13 +2,15 @@
 //! at most [`MAX_MESSAGES`] of them, each value kept as in [`Kept`]
 //! (at most [`MAX_KEPT_BYTES`](super::wire::MAX_KEPT_BYTES) of JSON).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::message::bc_block_text;
+use super::Warning;
+use super::message::{bc_block_text, into_text, push_bc_lines};
 use super::wire::{Kept, Key, MAX_KEPT_BYTES, MAX_MESSAGES, scalars_are};
 
 /// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
@@ -65,17 +67,47 @@ impl<'de> Deserialize<'de> for BoundedMap {
     }
 }
 
-/// A bc error's fields: a [`BoundedMap`] but for `*` and `docref` (the
-/// help text every error carries), which are counted but not built.
-#[derive(Debug, Default)]
-pub(crate) struct ErrorFields(pub BoundedMap);
+/// A bc error's members, `{"code", "info", "*"|"docref", ...data}`,
+/// read typed (`None` for anything but an object): as a [`BoundedMap`]
+/// would keep them (at most [`MAX_MESSAGES`] members, each value kept as
+/// in [`Kept`]), but `*` and `docref` (the help text every error
+/// carries) are counted, not built, and `code` and `info` are their text.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ErrorFields(pub Option<BcError>);
+
+/// The members of a bc error that [`ErrorFields`] keeps.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct BcError {
+    /// The last `code` kept, as text ([`into_text`]).
+    pub code: Option<String>,
+    /// The last `info` kept, as text.
+    pub info: Option<String>,
+    /// The other members kept, in order (duplicates too).
+    pub data: Vec<(String, Value)>,
+}
+
+impl BcError {
+    /// The members a [`BoundedMap`] kept, sorted out.
+    fn from_members(members: Vec<(String, Value)>) -> BcError {
+        let mut error = BcError::default();
+        for (k, v) in members {
+            match k.as_str() {
+                "code" => error.code = Some(into_text(v)),
+                "info" => error.info = Some(into_text(v)),
+                "*" | "docref" => {}
+                _ => error.data.push((k, v)),
+            }
+        }
+        error
+    }
+}
 
 impl<'de> Deserialize<'de> for ErrorFields {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(BoundedMapVisitor {
+        let BoundedMap(members) = d.deserialize_any(BoundedMapVisitor {
             unread: &["*", "docref"],
-        })
-        .map(ErrorFields)
+        })?;
+        Ok(ErrorFields(members.map(BcError::from_members)))
     }
 }
 
@@ -122,9 +154,10 @@ pub(crate) enum ListOrMap {
     #[default]
     Neither,
     List(Vec<Value>),
-    /// Each module's block as its text ([`bc_block_text`]; `None` for a
-    /// block that has none), for the blocks [`BoundedMap`] keeps.
-    Blocks(Vec<(String, Option<String>)>),
+    /// The lines of each module's block ([`bc_block_text`]), for the
+    /// blocks [`BoundedMap`] keeps, in the body's order: one [`Warning`]
+    /// each ([`push_bc_lines`]), at most [`MAX_MESSAGES`] a block.
+    Blocks(Vec<Warning>),
 }
 
 impl<'de> Deserialize<'de> for ListOrMap {
@@ -149,11 +182,15 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListOrMap, A::Error> {
         let BoundedMap(members) = BoundedMapVisitor { unread: &[] }.visit_map(map)?;
-        let blocks = members.map(|members| {
-            let text = |block: &Value| bc_block_text(block).map(str::to_owned);
-            members.into_iter().map(|(k, v)| (k, text(&v))).collect()
-        });
-        Ok(blocks.map_or(ListOrMap::Neither, ListOrMap::Blocks))
+        Ok(members.map_or(ListOrMap::Neither, |members| {
+            let mut warnings = Vec::new();
+            for (module, block) in members {
+                if let Some(text) = bc_block_text(&block) {
+                    push_bc_lines(&mut warnings, Cow::Owned(module), Cow::Borrowed(text));
+                }
+            }
+            ListOrMap::Blocks(warnings)
+        }))
     }
 
     scalars_are!(ListOrMap, ListOrMap::Neither);
@@ -161,10 +198,15 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 
 /// The same shapes read with the scanner (`scan.rs`).
 mod scanned {
-    use super::{Bounded, BoundedMap, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES};
+    use std::borrow::Cow;
+
+    use super::{
+        BcError, Bounded, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES, Warning, into_text,
+        push_bc_lines,
+    };
     use crate::response::scan::{Res, Scan};
     use crate::response::scan_read::{FromScan, strict};
-    use crate::response::wire::{Kept, kept_text};
+    use crate::response::wire::{Kept, Scalar, kept_text};
 
     fn list(s: &mut Scan<'_>) -> Res<Vec<serde_json::Value>> {
         let mut items = Vec::new();
@@ -184,32 +226,14 @@ mod scanned {
         Ok(items)
     }
 
-    fn map(s: &mut Scan<'_>, unread: &[&str]) -> Res<Vec<(String, serde_json::Value)>> {
-        let (mut members, mut skipped) = (Vec::new(), 0);
-        s.object(|s, key| {
-            let key = key.value()?;
-            if members.len() + skipped >= MAX_MESSAGES {
-                return s.skip();
-            }
-            if unread.contains(&&*key) {
-                let raw = s.span()?;
-                skipped += usize::from(raw.len() <= MAX_KEPT_BYTES && raw != "null");
-            } else if let Some(v) = kept_text(s.span()?, MAX_KEPT_BYTES) {
-                members.push((key.into_owned(), v));
-            }
-            Ok(())
-        })?;
-        Ok(members)
-    }
-
     /// The bc warnings' blocks by module, as [`BoundedMap`] keeps them
     /// and [`bc_block_text`](super::bc_block_text) reads them, without a
-    /// tree.
-    fn blocks(s: &mut Scan<'_>) -> Res<Vec<(String, Option<String>)>> {
-        let mut members = Vec::new();
+    /// tree: their lines, as [`ListOrMap::Blocks`].
+    fn blocks(s: &mut Scan<'_>) -> Res<Vec<Warning>> {
+        let (mut warnings, mut kept) = (Vec::new(), 0);
         s.object(|s, key| {
             let key = key.value()?;
-            if members.len() >= MAX_MESSAGES {
+            if kept >= MAX_MESSAGES {
                 return s.skip();
             }
             if s.peek()? == b'n' {
@@ -218,11 +242,14 @@ mod scanned {
             let start = s.offset();
             let text = block_text(s)?;
             if s.offset() - start <= MAX_KEPT_BYTES {
-                members.push((key.into_owned(), text));
+                kept += 1;
+                if let Some(text) = text {
+                    push_bc_lines(&mut warnings, key, Cow::Owned(text));
+                }
             }
             Ok(())
         })?;
-        Ok(members)
+        Ok(warnings)
     }
 
     /// A block's text: a string, or an object's last `warnings` string,
@@ -259,12 +286,43 @@ mod scanned {
 
     impl FromScan for ErrorFields {
         fn scan(s: &mut Scan<'_>) -> Res<ErrorFields> {
-            if s.peek()? == b'{' {
-                let members = map(s, &["*", "docref"])?;
-                return Ok(ErrorFields(BoundedMap(Some(members))));
+            if s.peek()? != b'{' {
+                return s.skip().map(|()| ErrorFields(None));
             }
-            s.skip().map(|()| ErrorFields(BoundedMap(None)))
+            // The members a `BoundedMap` would have counted.
+            let (mut error, mut counted) = (BcError::default(), 0);
+            s.object(|s, key| {
+                let key = key.value()?;
+                if counted >= MAX_MESSAGES {
+                    return s.skip();
+                }
+                let kept = match &*key {
+                    "code" => kept_as_text(s)?.map(|t| error.code = Some(t)),
+                    "info" => kept_as_text(s)?.map(|t| error.info = Some(t)),
+                    "*" | "docref" => {
+                        let raw = s.span()?;
+                        (raw.len() <= MAX_KEPT_BYTES && raw != "null").then_some(())
+                    }
+                    _ => kept_text(s.span()?, MAX_KEPT_BYTES)
+                        .map(|v| error.data.push((key.into_owned(), v))),
+                };
+                counted += usize::from(kept.is_some());
+                Ok(())
+            })?;
+            Ok(ErrorFields(Some(error)))
         }
+    }
+
+    /// A value as [`Kept`] keeps it, as text ([`into_text`]): a string
+    /// read straight (the scanner decodes as serde_json does; a lone
+    /// surrogate, which [`Kept`] drops, is left to serde: `Fallback`).
+    fn kept_as_text(s: &mut Scan<'_>) -> Res<Option<String>> {
+        if s.peek()? != b'"' {
+            return Ok(kept_text(s.span()?, MAX_KEPT_BYTES).map(into_text));
+        }
+        let start = s.offset();
+        let text = Scalar::scan(s)?.into_string();
+        Ok(text.filter(|_| s.offset() - start <= MAX_KEPT_BYTES))
     }
 
     impl FromScan for ListOrMap {
