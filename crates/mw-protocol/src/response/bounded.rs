@@ -13,6 +13,9 @@ use super::Warning;
 use super::message::{bc_block_text, into_text, push_bc_lines};
 use super::wire::{Kept, Key, MAX_KEPT_BYTES, MAX_MESSAGES, scalars_are};
 
+#[path = "bc_lines.rs"]
+mod bc_lines;
+
 /// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
 /// [`Kept`]); the rest are skipped. Anything but an array is `None`.
 #[derive(Debug, Default)]
@@ -200,11 +203,11 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 mod scanned {
     use std::borrow::Cow;
 
+    use super::bc_lines;
     use super::{
         BcError, Bounded, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES, Warning, into_text,
-        push_bc_lines,
     };
-    use crate::response::scan::{Res, Scan};
+    use crate::response::scan::{Fallback, Res, Scan};
     use crate::response::scan_read::{FromScan, strict};
     use crate::response::wire::{Kept, Scalar, kept_text};
 
@@ -240,39 +243,63 @@ mod scanned {
                 return s.skip();
             }
             let start = s.offset();
-            let text = block_text(s)?;
-            if s.offset() - start <= MAX_KEPT_BYTES {
-                kept += 1;
-                if let Some(text) = text {
-                    push_bc_lines(&mut warnings, key, Cow::Owned(text));
-                }
+            let raw = block_text(s)?;
+            let keep = s.offset() - start <= MAX_KEPT_BYTES;
+            if let Some(raw) = raw {
+                bc_lines::push_raw_lines(keep.then_some(&mut warnings), key, raw)?;
             }
+            kept += usize::from(keep);
             Ok(())
         })?;
         Ok(warnings)
     }
 
-    /// A block's text: a string, or an object's last `warnings` string,
-    /// else its last `*` string. [`Kept`] drops a block that is no
+    /// A block's text, as the raw text of its string (between the
+    /// quotes): a string, or an object's last `warnings` string, else its
+    /// last `*` string. [`Kept`] drops a block that is no
     /// [`Value`](serde_json::Value) (a lone surrogate, a number out of
     /// range): such blocks, and any with a number not a small integer,
-    /// are left to serde (`Fallback`).
-    fn block_text(s: &mut Scan<'_>) -> Res<Option<String>> {
-        if s.peek()? != b'{' {
-            return strict(s);
+    /// are left to serde (`Fallback`); the strings not taken are decoded
+    /// for that.
+    fn block_text<'a>(s: &mut Scan<'a>) -> Res<Option<&'a str>> {
+        match s.peek()? {
+            b'"' => return raw_string(s).map(Some),
+            b'{' => {}
+            _ => return strict(s).map(|_| None),
         }
         let (mut warnings, mut star) = (None, None);
         s.object(|s, key| {
             let key = key.value()?;
-            let text = strict(s)?;
-            match &*key {
-                "warnings" => warnings = Some(text),
-                "*" => star = Some(text),
-                _ => {}
+            let slot = match &*key {
+                "warnings" => &mut warnings,
+                "*" => &mut star,
+                _ => return strict(s).map(drop),
+            };
+            let text = match s.peek()? {
+                b'"' => Some(raw_string(s)?),
+                _ => strict(s).map(|_| None)?,
+            };
+            if let Some(Some(before)) = slot.replace(text) {
+                check(before)?;
             }
             Ok(())
         })?;
-        Ok(warnings.flatten().or(star.flatten()))
+        let (warnings, star) = (warnings.flatten(), star.flatten());
+        if let (Some(_), Some(star)) = (warnings, star) {
+            check(star)?;
+        }
+        Ok(warnings.or(star))
+    }
+
+    /// The raw text of a string (validated), between its quotes.
+    fn raw_string<'a>(s: &mut Scan<'a>) -> Res<&'a str> {
+        let raw = s.span()?;
+        raw.get(1..raw.len() - 1).ok_or(Fallback)
+    }
+
+    /// Decodes a string's raw text, for a lone surrogate.
+    fn check(raw: &str) -> Res<()> {
+        bc_lines::push_raw_lines(None, Cow::Borrowed(""), raw)
     }
 
     impl FromScan for Bounded {

@@ -150,7 +150,7 @@ pub(crate) fn push_bc_lines(out: &mut Vec<Warning>, module: Cow<'_, str>, text: 
 const REUSED_SLACK: usize = 1024;
 
 /// `line.trim().is_empty()`, at a glance for most lines.
-fn is_blank(line: &str) -> bool {
+pub(crate) fn is_blank(line: &str) -> bool {
     match line.as_bytes().first() {
         Some(b) if b.is_ascii_graphic() => false,
         _ => line.trim_start().is_empty(),
