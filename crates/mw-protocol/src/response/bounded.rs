@@ -161,6 +161,8 @@ pub(crate) enum ListOrMap {
     /// blocks [`BoundedMap`] keeps, in the body's order: one [`Warning`]
     /// each ([`push_bc_lines`]), at most [`MAX_MESSAGES`] a block.
     Blocks(Vec<Warning>),
+    /// [`Blocks`](Self::Blocks) known to be in module order already.
+    SortedBlocks(Vec<Warning>),
 }
 
 impl<'de> Deserialize<'de> for ListOrMap {
@@ -232,8 +234,8 @@ mod scanned {
     /// The bc warnings' blocks by module, as [`BoundedMap`] keeps them
     /// and [`bc_block_text`](super::bc_block_text) reads them, without a
     /// tree: their lines, as [`ListOrMap::Blocks`].
-    fn blocks(s: &mut Scan<'_>) -> Res<Vec<Warning>> {
-        let (mut warnings, mut kept) = (Vec::new(), 0);
+    fn blocks(s: &mut Scan<'_>) -> Res<ListOrMap> {
+        let (mut warnings, mut kept, mut sorted) = (Vec::<Warning>::new(), 0, true);
         s.object(|s, key| {
             let key = key.value()?;
             if kept >= MAX_MESSAGES {
@@ -246,12 +248,18 @@ mod scanned {
             let raw = block_text(s)?;
             let keep = s.offset() - start <= MAX_KEPT_BYTES;
             if let Some(raw) = raw {
+                // The lines so far end with the last block's.
+                let last = warnings.last().map(|w| w.module.as_str());
+                sorted &= last.is_none_or(|last| last <= &*key);
                 bc_lines::push_raw_lines(keep.then_some(&mut warnings), key, raw)?;
             }
             kept += usize::from(keep);
             Ok(())
         })?;
-        Ok(warnings)
+        Ok(match sorted {
+            true => ListOrMap::SortedBlocks(warnings),
+            false => ListOrMap::Blocks(warnings),
+        })
     }
 
     /// A block's text, as the raw text of its string (between the
@@ -356,7 +364,7 @@ mod scanned {
         fn scan(s: &mut Scan<'_>) -> Res<ListOrMap> {
             match s.peek()? {
                 b'[' => list(s).map(ListOrMap::List),
-                b'{' => blocks(s).map(ListOrMap::Blocks),
+                b'{' => blocks(s),
                 _ => s.skip().map(|()| ListOrMap::Neither),
             }
         }

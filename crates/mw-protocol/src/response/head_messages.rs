@@ -42,6 +42,10 @@ pub(super) fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
             lines.truncate(super::wire::MAX_MESSAGES);
             lines
         }
+        ListOrMap::SortedBlocks(mut lines) => {
+            lines.truncate(super::wire::MAX_MESSAGES);
+            lines
+        }
         // Other formats: [{code, text|html|*|key, data?, module}]
         ListOrMap::List(items) => items
             .iter()
