@@ -86,18 +86,31 @@ impl Lines<'_, '_> {
         }
         self.count += 1;
         if let Some(prev) = self.pending.replace(text.into_owned()) {
+            Self::room(out);
             out.push(Warning::new(&*self.module, None, prev));
         }
     }
 
     fn finish(self) {
         if let (Some(out), Some(text)) = (self.out, self.pending) {
+            Self::room(out);
             out.push(Warning {
                 module: self.module.into_owned(),
                 code: None,
                 text,
                 data: None,
             });
+        }
+    }
+}
+
+impl Lines<'_, '_> {
+    /// A first allocation of room for a few lines (cheaper than growing
+    /// an empty `Vec`).
+    #[inline]
+    fn room(out: &mut Vec<Warning>) {
+        if out.capacity() == 0 {
+            *out = Vec::with_capacity(4);
         }
     }
 }
