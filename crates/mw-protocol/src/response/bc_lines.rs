@@ -116,10 +116,11 @@ impl Lines<'_, '_> {
 }
 
 /// The first `\` at or after `i` (`b.len()` if none): eight bytes at a
-/// time for the first 64 (most lines are short), then `memchr`.
+/// time for the first 256 (most lines are short, and `memchr` costs more
+/// to start), then `memchr`.
 fn find_backslash(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    for _ in 0..8 {
+    for _ in 0..32 {
         let Some(chunk) = b.get(i..).and_then(|rest| rest.first_chunk::<8>()) else {
             let rest = b.get(i..).unwrap_or_default();
             return rest
