@@ -108,6 +108,7 @@ pub(crate) fn bc_block_text(block: &Value) -> Option<&str> {
 /// no code; at most [`MAX_MESSAGES`] (no block gives more to the kept
 /// ones). The last one takes `module`, and `text`'s buffer when it owns
 /// one that the line fills but for at most [`REUSED_SLACK`] bytes.
+/// (serde's pass; the scanner's decodes the raw string: `bc_lines.rs`).
 pub(crate) fn push_bc_lines(out: &mut Vec<Warning>, module: Cow<'_, str>, text: Cow<'_, str>) {
     let mut last = None;
     let mut count = 0;
