@@ -2,14 +2,19 @@
 //! at most [`MAX_MESSAGES`] of them, each value kept as in [`Kept`]
 //! (at most [`MAX_KEPT_BYTES`](super::wire::MAX_KEPT_BYTES) of JSON).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::message::bc_block_text;
+use super::Warning;
+use super::message::{bc_block_text, into_text, push_bc_lines};
 use super::wire::{Kept, Key, MAX_KEPT_BYTES, MAX_MESSAGES, scalars_are};
+
+#[path = "bc_lines.rs"]
+mod bc_lines;
 
 /// A list read as at most [`MAX_MESSAGES`] small values (each kept as in
 /// [`Kept`]); the rest are skipped. Anything but an array is `None`.
@@ -65,17 +70,47 @@ impl<'de> Deserialize<'de> for BoundedMap {
     }
 }
 
-/// A bc error's fields: a [`BoundedMap`] but for `*` and `docref` (the
-/// help text every error carries), which are counted but not built.
-#[derive(Debug, Default)]
-pub(crate) struct ErrorFields(pub BoundedMap);
+/// A bc error's members, `{"code", "info", "*"|"docref", ...data}`,
+/// read typed (`None` for anything but an object): as a [`BoundedMap`]
+/// would keep them (at most [`MAX_MESSAGES`] members, each value kept as
+/// in [`Kept`]), but `*` and `docref` (the help text every error
+/// carries) are counted, not built, and `code` and `info` are their text.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ErrorFields(pub Option<BcError>);
+
+/// The members of a bc error that [`ErrorFields`] keeps.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct BcError {
+    /// The last `code` kept, as text ([`into_text`]).
+    pub code: Option<String>,
+    /// The last `info` kept, as text.
+    pub info: Option<String>,
+    /// The other members kept, in order (duplicates too).
+    pub data: Vec<(String, Value)>,
+}
+
+impl BcError {
+    /// The members a [`BoundedMap`] kept, sorted out.
+    fn from_members(members: Vec<(String, Value)>) -> BcError {
+        let mut error = BcError::default();
+        for (k, v) in members {
+            match k.as_str() {
+                "code" => error.code = Some(into_text(v)),
+                "info" => error.info = Some(into_text(v)),
+                "*" | "docref" => {}
+                _ => error.data.push((k, v)),
+            }
+        }
+        error
+    }
+}
 
 impl<'de> Deserialize<'de> for ErrorFields {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(BoundedMapVisitor {
+        let BoundedMap(members) = d.deserialize_any(BoundedMapVisitor {
             unread: &["*", "docref"],
-        })
-        .map(ErrorFields)
+        })?;
+        Ok(ErrorFields(members.map(BcError::from_members)))
     }
 }
 
@@ -122,9 +157,12 @@ pub(crate) enum ListOrMap {
     #[default]
     Neither,
     List(Vec<Value>),
-    /// Each module's block as its text ([`bc_block_text`]; `None` for a
-    /// block that has none), for the blocks [`BoundedMap`] keeps.
-    Blocks(Vec<(String, Option<String>)>),
+    /// The lines of each module's block ([`bc_block_text`]), for the
+    /// blocks [`BoundedMap`] keeps, in the body's order: one [`Warning`]
+    /// each ([`push_bc_lines`]), at most [`MAX_MESSAGES`] a block.
+    Blocks(Vec<Warning>),
+    /// [`Blocks`](Self::Blocks) known to be in module order already.
+    SortedBlocks(Vec<Warning>),
 }
 
 impl<'de> Deserialize<'de> for ListOrMap {
@@ -149,11 +187,15 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ListOrMap, A::Error> {
         let BoundedMap(members) = BoundedMapVisitor { unread: &[] }.visit_map(map)?;
-        let blocks = members.map(|members| {
-            let text = |block: &Value| bc_block_text(block).map(str::to_owned);
-            members.into_iter().map(|(k, v)| (k, text(&v))).collect()
-        });
-        Ok(blocks.map_or(ListOrMap::Neither, ListOrMap::Blocks))
+        Ok(members.map_or(ListOrMap::Neither, |members| {
+            let mut warnings = Vec::new();
+            for (module, block) in members {
+                if let Some(text) = bc_block_text(&block) {
+                    push_bc_lines(&mut warnings, Cow::Owned(module), Cow::Borrowed(text));
+                }
+            }
+            ListOrMap::Blocks(warnings)
+        }))
     }
 
     scalars_are!(ListOrMap, ListOrMap::Neither);
@@ -161,10 +203,15 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
 
 /// The same shapes read with the scanner (`scan.rs`).
 mod scanned {
-    use super::{Bounded, BoundedMap, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES};
-    use crate::response::scan::{Res, Scan};
+    use std::borrow::Cow;
+
+    use super::bc_lines;
+    use super::{
+        BcError, Bounded, ErrorFields, ListOrMap, MAX_KEPT_BYTES, MAX_MESSAGES, Warning, into_text,
+    };
+    use crate::response::scan::{Fallback, Res, Scan};
     use crate::response::scan_read::{FromScan, strict};
-    use crate::response::wire::{Kept, kept_text};
+    use crate::response::wire::{Kept, Scalar, kept_text};
 
     fn list(s: &mut Scan<'_>) -> Res<Vec<serde_json::Value>> {
         let mut items = Vec::new();
@@ -184,68 +231,83 @@ mod scanned {
         Ok(items)
     }
 
-    fn map(s: &mut Scan<'_>, unread: &[&str]) -> Res<Vec<(String, serde_json::Value)>> {
-        let (mut members, mut skipped) = (Vec::new(), 0);
-        s.object(|s, key| {
-            let key = key.value()?;
-            if members.len() + skipped >= MAX_MESSAGES {
-                return s.skip();
-            }
-            if unread.contains(&&*key) {
-                let raw = s.span()?;
-                skipped += usize::from(raw.len() <= MAX_KEPT_BYTES && raw != "null");
-            } else if let Some(v) = kept_text(s.span()?, MAX_KEPT_BYTES) {
-                members.push((key.into_owned(), v));
-            }
-            Ok(())
-        })?;
-        Ok(members)
-    }
-
     /// The bc warnings' blocks by module, as [`BoundedMap`] keeps them
     /// and [`bc_block_text`](super::bc_block_text) reads them, without a
-    /// tree.
-    fn blocks(s: &mut Scan<'_>) -> Res<Vec<(String, Option<String>)>> {
-        let mut members = Vec::new();
+    /// tree: their lines, as [`ListOrMap::Blocks`].
+    fn blocks(s: &mut Scan<'_>) -> Res<ListOrMap> {
+        let (mut warnings, mut kept, mut sorted) = (Vec::<Warning>::new(), 0, true);
         s.object(|s, key| {
             let key = key.value()?;
-            if members.len() >= MAX_MESSAGES {
+            if kept >= MAX_MESSAGES {
                 return s.skip();
             }
             if s.peek()? == b'n' {
                 return s.skip();
             }
             let start = s.offset();
-            let text = block_text(s)?;
-            if s.offset() - start <= MAX_KEPT_BYTES {
-                members.push((key.into_owned(), text));
+            let raw = block_text(s)?;
+            let keep = s.offset() - start <= MAX_KEPT_BYTES;
+            if let Some(raw) = raw {
+                // The lines so far end with the last block's.
+                let last = warnings.last().map(|w| w.module.as_str());
+                sorted &= last.is_none_or(|last| last <= &*key);
+                bc_lines::push_raw_lines(keep.then_some(&mut warnings), key, raw)?;
             }
+            kept += usize::from(keep);
             Ok(())
         })?;
-        Ok(members)
+        Ok(match sorted {
+            true => ListOrMap::SortedBlocks(warnings),
+            false => ListOrMap::Blocks(warnings),
+        })
     }
 
-    /// A block's text: a string, or an object's last `warnings` string,
-    /// else its last `*` string. [`Kept`] drops a block that is no
+    /// A block's text, as the raw text of its string (between the
+    /// quotes): a string, or an object's last `warnings` string, else its
+    /// last `*` string. [`Kept`] drops a block that is no
     /// [`Value`](serde_json::Value) (a lone surrogate, a number out of
     /// range): such blocks, and any with a number not a small integer,
-    /// are left to serde (`Fallback`).
-    fn block_text(s: &mut Scan<'_>) -> Res<Option<String>> {
-        if s.peek()? != b'{' {
-            return strict(s);
+    /// are left to serde (`Fallback`); the strings not taken are decoded
+    /// for that.
+    fn block_text<'a>(s: &mut Scan<'a>) -> Res<Option<&'a str>> {
+        match s.peek()? {
+            b'"' => return raw_string(s).map(Some),
+            b'{' => {}
+            _ => return strict(s).map(|_| None),
         }
         let (mut warnings, mut star) = (None, None);
         s.object(|s, key| {
             let key = key.value()?;
-            let text = strict(s)?;
-            match &*key {
-                "warnings" => warnings = Some(text),
-                "*" => star = Some(text),
-                _ => {}
+            let slot = match &*key {
+                "warnings" => &mut warnings,
+                "*" => &mut star,
+                _ => return strict(s).map(drop),
+            };
+            let text = match s.peek()? {
+                b'"' => Some(raw_string(s)?),
+                _ => strict(s).map(|_| None)?,
+            };
+            if let Some(Some(before)) = slot.replace(text) {
+                check(before)?;
             }
             Ok(())
         })?;
-        Ok(warnings.flatten().or(star.flatten()))
+        let (warnings, star) = (warnings.flatten(), star.flatten());
+        if let (Some(_), Some(star)) = (warnings, star) {
+            check(star)?;
+        }
+        Ok(warnings.or(star))
+    }
+
+    /// The raw text of a string (validated), between its quotes.
+    fn raw_string<'a>(s: &mut Scan<'a>) -> Res<&'a str> {
+        let raw = s.span()?;
+        raw.get(1..raw.len() - 1).ok_or(Fallback)
+    }
+
+    /// Decodes a string's raw text, for a lone surrogate.
+    fn check(raw: &str) -> Res<()> {
+        bc_lines::push_raw_lines(None, Cow::Borrowed(""), raw)
     }
 
     impl FromScan for Bounded {
@@ -259,19 +321,50 @@ mod scanned {
 
     impl FromScan for ErrorFields {
         fn scan(s: &mut Scan<'_>) -> Res<ErrorFields> {
-            if s.peek()? == b'{' {
-                let members = map(s, &["*", "docref"])?;
-                return Ok(ErrorFields(BoundedMap(Some(members))));
+            if s.peek()? != b'{' {
+                return s.skip().map(|()| ErrorFields(None));
             }
-            s.skip().map(|()| ErrorFields(BoundedMap(None)))
+            // The members a `BoundedMap` would have counted.
+            let (mut error, mut counted) = (BcError::default(), 0);
+            s.object(|s, key| {
+                let key = key.value()?;
+                if counted >= MAX_MESSAGES {
+                    return s.skip();
+                }
+                let kept = match &*key {
+                    "code" => kept_as_text(s)?.map(|t| error.code = Some(t)),
+                    "info" => kept_as_text(s)?.map(|t| error.info = Some(t)),
+                    "*" | "docref" => {
+                        let raw = s.span()?;
+                        (raw.len() <= MAX_KEPT_BYTES && raw != "null").then_some(())
+                    }
+                    _ => kept_text(s.span()?, MAX_KEPT_BYTES)
+                        .map(|v| error.data.push((key.into_owned(), v))),
+                };
+                counted += usize::from(kept.is_some());
+                Ok(())
+            })?;
+            Ok(ErrorFields(Some(error)))
         }
+    }
+
+    /// A value as [`Kept`] keeps it, as text ([`into_text`]): a string
+    /// read straight (the scanner decodes as serde_json does; a lone
+    /// surrogate, which [`Kept`] drops, is left to serde: `Fallback`).
+    fn kept_as_text(s: &mut Scan<'_>) -> Res<Option<String>> {
+        if s.peek()? != b'"' {
+            return Ok(kept_text(s.span()?, MAX_KEPT_BYTES).map(into_text));
+        }
+        let start = s.offset();
+        let text = Scalar::scan(s)?.into_string();
+        Ok(text.filter(|_| s.offset() - start <= MAX_KEPT_BYTES))
     }
 
     impl FromScan for ListOrMap {
         fn scan(s: &mut Scan<'_>) -> Res<ListOrMap> {
             match s.peek()? {
                 b'[' => list(s).map(ListOrMap::List),
-                b'{' => blocks(s).map(ListOrMap::Blocks),
+                b'{' => blocks(s),
                 _ => s.skip().map(|()| ListOrMap::Neither),
             }
         }

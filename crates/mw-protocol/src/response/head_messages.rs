@@ -4,31 +4,21 @@
 
 use serde_json::Value;
 
-use super::bounded::{Bounded, BoundedMap, ErrorFields, ListOrMap};
+use super::bounded::{Bounded, ErrorFields, ListOrMap};
 use super::message::{self, Message};
 use super::{ApiError, Warning};
 
 pub(super) fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
     // bc format: {"error": {"code", "info", "*"|"docref", ...data}}
-    if let ErrorFields(BoundedMap(Some(fields))) = error {
-        let mut code = None;
-        let mut text = None;
-        let mut data = serde_json::Map::new();
-        for (k, v) in fields {
-            match k.as_str() {
-                "code" => code = Some(message::into_text(v)),
-                "info" => text = Some(message::into_text(v)),
-                "*" | "docref" => {}
-                _ => {
-                    data.insert(k, v);
-                }
-            }
-        }
+    if let ErrorFields(Some(bc)) = error {
         let mut err = ApiError::new(
-            code.unwrap_or_else(|| "unknown".into()),
-            text.unwrap_or_default(),
+            bc.code.unwrap_or_else(|| "unknown".into()),
+            bc.info.unwrap_or_default(),
         );
-        err.data = (!data.is_empty()).then_some(Value::Object(data));
+        if !bc.data.is_empty() {
+            // As `insert` in order: a later duplicate replaces.
+            err.data = Some(Value::Object(bc.data.into_iter().collect()));
+        }
         return Some(err);
     }
     // Other formats: {"errors": [{code, text|html|*|key, data?, module}]}
@@ -45,15 +35,16 @@ pub(super) fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiErro
 pub(super) fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
     match warnings {
         // bc format: {"<module>": {"*"|"warnings": "line\nline"}}
-        ListOrMap::Blocks(mut modules) => {
-            // In the order serde_json's map gives them: by module name.
-            modules.sort_by(|a, b| a.0.cmp(&b.0));
-            let lines = modules.iter().flat_map(|(module, text)| {
-                let text = text.as_deref().unwrap_or_default();
-                let lines = text.split('\n').filter(|l| !l.trim().is_empty());
-                lines.map(move |line| Warning::new(module.as_str(), None, line))
-            });
-            lines.take(super::wire::MAX_MESSAGES).collect()
+        ListOrMap::Blocks(mut lines) => {
+            // In the order serde_json's map gives the blocks: by module
+            // name (a stable sort: each block's lines stay in order).
+            lines.sort_by(|a, b| a.module.cmp(&b.module));
+            lines.truncate(super::wire::MAX_MESSAGES);
+            lines
+        }
+        ListOrMap::SortedBlocks(mut lines) => {
+            lines.truncate(super::wire::MAX_MESSAGES);
+            lines
         }
         // Other formats: [{code, text|html|*|key, data?, module}]
         ListOrMap::List(items) => items
@@ -69,3 +60,7 @@ pub(super) fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
         ListOrMap::Neither => Vec::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "head_messages_tests.rs"]
+mod tests;
