@@ -334,7 +334,7 @@ fn parse_text<B: AsRef<str>>(
         err.http_status = status.as_u16();
         err.retry_after = parse_retry_after(headers);
         err.warnings = warnings;
-        return Err(err.into());
+        return Err(Error::Api(err));
     }
     if !status.is_success() {
         return Err(bad_status(status, headers));

@@ -8,13 +8,15 @@ use super::bounded::{Bounded, ErrorFields, ListOrMap};
 use super::message::{self, Message};
 use super::{ApiError, Warning};
 
-pub(super) fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiError> {
+/// The response's error, boxed as [`Error::Api`](crate::Error::Api) holds
+/// it (built in its box: the envelope fills in the rest there).
+pub(super) fn parse_error(error: ErrorFields, errors: Bounded) -> Option<Box<ApiError>> {
     // bc format: {"error": {"code", "info", "*"|"docref", ...data}}
     if let ErrorFields(Some(bc)) = error {
-        let mut err = ApiError::new(
+        let mut err = Box::new(ApiError::new(
             bc.code.unwrap_or_else(|| "unknown".into()),
             bc.info.unwrap_or_default(),
-        );
+        ));
         if !bc.data.is_empty() {
             // As `insert` in order: a later duplicate replaces.
             err.data = Some(Value::Object(bc.data.into_iter().collect()));
@@ -25,7 +27,8 @@ pub(super) fn parse_error(error: ErrorFields, errors: Bounded) -> Option<ApiErro
     let list = errors.0?;
     let mut msgs = list.iter().filter_map(message::from_list_item);
     let first: Message = msgs.next()?;
-    let mut err = ApiError::new(first.code.unwrap_or_else(|| "unknown".into()), first.text);
+    let code = first.code.unwrap_or_else(|| "unknown".into());
+    let mut err = Box::new(ApiError::new(code, first.text));
     err.module = first.module;
     err.data = first.data;
     err.others = msgs.map(|m| (m.code.unwrap_or_default(), m.text)).collect();

@@ -72,7 +72,7 @@ fn warnings_as_before(text: &str) -> Vec<Warning> {
 
 /// Whether the scanner read it (else serde would).
 fn error_agrees(text: &str) -> bool {
-    let before = error_as_before(text);
+    let before = error_as_before(text).map(Box::new);
     let slow = serde_json::from_str::<ErrorFields>(text).expect("JSON");
     assert_eq!(
         parse_error(slow, Bounded::default()),
