@@ -158,6 +158,10 @@ impl Empty for Page {
     }
 }
 
+/// The most items of an id-keyed object kept in a list searched for each
+/// id; more are kept by id.
+pub(crate) const SEARCHED: usize = 16;
+
 /// A list (fv2) or an id-keyed object (fv1) of items holding tokens, in
 /// the walk's order: the list's, or the ids' sorted (a later duplicate id
 /// replacing the earlier item; the key is empty in a list).
@@ -181,9 +185,17 @@ impl<T: FromScan + Empty> FromScan for Items<T> {
                 Ok(())
             })?,
             b'{' => {
+                // Past a few, every item is logged (the empty ones too)
+                // and the last of each id kept at the end: a search of
+                // the list for each would be quadratic.
+                let mut logged = false;
                 s.object(|s, key| {
                     let key = key.value()?;
                     let item = T::scan(s)?;
+                    if logged {
+                        items.push((key.into_owned(), item));
+                        return Ok(());
+                    }
                     let at = items.iter().position(|(k, _)| **k == *key);
                     match (at, item.is_empty()) {
                         (Some(at), true) => drop(items.remove(at)),
@@ -191,14 +203,35 @@ impl<T: FromScan + Empty> FromScan for Items<T> {
                         (None, true) => {}
                         (None, false) => items.push((key.into_owned(), item)),
                     }
+                    logged = items.len() > SEARCHED;
                     Ok(())
                 })?;
-                items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                if logged {
+                    items = last_of_each(items);
+                } else {
+                    items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                }
             }
             _ => Scalar::scan(s).map(drop)?,
         }
         Ok(Items(items))
     }
+}
+
+/// The logged items of an id-keyed object, sorted by id: the last of
+/// each id, unless it is empty.
+fn last_of_each<T: Empty>(mut items: Vec<(String, T)>) -> Vec<(String, T)> {
+    // Stable: each id's items stay in order.
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut kept: Vec<(String, T)> = Vec::with_capacity(items.len());
+    for (id, item) in items {
+        if kept.last().is_some_and(|(last, _)| *last == id) {
+            kept.pop();
+        }
+        kept.push((id, item));
+    }
+    kept.retain(|(_, item)| !item.is_empty());
+    kept
 }
 
 /// The members of a `query` object that hold per-module tokens.
@@ -215,9 +248,13 @@ pub(crate) struct ModuleTokens {
 /// A member of `query` that holds per-module tokens.
 #[derive(Clone, Copy)]
 pub(crate) enum Member {
+    /// `pages` (`intoken`; `rvtoken` in their `revisions`).
     Pages,
+    /// `recentchanges` (`rctoken`).
     RecentChanges,
+    /// `users` (`ustoken`).
     Users,
+    /// `userinfo` (`uiprop=preferencestoken`).
     UserInfo,
 }
 

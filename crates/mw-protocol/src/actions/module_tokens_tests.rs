@@ -112,3 +112,38 @@ fn read_ahead_agrees_with_the_walk() {
         agree(body, false);
     }
 }
+
+/// Many id-keyed pages (kept by id past [`SEARCHED`]), with duplicate ids
+/// replacing and removing earlier pages before and after that.
+#[test]
+fn many_pages_agree() {
+    let mut members = Vec::new();
+    for i in 0..(3 * SEARCHED) {
+        members.push(format!(
+            r#""{i}":{{"edittoken":"e{i}","watchtoken":"w{i}"}}"#
+        ));
+    }
+    for i in [0, 5, SEARCHED + 2, 2 * SEARCHED] {
+        members.push(format!(r#""{i}":{{"x":1}}"#));
+        members.push(format!(r#""{}":{{"deletetoken":"d{i}"}}"#, i + 1));
+    }
+    members.push(r#""1":{"edittoken":"again"}"#.to_owned());
+    let body = format!(r#"{{"query":{{"pages":{{{}}}}}}}"#, members.join(","));
+    agree(&body, true);
+    agree(&body.replace(r#""edittoken":"again""#, r#""x":1"#), true);
+    // Only the first of each type is kept: the order of the ids decides.
+    let few = members[..SEARCHED - 2].join(",");
+    agree(
+        &format!(r#"{{"query":{{"pages":{{{few},"0":{{"edittoken":1}}}}}}}}"#),
+        true,
+    );
+    agree(
+        &format!(
+            r#"{{"query":{{"pages":{{{}}}}}}}"#,
+            members
+                .join(",")
+                .replace(r#""1":{"edittoken":"again"}"#, r#""10":{"edittoken":null}"#)
+        ),
+        true,
+    );
+}
