@@ -245,6 +245,35 @@ pub(crate) struct ModuleTokens {
     unread: bool,
 }
 
+/// The per-module tokens read with a `query` object (`None`: none), as
+/// `Query` (`response/modules.rs`) holds them: dropping it costs a
+/// test where there are none (the envelope of every answer drops one).
+#[derive(Default)]
+pub(crate) struct Held(pub Option<Box<ModuleTokens>>);
+
+impl Held {
+    /// [`ModuleTokens::unread`]'s.
+    pub fn unread() -> Held {
+        Held(ModuleTokens::unread())
+    }
+}
+
+impl Drop for Held {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(tokens) = self.0.take() {
+            drop_tokens(tokens);
+        }
+    }
+}
+
+/// Drops tokens that were not taken.
+#[cold]
+#[inline(never)]
+fn drop_tokens(tokens: Box<ModuleTokens>) {
+    drop(tokens);
+}
+
 /// A member of `query` that holds per-module tokens.
 #[derive(Clone, Copy)]
 pub(crate) enum Member {

@@ -15,7 +15,7 @@ use super::scan::{Fallback, Res, Scan};
 use super::scan_read::FromScan;
 use super::wire::{Key, Object, scalars_are};
 use crate::Error;
-use crate::actions::module_tokens_scan::{Member, ModuleTokens};
+use crate::actions::module_tokens_scan::{Held, Member, ModuleTokens};
 use crate::actions::token_map::{Current, Legacy, TokenMap};
 use crate::actions::{auth_step, centralauth, checktoken, createaccount, login};
 
@@ -30,8 +30,8 @@ pub(crate) struct Query {
     /// `userinfo`), when the scanner's pass found some; serde's pass
     /// leaves them [unread](ModuleTokens::unread) (their parser reads the
     /// body again).
-    #[serde(skip, default = "ModuleTokens::unread")]
-    module_tokens: Option<Box<ModuleTokens>>,
+    #[serde(skip, default = "Held::unread")]
+    module_tokens: Held,
 }
 
 impl FromScan for Query {
@@ -67,7 +67,7 @@ impl FromScan for Query {
         Ok(Query {
             tokens,
             authmanagerinfo,
-            module_tokens: module,
+            module_tokens: Held(module),
         })
     }
 }
@@ -176,7 +176,7 @@ impl Modules {
         if !self.claim(QUERY_MODULE_TOKENS) {
             return None;
         }
-        match self.read.query.0.as_mut()?.module_tokens.take() {
+        match self.read.query.0.as_mut()?.module_tokens.0.take() {
             Some(read) if read.is_unread() => None,
             read => Some(read),
         }
