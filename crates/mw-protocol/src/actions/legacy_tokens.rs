@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::module_tokens::PrunedQuery;
+use super::module_tokens::{PrunedQuery, QueryTokens};
 use super::token_map::{Legacy, TokenMap};
 use super::tokens::TokenSet;
 use crate::response::Envelope;
@@ -71,14 +71,23 @@ pub fn intoken_request(titles: &str, legacy_names: &[&str]) -> ActionRequest {
 /// (`ustoken`) and `userinfo.preferencestoken`. Names map to current types;
 /// the first token of each type wins. Only those members are built (such a
 /// query answer holds whatever else was asked): the rest is skipped.
-pub fn parse_module_tokens(
-    env: &Envelope<impl AsRef<str>>,
-) -> Result<BTreeMap<TokenType, Token>, Error> {
+pub fn parse_module_tokens(env: &Envelope<impl AsRef<str>>) -> Result<BTreeMap<TokenType, Token>, Error> {
+    // What the envelope's scanner pass read, in the order of the walk
+    // below; else the body read again, only what the walk reads built.
+    let read = env.module("query", |m| m.query_module_tokens().map(QueryTokens::Read))?;
+    match read {
+        QueryTokens::Read(tokens) => {
+            tokens.map_or_else(|| Ok(BTreeMap::new()), |t| t.into_tokens())
+        }
+        QueryTokens::Pruned(PrunedQuery(query)) => walk(query.as_ref()),
+    }
+}
+
+/// The tokens of a pruned `query` tree, in order: pages (each then its
+/// revisions), recent changes, users, userinfo.
+fn walk(query: Option<&Value>) -> Result<BTreeMap<TokenType, Token>, Error> {
     let mut out = BTreeMap::new();
-    // Only what the walk below reads is built (a later pass than the
-    // envelope's: reading every `query` for it would cost other answers).
-    let PrunedQuery(query) = env.module("query", |_| None)?;
-    let Some(query) = &query else {
+    let Some(query) = query else {
         return Ok(out);
     };
     let mut add = |obj: &Value| -> Result<(), Error> {

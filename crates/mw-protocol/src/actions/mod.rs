@@ -16,6 +16,7 @@ pub mod legacy_tokens;
 pub mod login;
 pub mod logout;
 mod module_tokens;
+pub(crate) mod module_tokens_scan;
 pub(crate) mod token_map;
 pub mod tokens;
 

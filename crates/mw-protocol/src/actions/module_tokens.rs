@@ -13,12 +13,34 @@ use serde::de::{
 };
 use serde_json::{Map, Value};
 
+use super::module_tokens_scan::ModuleTokens;
 use crate::TokenType;
 use crate::response::wire::{Key, scalars_are};
 
 /// The `query` member, pruned (`None` when it holds no token).
 #[derive(Default)]
 pub(crate) struct PrunedQuery(pub Option<Value>);
+
+/// The per-module tokens of an answer: as the envelope's scanner pass
+/// read them, or else read from the body again, pruned.
+pub(crate) enum QueryTokens {
+    /// Read in the envelope's pass (`None`: it holds none).
+    Read(Option<Box<ModuleTokens>>),
+    /// Read from the body.
+    Pruned(PrunedQuery),
+}
+
+impl Default for QueryTokens {
+    fn default() -> Self {
+        QueryTokens::Pruned(PrunedQuery::default())
+    }
+}
+
+impl<'de> Deserialize<'de> for QueryTokens {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        PrunedQuery::deserialize(d).map(QueryTokens::Pruned)
+    }
+}
 
 impl<'de> Deserialize<'de> for PrunedQuery {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

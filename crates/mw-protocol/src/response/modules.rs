@@ -11,24 +11,66 @@ use std::sync::{Mutex, PoisonError};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::scan::{Fallback, Res, Scan};
+use super::scan_read::FromScan;
 use super::wire::{Key, Object, scalars_are};
 use crate::Error;
+use crate::actions::module_tokens_scan::{Held, Member, ModuleTokens};
 use crate::actions::token_map::{Current, Legacy, TokenMap};
 use crate::actions::{auth_step, centralauth, checktoken, createaccount, login};
 
 /// What the envelope pass reads of a body's `query` member.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 pub(crate) struct Query {
     #[serde(default)]
     tokens: TokenMap<Current>,
     #[serde(default)]
     authmanagerinfo: Object<Box<createaccount::Info>>,
+    /// The per-module tokens (`pages`, `recentchanges`, `users`,
+    /// `userinfo`), when the scanner's pass found some; serde's pass
+    /// leaves them [unread](ModuleTokens::unread) (their parser reads the
+    /// body again).
+    #[serde(skip, default = "Held::unread")]
+    module_tokens: Held,
 }
 
-super::scan_read::struct_from_scan!(Query {
-    "tokens" => tokens,
-    "authmanagerinfo" => authmanagerinfo,
-});
+impl FromScan for Query {
+    /// As `read_fields!` reads a struct (a member given twice is
+    /// [`Fallback`]); the per-module tokens boxed only when there are some.
+    fn scan(s: &mut Scan<'_>) -> Res<Query> {
+        let mut tokens = TokenMap::default();
+        let mut authmanagerinfo = Object::default();
+        let mut module = None;
+        let mut seen = 0u8;
+        s.object(|s, key| {
+            let key = key.value()?;
+            let (bit, member) = match &*key {
+                "tokens" => (1, None),
+                "authmanagerinfo" => (2, None),
+                "pages" => (4, Some(Member::Pages)),
+                "recentchanges" => (8, Some(Member::RecentChanges)),
+                "users" => (16, Some(Member::Users)),
+                "userinfo" => (32, Some(Member::UserInfo)),
+                _ => return s.skip(),
+            };
+            if seen & bit != 0 {
+                return Err(Fallback);
+            }
+            seen |= bit;
+            match member {
+                Some(member) => ModuleTokens::read(&mut module, member, s)?,
+                None if bit == 1 => tokens = FromScan::scan(s)?,
+                None => authmanagerinfo = FromScan::scan(s)?,
+            }
+            Ok(())
+        })?;
+        Ok(Query {
+            tokens,
+            authmanagerinfo,
+            module_tokens: Held(module),
+        })
+    }
+}
 
 /// The module members as the envelope pass reads them: written in place
 /// in the [`Envelope`](super::Envelope)'s read-ahead (the large ones boxed,
@@ -49,28 +91,29 @@ pub(crate) struct Read {
 pub(crate) struct Modules {
     read: Read,
     /// One bit for each member taken (all of them: nothing read here).
-    taken: u8,
+    taken: u16,
 }
 
-const LOGIN: u8 = 1;
-const CHECKTOKEN: u8 = 1 << 1;
-const CLIENTLOGIN: u8 = 1 << 2;
-const CREATEACCOUNT: u8 = 1 << 3;
-const CENTRALAUTHTOKEN: u8 = 1 << 4;
-const TOKENS: u8 = 1 << 5;
-const QUERY_TOKENS: u8 = 1 << 6;
-const QUERY_INFO: u8 = 1 << 7;
+const LOGIN: u16 = 1;
+const CHECKTOKEN: u16 = 1 << 1;
+const CLIENTLOGIN: u16 = 1 << 2;
+const CREATEACCOUNT: u16 = 1 << 3;
+const CENTRALAUTHTOKEN: u16 = 1 << 4;
+const TOKENS: u16 = 1 << 5;
+const QUERY_TOKENS: u16 = 1 << 6;
+const QUERY_INFO: u16 = 1 << 7;
+const QUERY_MODULE_TOKENS: u16 = 1 << 8;
 
 impl Modules {
     /// Whether `member` is still there (it is not any more).
-    fn claim(&mut self, member: u8) -> bool {
+    fn claim(&mut self, member: u16) -> bool {
         let there = self.taken & member == 0;
         self.taken |= member;
         there
     }
 
     /// The field `member` of what was read, if not taken yet.
-    fn take<T: Default>(&mut self, member: u8, field: fn(&mut Read) -> &mut T) -> Option<T> {
+    fn take<T: Default>(&mut self, member: u16, field: fn(&mut Read) -> &mut T) -> Option<T> {
         self.claim(member)
             .then(|| std::mem::take(field(&mut self.read)))
     }
@@ -126,6 +169,18 @@ impl Modules {
         let query = self.read.query.0.as_mut();
         Some(query.map(|q| std::mem::take(&mut q.authmanagerinfo)))
     }
+
+    /// The per-module tokens of `query`, when the scanner's pass read
+    /// them (`Some(None)`: it holds none).
+    pub fn query_module_tokens(&mut self) -> Option<Option<Box<ModuleTokens>>> {
+        if !self.claim(QUERY_MODULE_TOKENS) {
+            return None;
+        }
+        match self.read.query.0.as_mut()?.module_tokens.0.take() {
+            Some(read) if read.is_unread() => None,
+            read => Some(read),
+        }
+    }
 }
 
 /// The module members read with an envelope, for its parsers to take.
@@ -145,7 +200,7 @@ impl ReadAhead {
     pub fn unread() -> ReadAhead {
         ReadAhead(Mutex::new(Modules {
             read: Read::default(),
-            taken: u8::MAX,
+            taken: u16::MAX,
         }))
     }
 

@@ -1,0 +1,347 @@
+//! The per-module tokens of a `query` answer (`intoken`, `rvtoken`,
+//! `rctoken`, `ustoken`, `preferencestoken`), read typed in the
+//! envelope's scanner pass (`Query` in `response/modules.rs`): only the
+//! members [`parse_module_tokens`](super::legacy_tokens::parse_module_tokens)
+//! looks at, in the order its walk of the JSON tree (`module_tokens.rs`)
+//! sees them: an id-keyed object's members and an object's tokens sorted
+//! by key (the tree's maps are sorted), a later duplicate key replacing an
+//! earlier one. Every value is read as that walk's serde pass reads it
+//! (`deserialize_any` where it uses it: [`Scalar`]), so that a body the
+//! scanner accepts gives what the walk gives.
+
+use std::collections::BTreeMap;
+
+use crate::response::scan::{Res, Scan};
+use crate::response::scan_read::FromScan;
+use crate::response::wire::Scalar;
+use crate::{Error, Token, TokenType};
+
+/// The keys of the legacy tokens (`<name>token` for each name
+/// [`TokenType::from_legacy_name`] knows), so that a kept token names its
+/// key without a copy.
+pub(crate) const LEGACY_KEYS: [&str; 17] = [
+    "edittoken",
+    "deletetoken",
+    "protecttoken",
+    "movetoken",
+    "blocktoken",
+    "unblocktoken",
+    "emailtoken",
+    "importtoken",
+    "optionstoken",
+    "preferencestoken",
+    "csrftoken",
+    "watchtoken",
+    "patroltoken",
+    "rollbacktoken",
+    "userrightstoken",
+    "setglobalaccountstatustoken",
+    "deleteglobalaccounttoken",
+];
+
+/// The key `key` as a legacy token's, with its type.
+fn legacy_key(key: &str) -> Option<(&'static str, TokenType)> {
+    let ty = TokenType::from_legacy_name(key.strip_suffix("token")?)?;
+    LEGACY_KEYS.iter().find(|k| **k == key).map(|k| (*k, ty))
+}
+
+/// The tokens of one object, by key (sorted once read; a later duplicate
+/// replaced the earlier value); `None` for a value that is not a string.
+#[derive(Default)]
+pub(crate) struct Tokens(Vec<(&'static str, TokenType, Option<String>)>);
+
+impl Tokens {
+    /// The member `key`, when it is a token: its value read.
+    fn member(&mut self, s: &mut Scan<'_>, key: &str) -> Res<bool> {
+        let Some((key, ty)) = legacy_key(key) else {
+            return Ok(false);
+        };
+        let value = Scalar::scan(s)?.into_string();
+        match self.0.iter_mut().find(|t| t.0 == key) {
+            Some(t) => t.2 = value,
+            None => self.0.push((key, ty, value)),
+        }
+        Ok(true)
+    }
+
+    fn sort(&mut self) {
+        self.0.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+
+    /// Adds the tokens to `out` in order (the first of a type wins); a
+    /// value that is not a string is the walk's error.
+    fn add_to(self, out: &mut BTreeMap<TokenType, Token>) -> Result<(), Error> {
+        for (key, ty, value) in self.0 {
+            let Some(value) = value else {
+                return Err(Error::Decode(format!("token {key} is not a string")));
+            };
+            out.entry(ty).or_insert_with(|| Token::new(value));
+        }
+        Ok(())
+    }
+}
+
+/// A value that is not an object, as the walk's pass reads it: an array
+/// skipped, anything else through `deserialize_any`.
+fn not_object(s: &mut Scan<'_>) -> Res<()> {
+    match s.peek()? {
+        b'[' => s.skip(),
+        _ => Scalar::scan(s).map(drop),
+    }
+}
+
+impl FromScan for Tokens {
+    fn scan(s: &mut Scan<'_>) -> Res<Tokens> {
+        let mut tokens = Tokens::default();
+        if s.peek()? != b'{' {
+            return not_object(s).map(|()| tokens);
+        }
+        s.object(|s, key| {
+            if !tokens.member(s, &key.value()?)? {
+                s.skip()?;
+            }
+            Ok(())
+        })?;
+        tokens.sort();
+        Ok(tokens)
+    }
+}
+
+/// A page: its tokens (`intoken`) and its revisions' (`rvtoken`).
+#[derive(Default)]
+pub(crate) struct Page {
+    tokens: Tokens,
+    revisions: Items<Tokens>,
+}
+
+impl FromScan for Page {
+    fn scan(s: &mut Scan<'_>) -> Res<Page> {
+        let mut page = Page::default();
+        if s.peek()? != b'{' {
+            return not_object(s).map(|()| page);
+        }
+        s.object(|s, key| {
+            let key = key.value()?;
+            if *key == *"revisions" {
+                page.revisions = Items::scan(s)?;
+            } else if !page.tokens.member(s, &key)? {
+                s.skip()?;
+            }
+            Ok(())
+        })?;
+        page.tokens.sort();
+        Ok(page)
+    }
+}
+
+/// What holds nothing the walk reads (the tree leaves it out).
+pub(crate) trait Empty {
+    /// Whether it holds no token.
+    fn is_empty(&self) -> bool;
+}
+
+impl Empty for Tokens {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<T> Empty for Items<T> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Empty for Page {
+    fn is_empty(&self) -> bool {
+        self.tokens.is_empty() && self.revisions.is_empty()
+    }
+}
+
+/// The most items of an id-keyed object kept in a list searched for each
+/// id; more are kept by id.
+pub(crate) const SEARCHED: usize = 16;
+
+/// A list (fv2) or an id-keyed object (fv1) of items holding tokens, in
+/// the walk's order: the list's, or the ids' sorted (a later duplicate id
+/// replacing the earlier item; the key is empty in a list).
+pub(crate) struct Items<T>(Vec<(String, T)>);
+
+impl<T> Default for Items<T> {
+    fn default() -> Self {
+        Items(Vec::new())
+    }
+}
+
+impl<T: FromScan + Empty> FromScan for Items<T> {
+    fn scan(s: &mut Scan<'_>) -> Res<Items<T>> {
+        let mut items = Vec::new();
+        match s.peek()? {
+            b'[' => s.array(|s| {
+                let item = T::scan(s)?;
+                if !item.is_empty() {
+                    items.push((String::new(), item));
+                }
+                Ok(())
+            })?,
+            b'{' => {
+                // Past a few, every item is logged (the empty ones too)
+                // and the last of each id kept at the end: a search of
+                // the list for each would be quadratic.
+                let mut logged = false;
+                s.object(|s, key| {
+                    let key = key.value()?;
+                    let item = T::scan(s)?;
+                    if logged {
+                        items.push((key.into_owned(), item));
+                        return Ok(());
+                    }
+                    let at = items.iter().position(|(k, _)| **k == *key);
+                    match (at, item.is_empty()) {
+                        (Some(at), true) => drop(items.remove(at)),
+                        (Some(at), false) => items[at].1 = item,
+                        (None, true) => {}
+                        (None, false) => items.push((key.into_owned(), item)),
+                    }
+                    logged = items.len() > SEARCHED;
+                    Ok(())
+                })?;
+                if logged {
+                    items = last_of_each(items);
+                } else {
+                    items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                }
+            }
+            _ => Scalar::scan(s).map(drop)?,
+        }
+        Ok(Items(items))
+    }
+}
+
+/// The logged items of an id-keyed object, sorted by id: the last of
+/// each id, unless it is empty.
+fn last_of_each<T: Empty>(mut items: Vec<(String, T)>) -> Vec<(String, T)> {
+    // Stable: each id's items stay in order.
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut kept: Vec<(String, T)> = Vec::with_capacity(items.len());
+    for (id, item) in items {
+        if kept.last().is_some_and(|(last, _)| *last == id) {
+            kept.pop();
+        }
+        kept.push((id, item));
+    }
+    kept.retain(|(_, item)| !item.is_empty());
+    kept
+}
+
+/// The members of a `query` object that hold per-module tokens.
+#[derive(Default)]
+pub(crate) struct ModuleTokens {
+    pages: Items<Page>,
+    recentchanges: Items<Tokens>,
+    users: Items<Tokens>,
+    userinfo: Tokens,
+    /// Nothing was read (serde's pass): the parser reads the body.
+    unread: bool,
+}
+
+/// The per-module tokens read with a `query` object (`None`: none), as
+/// `Query` (`response/modules.rs`) holds them: dropping it costs a
+/// test where there are none (the envelope of every answer drops one).
+#[derive(Default)]
+pub(crate) struct Held(pub Option<Box<ModuleTokens>>);
+
+impl Held {
+    /// [`ModuleTokens::unread`]'s.
+    pub fn unread() -> Held {
+        Held(ModuleTokens::unread())
+    }
+}
+
+impl Drop for Held {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(tokens) = self.0.take() {
+            drop_tokens(tokens);
+        }
+    }
+}
+
+/// Drops tokens that were not taken.
+#[cold]
+#[inline(never)]
+fn drop_tokens(tokens: Box<ModuleTokens>) {
+    drop(tokens);
+}
+
+/// A member of `query` that holds per-module tokens.
+#[derive(Clone, Copy)]
+pub(crate) enum Member {
+    /// `pages` (`intoken`; `rvtoken` in their `revisions`).
+    Pages,
+    /// `recentchanges` (`rctoken`).
+    RecentChanges,
+    /// `users` (`ustoken`).
+    Users,
+    /// `userinfo` (`uiprop=preferencestoken`).
+    UserInfo,
+}
+
+impl ModuleTokens {
+    /// What serde's pass leaves: nothing read (only that pass allocates
+    /// it, so that the scanner's `None`, no tokens, stays one word).
+    pub fn unread() -> Option<Box<ModuleTokens>> {
+        Some(Box::new(ModuleTokens {
+            unread: true,
+            ..ModuleTokens::default()
+        }))
+    }
+
+    /// Whether this is [`unread`](Self::unread)'s.
+    pub fn is_unread(&self) -> bool {
+        self.unread
+    }
+
+    /// Reads `member` (each is read once: a duplicate is the caller's
+    /// [`Fallback`](crate::response::scan::Fallback)) into `into`, made
+    /// when it holds a token.
+    pub fn read(into: &mut Option<Box<ModuleTokens>>, member: Member, s: &mut Scan<'_>) -> Res<()> {
+        fn put<T: Empty>(
+            into: &mut Option<Box<ModuleTokens>>,
+            value: T,
+            field: fn(&mut ModuleTokens) -> &mut T,
+        ) {
+            if !value.is_empty() {
+                *field(into.get_or_insert_default()) = value;
+            }
+        }
+        match member {
+            Member::Pages => put(into, Items::scan(s)?, |m| &mut m.pages),
+            Member::RecentChanges => put(into, Items::scan(s)?, |m| &mut m.recentchanges),
+            Member::Users => put(into, Items::scan(s)?, |m| &mut m.users),
+            Member::UserInfo => put(into, Tokens::scan(s)?, |m| &mut m.userinfo),
+        }
+        Ok(())
+    }
+
+    /// The tokens, in the walk's order: pages (each then its revisions),
+    /// recent changes, users, userinfo; the first of each type wins.
+    pub fn into_tokens(self) -> Result<BTreeMap<TokenType, Token>, Error> {
+        let mut out = BTreeMap::new();
+        for (_, page) in self.pages.0 {
+            page.tokens.add_to(&mut out)?;
+            for (_, rev) in page.revisions.0 {
+                rev.add_to(&mut out)?;
+            }
+        }
+        for (_, item) in self.recentchanges.0.into_iter().chain(self.users.0) {
+            item.add_to(&mut out)?;
+        }
+        self.userinfo.add_to(&mut out)?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+#[path = "module_tokens_tests.rs"]
+mod tests;

@@ -1,0 +1,149 @@
+//! The scanner's reading of the per-module tokens gives what the walk of
+//! the pruned tree gives.
+
+use super::super::module_tokens::QueryTokens;
+use super::*;
+use crate::actions::legacy_tokens::parse_module_tokens;
+use crate::response::take_envelope;
+
+/// Every legacy key is one [`TokenType::from_legacy_name`] knows, and
+/// every name it knows has its key.
+#[test]
+fn legacy_keys_are_the_legacy_names() {
+    for key in LEGACY_KEYS {
+        assert!(legacy_key(key).is_some(), "{key}");
+    }
+    for name in [
+        "edit",
+        "delete",
+        "protect",
+        "move",
+        "block",
+        "unblock",
+        "email",
+        "import",
+        "options",
+        "preferences",
+        "csrf",
+        "watch",
+        "patrol",
+        "rollback",
+        "userrights",
+        "login",
+        "createaccount",
+        "setglobalaccountstatus",
+        "deleteglobalaccount",
+        "",
+        "x",
+        "token",
+    ] {
+        let key = format!("{name}token");
+        assert_eq!(
+            legacy_key(&key).map(|k| k.1),
+            TokenType::from_legacy_name(name),
+            "{key}"
+        );
+    }
+}
+
+/// The module tokens of `body`, read ahead (which the scanner does when
+/// `ahead`), agree with the walk of the body read again (a second parse
+/// of the envelope) and with a clone's.
+fn agree(body: &str, ahead: bool) {
+    let mut res = http::Response::new(body.as_bytes().to_vec());
+    let env = take_envelope(&mut res).expect(body);
+    let copy = env.clone();
+    let read = env.module("query", |m| m.query_module_tokens().map(QueryTokens::Read));
+    let first = match read {
+        Ok(QueryTokens::Read(tokens)) => {
+            assert!(ahead, "read ahead: {body}");
+            tokens.map_or_else(|| Ok(BTreeMap::new()), |t| t.into_tokens())
+        }
+        Ok(QueryTokens::Pruned(_)) | Err(_) => {
+            assert!(!ahead, "not read ahead: {body}");
+            return;
+        }
+    };
+    assert_eq!(first, parse_module_tokens(&env), "{body}");
+    assert_eq!(first, parse_module_tokens(&copy), "{body}");
+}
+
+#[test]
+fn read_ahead_agrees_with_the_walk() {
+    for body in [
+        r#"{"query":{"pages":{"1":{"pageid":1,"edittoken":"e+\\","title":"A"}}}}"#,
+        r#"{"query":{"pages":[{"pageid":1,"edittoken":"e+\\"},{"pageid":2,"edittoken":"f+\\","watchtoken":"w+\\"}]}}"#,
+        r#"{"query":{"pages":{"2":{"edittoken":"two"},"10":{"edittoken":"ten"},"-1":{"missing":true,"edittoken":"m"}}}}"#,
+        r#"{"query":{"pages":{"1":{"edittoken":"a"},"1":{"x":1}}}}"#,
+        r#"{"query":{"pages":{"1":{"edittoken":"a"},"2":{"edittoken":"b"},"1":{"deletetoken":"c"}}}}"#,
+        r#"{"query":{"pages":{"1":{"edittoken":"a","deletetoken":"d","protecttoken":"p"}}}}"#,
+        r#"{"query":{"pages":{"1":{"edittoken":"a","edittoken":"b"}}}}"#,
+        r#"{"query":{"pages":{"1":{"edittoken":1,"edittoken":"b"}}}}"#,
+        r#"{"query":{"pages":{"1":{"edittoken":"b","edittoken":null}}}}"#,
+        r#"{"query":{"pages":{"1":{"edittoken":"a","watchtoken":{"x":[1]}}}}}"#,
+        r#"{"query":{"pages":{"1":{"deletetoken":7,"edittoken":"a"}}}}"#,
+        r#"{"query":{"pages":{"1":{"edit\u0074oken":"a\u00e9\n+\\","csrftoken":"c"}}}}"#,
+        r#"{"query":{"pages":[{"title":"A","revisions":[{"revid":1,"rollbacktoken":"r1"},{"rollbacktoken":"r2"}]}]}}"#,
+        r#"{"query":{"pages":{"1":{"revisions":{"5":{"rollbacktoken":"five"},"40":{"rollbacktoken":"forty"}},"edittoken":"e"}}}}"#,
+        r#"{"query":{"pages":[{"revisions":[{"rollbacktoken":"a"}],"revisions":[{"x":1}]}]}}"#,
+        r#"{"query":{"pages":[{"revisions":[{"rollbacktoken":false}]},{"edittoken":"e"}]}}"#,
+        r#"{"query":{"pages":[1,"x",null,[{"edittoken":"no"}],{"edittoken":"yes"}]}}"#,
+        r#"{"query":{"pages":"none","users":[{"userrightstoken":"u"}]}}"#,
+        r#"{"query":{"recentchanges":[{"patroltoken":"p1"},{"patroltoken":"p2"}],"users":{"b":{"userrightstoken":"ub"},"a":{"userrightstoken":"ua"}}}}"#,
+        r#"{"query":{"userinfo":{"id":1,"preferencestoken":"pref","optionstoken":"opt"},"pages":[{"edittoken":"e"}]}}"#,
+        r#"{"query":{"userinfo":[{"preferencestoken":"p"}],"recentchanges":{"1":5}}}"#,
+        r#"{"query":{"userinfo":{"preferencestoken":["p"]}}}"#,
+        r#"{"query":{"tokens":{"csrftoken":"c"},"pages":[{"logintoken":"l","token":"t","edittokens":"x"}]}}"#,
+        r#"{"query":{"pages":[{"setglobalaccountstatustoken":"s","deleteglobalaccounttoken":"d","unblocktoken":"u"}]}}"#,
+        r#"{"query":{}}"#,
+        r#"{"query":{"pages":[],"users":{}}}"#,
+        r#"{"batchcomplete":"","query":{"pages":{"1":{"pageid":1,"ns":0,"title":"Main Page","starttimestamp":"2014","edittoken":"aa+\\"}}}}"#,
+    ] {
+        agree(body, true);
+    }
+    // The scanner gives up on these (serde decides): read from the body.
+    for body in [
+        r#"{"query":{"pages":[{"edittoken":"a"}],"pages":[{"edittoken":"b"}]}}"#,
+        r#"{"query":{"pages":[{"edittoken":1e400}]}}"#,
+        r#"{"query":{"pages":[{"edittoken":"\ud800"}]}}"#,
+        r#"{"query":1}"#,
+        r#"{"batchcomplete":true}"#,
+    ] {
+        agree(body, false);
+    }
+}
+
+/// Many id-keyed pages (kept by id past [`SEARCHED`]), with duplicate ids
+/// replacing and removing earlier pages before and after that.
+#[test]
+fn many_pages_agree() {
+    let mut members = Vec::new();
+    for i in 0..(3 * SEARCHED) {
+        members.push(format!(
+            r#""{i}":{{"edittoken":"e{i}","watchtoken":"w{i}"}}"#
+        ));
+    }
+    for i in [0, 5, SEARCHED + 2, 2 * SEARCHED] {
+        members.push(format!(r#""{i}":{{"x":1}}"#));
+        members.push(format!(r#""{}":{{"deletetoken":"d{i}"}}"#, i + 1));
+    }
+    members.push(r#""1":{"edittoken":"again"}"#.to_owned());
+    let body = format!(r#"{{"query":{{"pages":{{{}}}}}}}"#, members.join(","));
+    agree(&body, true);
+    agree(&body.replace(r#""edittoken":"again""#, r#""x":1"#), true);
+    // Only the first of each type is kept: the order of the ids decides.
+    let few = members[..SEARCHED - 2].join(",");
+    agree(
+        &format!(r#"{{"query":{{"pages":{{{few},"0":{{"edittoken":1}}}}}}}}"#),
+        true,
+    );
+    agree(
+        &format!(
+            r#"{{"query":{{"pages":{{{}}}}}}}"#,
+            members
+                .join(",")
+                .replace(r#""1":{"edittoken":"again"}"#, r#""10":{"edittoken":null}"#)
+        ),
+        true,
+    );
+}
