@@ -71,7 +71,9 @@ pub fn intoken_request(titles: &str, legacy_names: &[&str]) -> ActionRequest {
 /// (`ustoken`) and `userinfo.preferencestoken`. Names map to current types;
 /// the first token of each type wins. Only those members are built (such a
 /// query answer holds whatever else was asked): the rest is skipped.
-pub fn parse_module_tokens(env: &Envelope<impl AsRef<str>>) -> Result<BTreeMap<TokenType, Token>, Error> {
+pub fn parse_module_tokens(
+    env: &Envelope<impl AsRef<str>>,
+) -> Result<BTreeMap<TokenType, Token>, Error> {
     // What the envelope's scanner pass read, in the order of the walk
     // below; else the body read again, only what the walk reads built.
     let read = env.module("query", |m| m.query_module_tokens().map(QueryTokens::Read))?;

@@ -1,7 +1,7 @@
 //! `action=checktoken`.
 
 use super::super::state::Ctx;
-use super::{Answer, Flow, Output, Step, Target, done, unsupported_if_unknown};
+use super::{Answer, Flow, Output, Step, Target, done, parsed, unsupported_if_unknown};
 use crate::actions::checktoken;
 use crate::{Error, Token, TokenType};
 
@@ -22,9 +22,6 @@ impl Flow for CheckToken {
             res,
             "action=checktoken needs MediaWiki 1.25 or later, and this wiki does not have it",
         );
-        done(
-            res.and_then(|env| checktoken::parse(&env)),
-            Output::TokenCheck,
-        )
+        done(parsed(res, checktoken::parse), Output::TokenCheck)
     }
 }

@@ -14,7 +14,7 @@
 use super::super::op::ClientLoginOutcome;
 use super::super::state::{Ctx, User};
 use super::pending::PendingAuth;
-use super::{Answer, Flow, Output, Step, Target};
+use super::{Answer, Flow, Output, Step, Target, parsed};
 use crate::actions::auth_step::{AuthStatus, AuthStep, captcha_of};
 use crate::actions::clientlogin;
 use crate::{Error, Password, Token, TokenType};
@@ -118,7 +118,7 @@ impl Flow for ClientLogin {
         if let ClientLoginKind::Info { login, fail } = &self.kind {
             return captcha_step(cx, login, fail, res);
         }
-        let step = match res.and_then(|env| clientlogin::parse(&env)) {
+        let step = match parsed(res, clientlogin::parse) {
             Ok(step) => step,
             Err(e) => return Step::Done(Err(e)),
         };
@@ -166,9 +166,7 @@ fn captcha_step(
     res: Result<Answer<'_>, Error>,
 ) -> Step {
     // An answer that cannot be read leaves the login's own failure.
-    let requests = res
-        .and_then(|env| clientlogin::parse_info(&env))
-        .unwrap_or_default();
+    let requests = parsed(res, clientlogin::parse_info).unwrap_or_default();
     let captcha: Vec<_> = requests
         .into_iter()
         .filter(|r| captcha_of(std::slice::from_ref(r)).is_some())

@@ -12,7 +12,7 @@
 use super::super::op::CreateAccountOutcome;
 use super::super::state::Ctx;
 use super::pending::PendingAuth;
-use super::{Answer, Flow, Output, Step, Target};
+use super::{Answer, Flow, Output, Step, Target, parsed};
 use crate::actions::auth_step::{AuthStatus, AuthStep};
 use crate::actions::createaccount;
 use crate::{Error, Password, Token, TokenType};
@@ -108,7 +108,7 @@ impl Flow for CreateAccount {
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
         if let Phase::Info(pending) = &mut self.phase {
-            let info = match res.and_then(|env| createaccount::parse_info(&env)) {
+            let info = match parsed(res, createaccount::parse_info) {
                 Ok(info) => info,
                 Err(e) => return Step::Done(Err(e)),
             };
@@ -130,7 +130,7 @@ impl Flow for CreateAccount {
                 step,
             ))));
         }
-        let step = match res.and_then(|env| createaccount::parse(&env)) {
+        let step = match parsed(res, createaccount::parse) {
             Ok(step) => step,
             Err(e) => return Step::Done(Err(e)),
         };

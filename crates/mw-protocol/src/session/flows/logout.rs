@@ -1,7 +1,7 @@
 //! `action=logout`.
 
 use super::super::state::Ctx;
-use super::{Answer, Flow, Output, Step, Target, done};
+use super::{Answer, Flow, Output, Step, Target, done, parsed};
 use crate::actions::logout;
 use crate::{Error, Token, TokenType};
 
@@ -31,7 +31,7 @@ impl Flow for Logout {
     }
 
     fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        let outcome = res.and_then(|env| logout::parse(&env)).map(|outcome| {
+        let outcome = parsed(res, logout::parse).map(|outcome| {
             if self.anonymous {
                 logout::LogoutOutcome::NotLoggedIn
             } else {

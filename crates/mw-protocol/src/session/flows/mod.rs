@@ -111,6 +111,17 @@ fn unsupported_if_unknown<'a>(
     }
 }
 
+/// `parse` on the answer, which it reads in place (not moved).
+fn parsed<'a, T>(
+    res: Result<Answer<'a>, Error>,
+    parse: impl FnOnce(&Answer<'a>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match res {
+        Ok(ref env) => parse(env),
+        Err(e) => Err(e),
+    }
+}
+
 fn done<T>(res: Result<T, Error>, f: impl FnOnce(T) -> Output) -> Step {
     Step::Done(res.map(f))
 }
