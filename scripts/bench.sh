@@ -49,6 +49,8 @@ python_libraries() {
 if [ "$quick" -eq 1 ]; then
 	step "criterion benchmarks of mw-protocol, once each (test mode)"
 	cargo test --quiet -p mw-protocol --bench protocol
+	step "parse/ rows in turns, tiny (debug build: the ratios mean nothing here)"
+	cargo run --quiet -p mw-protocol --example parse_ratio -- 2 10
 	step "mw-bench quick (debug build, tiny inputs: the figures and PASS/FAIL mean nothing here)"
 	cargo run --quiet -p mw-bench -- quick
 	venv="${MWAUTH_VENV:-$root/.venv-test}"
@@ -107,6 +109,13 @@ cargo bench --quiet -p mw-protocol --bench protocol >target/bench/criterion.log 
 	exit 1
 }
 python3 bench/criterion_summary.py target/criterion
+
+# The same rows timed in turns (typed, Value, Value, typed, ...): on this
+# kind of VM criterion's medians of one side and then the other swing by
+# up to 0.3 in a ratio between runs; the median of per-round ratios does
+# not (docs/performance.md, "The rows timed in turns").
+step "parse/ rows in turns: typed vs Value"
+cargo run --quiet --release -p mw-protocol --example parse_ratio
 
 # Where the processes run. In this kind of VM a wake-up across cores costs
 # far more than the client's own work (~60 µs per request round trip,
