@@ -45,6 +45,11 @@ impl<'a> Str<'a> {
     #[inline]
     pub fn value(&self) -> Res<Cow<'a, str>> {
         match self.first_escape {
+            // A token's `+\\`: its one escape is the last two bytes, a
+            // backslash, whose value is the text without its last byte.
+            Some(at) if at + 2 == self.inner.len() && self.inner.ends_with("\\\\") => {
+                Ok(Cow::Borrowed(self.inner.get(..at + 1).ok_or(Fallback)?))
+            }
             Some(at) => unescape(self.inner, at).map(Cow::Owned),
             None => Ok(Cow::Borrowed(self.inner)),
         }

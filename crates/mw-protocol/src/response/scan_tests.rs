@@ -175,6 +175,16 @@ fn strings_decode_as_serde_json_decodes_them() {
         r#""x\ud83d\""#,
         r#""é\u00e9é""#,
         r#""+\\""#,
+        // The one escape is the last: a token's `+\\`, borrowed.
+        r#""\\""#,
+        r#""5d171d86ced4f6c7422d7d11141b7d72+\\""#,
+        r#""a\\\\""#,
+        r#""a\"\\""#,
+        r#""a\n""#,
+        r#""a\/""#,
+        r#""\u005c""#,
+        r#""a\u005c""#,
+        r#""é\\""#,
     ] {
         same_string(quoted);
     }
