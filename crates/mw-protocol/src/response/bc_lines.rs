@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use super::super::Warning;
 use super::super::message::is_blank;
-use super::super::scan::{Fallback, Res};
+use super::super::scan::{Fallback, Res, escape};
 use super::super::wire::MAX_MESSAGES;
 
 /// Appends to `out` what [`push_bc_lines`](super::push_bc_lines) appends
@@ -140,48 +140,3 @@ fn find_backslash(b: &[u8], mut i: usize) -> usize {
     memchr::memchr(b'\\', rest).map_or(b.len(), |p| i + p)
 }
 
-/// The escape at `at` (a `\`): its character and length, as the
-/// scanner's `unescape` decodes it.
-fn escape(b: &[u8], at: usize) -> Res<(char, usize)> {
-    Ok(match b.get(at + 1) {
-        Some(b'u') => {
-            let hi = hex4(b, at + 2)?;
-            match hi {
-                0xD800..=0xDBFF => {
-                    if b.get(at + 6..at + 8) != Some(b"\\u") {
-                        return Err(Fallback);
-                    }
-                    let lo = hex4(b, at + 8)?;
-                    if !(0xDC00..=0xDFFF).contains(&lo) {
-                        return Err(Fallback);
-                    }
-                    let c = 0x1_0000 + ((hi - 0xD800) << 10 | (lo - 0xDC00));
-                    (char::from_u32(c).ok_or(Fallback)?, 12)
-                }
-                _ => (char::from_u32(hi).ok_or(Fallback)?, 6),
-            }
-        }
-        Some(&e) => {
-            let c = match e {
-                b'b' => '\u{8}',
-                b'f' => '\u{c}',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'"' | b'\\' | b'/' => char::from(e),
-                _ => return Err(Fallback),
-            };
-            (c, 2)
-        }
-        None => return Err(Fallback),
-    })
-}
-
-/// Four hex digits at `at`.
-fn hex4(b: &[u8], at: usize) -> Res<u32> {
-    let digits = b.get(at..at + 4).ok_or(Fallback)?;
-    digits.iter().try_fold(0, |n, &d| {
-        let v = char::from(d).to_digit(16).ok_or(Fallback)?;
-        Ok(n << 4 | v)
-    })
-}

@@ -65,45 +65,50 @@ fn unescape(inner: &str, first: usize) -> Res<String> {
     let mut next = Some(first);
     while let Some(at) = next {
         out.push_str(rest.get(..at).ok_or(Fallback)?);
-        let b = rest.as_bytes();
-        let (c, used) = match b.get(at + 1) {
-            Some(b'u') => {
-                let hi = hex4(b, at + 2)?;
-                match hi {
-                    0xD800..=0xDBFF => {
-                        if b.get(at + 6..at + 8) != Some(b"\\u") {
-                            return Err(Fallback);
-                        }
-                        let lo = hex4(b, at + 8)?;
-                        if !(0xDC00..=0xDFFF).contains(&lo) {
-                            return Err(Fallback);
-                        }
-                        let c = 0x1_0000 + ((hi - 0xD800) << 10 | (lo - 0xDC00));
-                        (char::from_u32(c).ok_or(Fallback)?, 12)
-                    }
-                    _ => (char::from_u32(hi).ok_or(Fallback)?, 6),
-                }
-            }
-            Some(&e) => {
-                let c = match e {
-                    b'b' => '\u{8}',
-                    b'f' => '\u{c}',
-                    b'n' => '\n',
-                    b'r' => '\r',
-                    b't' => '\t',
-                    b'"' | b'\\' | b'/' => char::from(e),
-                    _ => return Err(Fallback),
-                };
-                (c, 2)
-            }
-            None => return Err(Fallback),
-        };
+        let (c, used) = escape(rest.as_bytes(), at)?;
         out.push(c);
         rest = rest.get(at + used..).ok_or(Fallback)?;
         next = memchr::memchr(b'\\', rest.as_bytes());
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The escape at `at` (a `\`, checked by [`Scan::string`]): its
+/// character and length; a surrogate not in a pair is serde_json's error.
+pub(super) fn escape(b: &[u8], at: usize) -> Res<(char, usize)> {
+    Ok(match b.get(at + 1) {
+        Some(b'u') => {
+            let hi = hex4(b, at + 2)?;
+            match hi {
+                0xD800..=0xDBFF => {
+                    if b.get(at + 6..at + 8) != Some(b"\\u") {
+                        return Err(Fallback);
+                    }
+                    let lo = hex4(b, at + 8)?;
+                    if !(0xDC00..=0xDFFF).contains(&lo) {
+                        return Err(Fallback);
+                    }
+                    let c = 0x1_0000 + ((hi - 0xD800) << 10 | (lo - 0xDC00));
+                    (char::from_u32(c).ok_or(Fallback)?, 12)
+                }
+                _ => (char::from_u32(hi).ok_or(Fallback)?, 6),
+            }
+        }
+        Some(&e) => {
+            let c = match e {
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'"' | b'\\' | b'/' => char::from(e),
+                _ => return Err(Fallback),
+            };
+            (c, 2)
+        }
+        None => return Err(Fallback),
+    })
 }
 
 /// Four hex digits at `at`.
