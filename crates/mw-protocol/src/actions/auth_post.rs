@@ -49,25 +49,27 @@ impl Start {
     };
 }
 
-/// The first request of an AuthManager module: the user name, the
-/// password (twice for `retype`), the other fields and the token. The
-/// password and every field are secrets: in the body, never shown by
-/// `Debug`.
-pub(crate) fn start_request(
-    start: &Start,
-    (username, password): (&str, &Password),
-    return_url: &str,
-    fields: &[(String, String)],
-    token: &Token,
-) -> ActionRequest {
-    let mut req = ActionRequest::post(start.module)
-        .param(start.return_param, return_url)
-        .param("username", username)
-        .password("password", password.clone());
-    if start.retype {
-        req = req.password("retype", password.clone());
+impl Start {
+    /// The first request of the module: the user name, the password
+    /// (twice for `retype`), the other fields and the token. The password
+    /// and every field are secrets: in the body, never shown by `Debug`.
+    pub(crate) fn request(
+        &self,
+        username: &str,
+        password: &Password,
+        return_url: &str,
+        fields: &[(String, String)],
+        token: &Token,
+    ) -> ActionRequest {
+        let mut req = ActionRequest::post(self.module)
+            .param(self.return_param, return_url)
+            .param("username", username)
+            .password("password", password.clone());
+        if self.retype {
+            req = req.password("retype", password.clone());
+        }
+        with_fields(req, fields, self.token_param, token)
     }
-    with_fields(req, fields, start.token_param, token)
 }
 
 /// `req` with the `fields` a step answers (secrets: in the body, never

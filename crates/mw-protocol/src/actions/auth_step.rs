@@ -8,8 +8,6 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::response::Envelope;
-use crate::response::scan::{Res, Scan};
-use crate::response::scan_read::FromScan;
 use crate::response::wire::{Scalar, Shape};
 use crate::response::word::{Word, Words};
 
@@ -359,21 +357,14 @@ impl Words for Statuses {
     const ALL: &'static [&'static str] = &["PASS", "FAIL", "UI", "REDIRECT", "RESTART"];
 }
 
-/// The step as the envelope pass keeps it: read straight into its box
-/// (not built on the stack and then moved in).
-impl FromScan for Box<Fields> {
-    fn scan(s: &mut Scan<'_>) -> Res<Self> {
-        let mut value = Box::<Fields>::default();
-        crate::response::scan_read::read_fields!(s, *value, {
-            "status" => status,
-            "username" => username,
-            "message" => message,
-            "messagecode" => messagecode,
-            "redirecttarget" => redirecttarget,
-            "redirectdata" => redirectdata,
-            "canpreservestate" => canpreservestate,
-            "requests" => requests,
-        })?;
-        Ok(value)
-    }
-}
+// The envelope pass keeps it boxed, read straight into its box.
+crate::response::scan_read::boxed_from_scan!(Fields {
+    "status" => status,
+    "username" => username,
+    "message" => message,
+    "messagecode" => messagecode,
+    "redirecttarget" => redirecttarget,
+    "redirectdata" => redirectdata,
+    "canpreservestate" => canpreservestate,
+    "requests" => requests,
+});

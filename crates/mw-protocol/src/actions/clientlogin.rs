@@ -52,13 +52,7 @@ pub fn start_request_with(
     fields: &[(String, String)],
     token: &Token,
 ) -> ActionRequest {
-    auth_post::start_request(
-        &auth_post::Start::LOGIN,
-        (username, password),
-        return_url,
-        fields,
-        token,
-    )
+    auth_post::Start::LOGIN.request(username, password, return_url, fields, token)
 }
 
 /// Asks which requests a login is made of:

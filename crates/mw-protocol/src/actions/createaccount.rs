@@ -116,13 +116,7 @@ pub fn start_request(
     fields: &[(String, String)],
     token: &Token,
 ) -> ActionRequest {
-    auth_post::start_request(
-        &auth_post::Start::CREATE,
-        (username, password),
-        return_url,
-        fields,
-        token,
-    )
+    auth_post::Start::CREATE.request(username, password, return_url, fields, token)
 }
 
 /// Continues an account creation (`createcontinue=1`) with the fields a

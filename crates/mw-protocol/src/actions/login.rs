@@ -142,22 +142,15 @@ impl Words for Results {
     const ALL: &'static [&'static str] = &["Success", "NeedToken"];
 }
 
-/// The members as the envelope pass keeps them: read straight into their
-/// box (not built on the stack and then moved in).
-impl FromScan for Box<Fields> {
-    fn scan(s: &mut Scan<'_>) -> Res<Self> {
-        let mut value = Box::<Fields>::default();
-        crate::response::scan_read::read_fields!(s, *value, {
-            "result" => result,
-            "lguserid" => lguserid,
-            "lgusername" => lgusername,
-            "token" => token,
-            "reason" => reason,
-            "wait" => wait,
-        })?;
-        Ok(value)
-    }
-}
+// The envelope pass keeps it boxed, read straight into its box.
+crate::response::scan_read::boxed_from_scan!(Fields {
+    "result" => result,
+    "lguserid" => lguserid,
+    "lgusername" => lgusername,
+    "token" => token,
+    "reason" => reason,
+    "wait" => wait,
+});
 
 #[cfg(test)]
 mod tests {

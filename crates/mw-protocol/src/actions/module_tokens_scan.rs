@@ -90,14 +90,24 @@ fn not_object(s: &mut Scan<'_>) -> Res<()> {
     }
 }
 
+/// An object's members, each read by `member` into a `T` (its default
+/// for a value that is not an object, read as the walk's pass reads it).
+fn members<T: Default>(
+    s: &mut Scan<'_>,
+    mut member: impl FnMut(&mut T, &mut Scan<'_>, &str) -> Res<()>,
+) -> Res<T> {
+    let mut out = T::default();
+    if s.peek()? != b'{' {
+        return not_object(s).map(|()| out);
+    }
+    s.object(|s, key| member(&mut out, s, &key.value()?))?;
+    Ok(out)
+}
+
 impl FromScan for Tokens {
     fn scan(s: &mut Scan<'_>) -> Res<Tokens> {
-        let mut tokens = Tokens::default();
-        if s.peek()? != b'{' {
-            return not_object(s).map(|()| tokens);
-        }
-        s.object(|s, key| {
-            if !tokens.member(s, &key.value()?)? {
+        let mut tokens = members(s, |tokens: &mut Tokens, s, key| {
+            if !tokens.member(s, key)? {
                 s.skip()?;
             }
             Ok(())
@@ -116,15 +126,10 @@ pub(crate) struct Page {
 
 impl FromScan for Page {
     fn scan(s: &mut Scan<'_>) -> Res<Page> {
-        let mut page = Page::default();
-        if s.peek()? != b'{' {
-            return not_object(s).map(|()| page);
-        }
-        s.object(|s, key| {
-            let key = key.value()?;
-            if *key == *"revisions" {
+        let mut page = members(s, |page: &mut Page, s, key| {
+            if key == "revisions" {
                 page.revisions = Items::scan(s)?;
-            } else if !page.tokens.member(s, &key)? {
+            } else if !page.tokens.member(s, key)? {
                 s.skip()?;
             }
             Ok(())

@@ -13,29 +13,30 @@ fn legacy_keys_are_the_legacy_names() {
     for key in LEGACY_KEYS {
         assert!(legacy_key(key).is_some(), "{key}");
     }
+    // In alphabetical order.
     for name in [
-        "edit",
-        "delete",
-        "protect",
-        "move",
+        "",
         "block",
-        "unblock",
+        "createaccount",
+        "csrf",
+        "delete",
+        "deleteglobalaccount",
+        "edit",
         "email",
         "import",
-        "options",
-        "preferences",
-        "csrf",
-        "watch",
-        "patrol",
-        "rollback",
-        "userrights",
         "login",
-        "createaccount",
+        "move",
+        "options",
+        "patrol",
+        "preferences",
+        "protect",
+        "rollback",
         "setglobalaccountstatus",
-        "deleteglobalaccount",
-        "",
-        "x",
         "token",
+        "unblock",
+        "userrights",
+        "watch",
+        "x",
     ] {
         let key = format!("{name}token");
         assert_eq!(

@@ -139,4 +139,3 @@ fn find_backslash(b: &[u8], mut i: usize) -> usize {
     let rest = b.get(i..).unwrap_or_default();
     memchr::memchr(b'\\', rest).map_or(b.len(), |p| i + p)
 }
-

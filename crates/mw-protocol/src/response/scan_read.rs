@@ -60,6 +60,24 @@ macro_rules! struct_from_scan {
 }
 pub(crate) use struct_from_scan;
 
+/// [`struct_from_scan`] for `Box<$ty>`: the members read straight into
+/// the box (not built on the stack and then moved in), for a large
+/// member the envelope pass keeps boxed.
+macro_rules! boxed_from_scan {
+    ($ty:ty { $($name:literal => $field:ident),* $(,)? }) => {
+        impl $crate::response::scan_read::FromScan for Box<$ty> {
+            fn scan(
+                s: &mut $crate::response::scan::Scan<'_>,
+            ) -> $crate::response::scan::Res<Self> {
+                let mut value = Box::<$ty>::default();
+                $crate::response::scan_read::read_fields!(s, *value, { $($name => $field),* })?;
+                Ok(value)
+            }
+        }
+    };
+}
+pub(crate) use boxed_from_scan;
+
 impl FromScan for Scalar {
     fn scan(s: &mut Scan<'_>) -> Res<Scalar> {
         let shape = match s.peek()? {
