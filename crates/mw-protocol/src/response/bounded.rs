@@ -2,7 +2,6 @@
 //! at most [`MAX_MESSAGES`] of them, each value kept as in [`Kept`]
 //! (at most [`MAX_KEPT_BYTES`](super::wire::MAX_KEPT_BYTES) of JSON).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -191,7 +190,7 @@ impl<'de> Visitor<'de> for ListOrMapVisitor {
             let mut warnings = Vec::new();
             for (module, block) in members {
                 if let Some(text) = bc_block_text(&block) {
-                    push_bc_lines(&mut warnings, Cow::Owned(module), Cow::Borrowed(text));
+                    push_bc_lines(&mut warnings, module, text);
                 }
             }
             ListOrMap::Blocks(warnings)

@@ -1,7 +1,5 @@
 //! Reading one error or warning message in any of MediaWiki's formats.
 
-use std::borrow::Cow;
-
 use serde_json::Value;
 
 use super::Warning;
@@ -106,10 +104,9 @@ pub(crate) fn bc_block_text(block: &Value) -> Option<&str> {
 /// Appends the warnings of one bc block to `out`: one for each line of
 /// `text` that is not blank (as `str::trim` sees it), with `module` and
 /// no code; at most [`MAX_MESSAGES`] (no block gives more to the kept
-/// ones). The last one takes `module`, and `text`'s buffer when it owns
-/// one that the line fills but for at most [`REUSED_SLACK`] bytes.
+/// ones). The last one takes `module`.
 /// (serde's pass; the scanner's decodes the raw string: `bc_lines.rs`).
-pub(crate) fn push_bc_lines(out: &mut Vec<Warning>, module: Cow<'_, str>, text: Cow<'_, str>) {
+pub(crate) fn push_bc_lines(out: &mut Vec<Warning>, module: String, text: &str) {
     let mut last = None;
     let mut count = 0;
     let mut start = 0;
@@ -118,7 +115,7 @@ pub(crate) fn push_bc_lines(out: &mut Vec<Warning>, module: Cow<'_, str>, text: 
         let line = &text[start..end];
         if !is_blank(line) {
             if let Some((s, e)) = last.replace((start, end)) {
-                out.push(Warning::new(&*module, None, &text[s..e]));
+                out.push(Warning::new(module.as_str(), None, &text[s..e]));
             }
             count += 1;
             if count == MAX_MESSAGES {
@@ -130,25 +127,13 @@ pub(crate) fn push_bc_lines(out: &mut Vec<Warning>, module: Cow<'_, str>, text: 
     let Some((s, e)) = last else {
         return;
     };
-    let text = match text {
-        Cow::Owned(mut buf) if buf.len() - (e - s) <= REUSED_SLACK => {
-            buf.truncate(e);
-            buf.drain(..s);
-            buf
-        }
-        text => text[s..e].to_owned(),
-    };
     out.push(Warning {
-        module: module.into_owned(),
+        module,
         code: None,
-        text,
+        text: text[s..e].to_owned(),
         data: None,
     });
 }
-
-/// The most bytes of a block's buffer that a warning's text may keep
-/// unused, when it takes the buffer instead of a copy.
-const REUSED_SLACK: usize = 1024;
 
 /// `line.trim().is_empty()`, at a glance for most lines.
 pub(crate) fn is_blank(line: &str) -> bool {
