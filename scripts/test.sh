@@ -83,6 +83,12 @@ step "cargo test (unit, snapshot, integration, doc)"
 INSTA_UPDATE=no cargo test --workspace --all-targets
 INSTA_UPDATE=no cargo test --workspace --doc
 
+# A crate that depends on mw-protocol may turn on serde_json's
+# preserve_order (features unify): the scanner's pass and serde's must
+# still agree when serde_json::Map keeps the body's order.
+step "mw-protocol's unit tests with serde_json/preserve_order"
+INSTA_UPDATE=no cargo test --quiet -p mw-protocol --lib --features serde_json/preserve_order
+
 step "the fuzz targets build (fuzz/ is its own workspace; running them is docs/reliability.md's)"
 (cd fuzz && cargo check --quiet --bins)
 

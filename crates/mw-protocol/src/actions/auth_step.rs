@@ -309,11 +309,13 @@ fn request_of(v: Value) -> Option<AuthRequest> {
     let Value::Object(mut obj) = v else {
         return None;
     };
-    let fields = match obj.remove("fields") {
-        // In the map's order: by name.
+    let mut fields: Vec<AuthField> = match obj.remove("fields") {
         Some(Value::Object(map)) => map.into_iter().filter_map(field_of).collect(),
         _ => Vec::new(),
     };
+    // By name, as the scanner's pass gives them, whatever order
+    // `serde_json::Map` keeps (`preserve_order` makes it the body's).
+    fields.sort_by(|a, b| a.name.cmp(&b.name));
     Some(AuthRequest {
         id: take_str(&mut obj, "id"),
         required: take_text(&mut obj, "required"),

@@ -96,7 +96,7 @@ fn walk(query: Option<&Value>) -> Result<BTreeMap<TokenType, Token>, Error> {
         let Value::Object(members) = obj else {
             return Ok(());
         };
-        for (key, v) in members {
+        for (key, v) in by_key(members) {
             let Some(ty) = key
                 .strip_suffix("token")
                 .and_then(TokenType::from_legacy_name)
@@ -127,11 +127,21 @@ fn walk(query: Option<&Value>) -> Result<BTreeMap<TokenType, Token>, Error> {
     Ok(out)
 }
 
-/// The members of a list (fv2) or of an id-keyed object (fv1).
+/// The members of a list (fv2) or of an id-keyed object (fv1, by id as
+/// the scanner's pass reads them).
 fn values_of(v: Option<&Value>) -> Vec<&Value> {
     match v {
         Some(Value::Array(a)) => a.iter().collect(),
-        Some(Value::Object(o)) => o.values().collect(),
+        Some(Value::Object(o)) => by_key(o).into_iter().map(|(_, v)| v).collect(),
         _ => Vec::new(),
     }
+}
+
+/// An object's members sorted by key, whatever order `serde_json::Map`
+/// keeps (a crate that turns on serde_json's `preserve_order` makes it
+/// the body's): the order the scanner's pass reads them in.
+fn by_key(o: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut members: Vec<_> = o.iter().collect();
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    members
 }
