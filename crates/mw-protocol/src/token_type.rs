@@ -114,25 +114,6 @@ impl TokenType {
         *self != TokenType::LOGIN && *self != TokenType::CREATE_ACCOUNT
     }
 
-    /// Maps a token name of the deprecated APIs (`action=tokens` of
-    /// MediaWiki 1.20–1.36, `intoken`, `rvtoken`, `rctoken`, `ustoken`,
-    /// `preferencestoken`) to the current type. Since 1.24 `edit`, `delete`,
-    /// `protect`, `move`, `block`, `unblock`, `email`, `import` and
-    /// `options` (`preferences`) are all the csrf token.
-    pub fn from_legacy_name(name: &str) -> Option<TokenType> {
-        Some(match name {
-            "edit" | "delete" | "protect" | "move" | "block" | "unblock" | "email" | "import"
-            | "options" | "preferences" | "csrf" => TokenType::CSRF,
-            "watch" => TokenType::WATCH,
-            "patrol" => TokenType::PATROL,
-            "rollback" => TokenType::ROLLBACK,
-            "userrights" => TokenType::USER_RIGHTS,
-            "setglobalaccountstatus" => TokenType::SET_GLOBAL_ACCOUNT_STATUS,
-            "deleteglobalaccount" => TokenType::DELETE_GLOBAL_ACCOUNT,
-            _ => return None,
-        })
-    }
-
     /// The name to ask `action=tokens` of MediaWiki 1.20–1.23 for, when
     /// that API has this type (`csrf` → `edit`). `None` for types it does
     /// not have (`rollback`, `userrights`, `login`, `createaccount`).
@@ -146,6 +127,51 @@ impl TokenType {
             _ => return None,
         })
     }
+}
+
+/// [`TokenType::from_legacy_name`] and [`LEGACY_KEYS`] from one list, so
+/// that the scanner's pass and the serde walk know the same names.
+macro_rules! legacy_names {
+    ($($name:literal => $ty:ident),* $(,)?) => {
+        impl TokenType {
+            /// Maps a token name of the deprecated APIs (`action=tokens` of
+            /// MediaWiki 1.20–1.36, `intoken`, `rvtoken`, `rctoken`,
+            /// `ustoken`, `preferencestoken`) to the current type. Since
+            /// 1.24 `edit`, `delete`, `protect`, `move`, `block`,
+            /// `unblock`, `email`, `import` and `options` (`preferences`)
+            /// are all the csrf token.
+            pub fn from_legacy_name(name: &str) -> Option<TokenType> {
+                Some(match name {
+                    $($name => TokenType::$ty,)*
+                    _ => return None,
+                })
+            }
+        }
+
+        /// The response keys of the legacy names (`<name>token`), so that
+        /// a kept token names its key without a copy.
+        pub(crate) const LEGACY_KEYS: &[&str] = &[$(concat!($name, "token")),*];
+    };
+}
+
+legacy_names! {
+    "edit" => CSRF,
+    "delete" => CSRF,
+    "protect" => CSRF,
+    "move" => CSRF,
+    "block" => CSRF,
+    "unblock" => CSRF,
+    "email" => CSRF,
+    "import" => CSRF,
+    "options" => CSRF,
+    "preferences" => CSRF,
+    "csrf" => CSRF,
+    "watch" => WATCH,
+    "patrol" => PATROL,
+    "rollback" => ROLLBACK,
+    "userrights" => USER_RIGHTS,
+    "setglobalaccountstatus" => SET_GLOBAL_ACCOUNT_STATUS,
+    "deleteglobalaccount" => DELETE_GLOBAL_ACCOUNT,
 }
 
 impl fmt::Debug for TokenType {

@@ -14,30 +14,8 @@ use std::collections::BTreeMap;
 use crate::response::scan::{Res, Scan};
 use crate::response::scan_read::FromScan;
 use crate::response::wire::Scalar;
+use crate::token_type::LEGACY_KEYS;
 use crate::{Error, Token, TokenType};
-
-/// The keys of the legacy tokens (`<name>token` for each name
-/// [`TokenType::from_legacy_name`] knows), so that a kept token names its
-/// key without a copy.
-pub(crate) const LEGACY_KEYS: [&str; 17] = [
-    "edittoken",
-    "deletetoken",
-    "protecttoken",
-    "movetoken",
-    "blocktoken",
-    "unblocktoken",
-    "emailtoken",
-    "importtoken",
-    "optionstoken",
-    "preferencestoken",
-    "csrftoken",
-    "watchtoken",
-    "patroltoken",
-    "rollbacktoken",
-    "userrightstoken",
-    "setglobalaccountstatustoken",
-    "deleteglobalaccounttoken",
-];
 
 /// The key `key` as a legacy token's, with its type.
 fn legacy_key(key: &str) -> Option<(&'static str, TokenType)> {
