@@ -168,53 +168,51 @@ impl<T: FromScan + Empty> FromScan for Items<T> {
                 Ok(())
             })?,
             b'{' => {
-                // Past a few, every item is logged (the empty ones too)
-                // and the last of each id kept at the end: a search of
-                // the list for each would be quadratic.
-                let mut logged = false;
+                // Past a few, the kept items' ids are indexed (a search
+                // of the list for each would be quadratic); an empty item
+                // is never kept, so that a long run of them costs nothing.
+                let mut index: Option<BTreeMap<String, usize>> = None;
                 s.object(|s, key| {
                     let key = key.value()?;
                     let item = T::scan(s)?;
-                    if logged {
-                        items.push((key.into_owned(), item));
-                        return Ok(());
-                    }
-                    let at = items.iter().position(|(k, _)| **k == *key);
+                    let at = match &index {
+                        Some(index) => index.get(&*key).copied(),
+                        None => items.iter().position(|(k, _)| **k == *key),
+                    };
                     match (at, item.is_empty()) {
-                        (Some(at), true) => drop(items.remove(at)),
+                        // An empty later item removes the id (its slot is
+                        // emptied, and dropped at the end).
+                        (Some(at), true) => match &mut index {
+                            Some(index) => {
+                                items[at].1 = item;
+                                index.remove(&*key);
+                            }
+                            None => drop(items.remove(at)),
+                        },
                         (Some(at), false) => items[at].1 = item,
                         (None, true) => {}
-                        (None, false) => items.push((key.into_owned(), item)),
+                        (None, false) => {
+                            if let Some(index) = &mut index {
+                                index.insert(key.clone().into_owned(), items.len());
+                            }
+                            items.push((key.into_owned(), item));
+                        }
                     }
-                    logged = items.len() > SEARCHED;
+                    if index.is_none() && items.len() > SEARCHED {
+                        let ids = items.iter().enumerate().map(|(i, (k, _))| (k.clone(), i));
+                        index = Some(ids.collect());
+                    }
                     Ok(())
                 })?;
-                if logged {
-                    items = last_of_each(items);
-                } else {
-                    items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                if index.is_some() {
+                    items.retain(|(_, item)| !item.is_empty());
                 }
+                items.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             }
             _ => Scalar::scan(s).map(drop)?,
         }
         Ok(Items(items))
     }
-}
-
-/// The logged items of an id-keyed object, sorted by id: the last of
-/// each id, unless it is empty.
-fn last_of_each<T: Empty>(mut items: Vec<(String, T)>) -> Vec<(String, T)> {
-    // Stable: each id's items stay in order.
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut kept: Vec<(String, T)> = Vec::with_capacity(items.len());
-    for (id, item) in items {
-        if kept.last().is_some_and(|(last, _)| *last == id) {
-            kept.pop();
-        }
-        kept.push((id, item));
-    }
-    kept.retain(|(_, item)| !item.is_empty());
-    kept
 }
 
 /// The members of a `query` object that hold per-module tokens.

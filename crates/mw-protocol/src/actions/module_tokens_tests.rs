@@ -148,3 +148,25 @@ fn many_pages_agree() {
         true,
     );
 }
+
+/// A long run of pages without tokens after many with them keeps nothing
+/// for them (a hostile answer under the body cap must not cost memory
+/// for each of its empty pages), and still removes an id it repeats.
+#[test]
+fn empty_pages_past_the_index_are_not_kept() {
+    let mut members: Vec<String> = (0..=SEARCHED)
+        .map(|i| format!(r#""{i}":{{"edittoken":"e{i}"}}"#))
+        .collect();
+    members.extend((1000..21_000).map(|i| format!(r#""{i}":{{"ns":0}}"#)));
+    members.push(r#""3":{"ns":0}"#.to_owned());
+    let text = format!("{{{}}}", members.join(","));
+    let mut scan = crate::response::scan::Scan::new(&text);
+    let Ok(Items(items)) = Items::<Page>::scan(&mut scan) else {
+        panic!("the scanner reads the pages");
+    };
+    assert_eq!(items.len(), SEARCHED, "the token pages but the removed one");
+    assert!(items.capacity() < 4 * SEARCHED, "{}", items.capacity());
+    assert!(items.iter().all(|(id, _)| id != "3"));
+    let body = format!(r#"{{"query":{{"pages":{text}}}}}"#);
+    agree(&body, true);
+}
