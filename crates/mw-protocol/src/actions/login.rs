@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::response::Envelope;
 use crate::response::scan::{Res, Scan};
-use crate::response::scan_read::{FromScan, number};
+use crate::response::scan_read::{FromScan, number, small_u64};
 use crate::response::wire::{Kept, Scalar};
 use crate::response::word::{Word, Words};
 use crate::{ActionRequest, Error, Password, Token};
@@ -125,13 +125,10 @@ impl FromScan for UserId {
             return Scalar::scan(s).map(|v| UserId(v.number_u64()));
         }
         let text = s.span()?;
-        // What `scan_read::number` reads as a `u64` itself: up to 18
-        // digits, which always fit.
-        if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) {
-            let n = text.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'));
-            return Ok(UserId(Some(n)));
+        match small_u64(text) {
+            Some(n) => Ok(UserId(Some(n))),
+            None => number(text).map(|n| UserId(n.as_u64())),
         }
-        number(text).map(|n| UserId(n.as_u64()))
     }
 }
 

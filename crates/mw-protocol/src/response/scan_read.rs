@@ -97,12 +97,17 @@ impl FromScan for Scalar {
 /// A number as serde_json reads it (`deserialize_any`): small
 /// non-negative integers here, every other form by serde_json itself.
 pub(crate) fn number(text: &str) -> Res<serde_json::Number> {
-    if text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = text.parse::<u64>() {
-            return Ok(n.into());
-        }
+    match small_u64(text) {
+        Some(n) => Ok(n.into()),
+        None => serde_json::from_str(text).map_err(|_| Fallback),
     }
-    serde_json::from_str(text).map_err(|_| Fallback)
+}
+
+/// The value of a number's text of at most 18 digits (which always fit
+/// in a `u64`), read without serde_json; `None` for any other text.
+pub(crate) fn small_u64(text: &str) -> Option<u64> {
+    let digits = !text.is_empty() && text.len() <= 18 && text.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| text.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0')))
 }
 
 /// Reads a value that serde_json's `Value` surely reads too (every string
