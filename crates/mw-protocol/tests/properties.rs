@@ -59,7 +59,7 @@ fn exercise(res: &http::Response<Vec<u8>>) {
                 let _ = (w.is_deprecation(), w.deprecated_feature(), w.to_string());
             }
             if let Ok(set) = tokens::parse(&env) {
-                for t in set.tokens.values() {
+                for (_, t) in set.iter() {
                     let _ = (t.timestamp(), t.is_mangled(), t.is_anonymous());
                 }
             }

@@ -178,9 +178,11 @@ impl From<&Token> for TokenView {
     }
 }
 
-fn token_map(tokens: &BTreeMap<TokenType, Token>) -> BTreeMap<String, TokenView> {
+fn token_map<'a>(
+    tokens: impl IntoIterator<Item = (&'a TokenType, &'a Token)>,
+) -> BTreeMap<String, TokenView> {
     tokens
-        .iter()
+        .into_iter()
         .map(|(ty, t)| (ty.as_str().to_owned(), t.into()))
         .collect()
 }
@@ -195,7 +197,7 @@ impl From<tokens::TokenSet> for TokenSetView {
     fn from(set: tokens::TokenSet) -> Self {
         TokenSetView {
             meta_tokens_available: set.meta_tokens_available,
-            tokens: token_map(&set.tokens),
+            tokens: token_map(set.iter()),
         }
     }
 }
@@ -578,7 +580,7 @@ fn action_tokens_edittoken_maps_to_csrf() {
         set.get(&TokenType::WATCH).map(Token::secret),
         Some("fedcba9876543210fedcba9876543210+\\")
     );
-    assert_eq!(set.tokens.len(), 2, "unknown legacy names are skipped");
+    assert_eq!(set.len(), 2, "unknown legacy names are skipped");
     // ≤1.24 tokens have no timestamp.
     assert_eq!(set.get(&TokenType::CSRF).and_then(Token::timestamp), None);
 }

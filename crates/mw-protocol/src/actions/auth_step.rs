@@ -6,13 +6,12 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::Error;
-use crate::response::Envelope;
-use crate::response::wire::{Scalar, Shape};
+use crate::response::wire::{Object, Scalar, Shape};
 use crate::response::word::{Word, Words};
+use crate::{Error, Warning};
 
 use super::auth_requests::{Requests, Text};
-use super::{message_text, required};
+use super::{Module, message_text, required};
 
 /// The field a two-factor step asks for (OATHAuth's
 /// `TOTPAuthenticationRequest`): a code from the authenticator app, or a
@@ -205,12 +204,34 @@ pub fn captcha_of(requests: &[AuthRequest]) -> Option<Captcha> {
     })
 }
 
-/// Reads the step under `module` (`clientlogin` or `createaccount`).
-pub(crate) fn parse_step(env: &Envelope<impl AsRef<str>>, module: &str) -> Result<AuthStep, Error> {
-    let read = match module {
-        "createaccount" => env.module("createaccount", |m| m.createaccount())?,
-        _ => env.module("clientlogin", |m| m.clientlogin())?,
-    };
+/// The parser of a `clientlogin` step.
+pub(crate) struct ClientLoginStep;
+
+impl Module for ClientLoginStep {
+    const KEY: &'static str = "clientlogin";
+    type Member = Object<Box<Fields>>;
+    type Output = AuthStep;
+
+    fn finish(read: Object<Box<Fields>>, _: &[Warning]) -> Result<AuthStep, Error> {
+        step_of(read, Self::KEY)
+    }
+}
+
+/// The parser of a `createaccount` step.
+pub(crate) struct CreateAccountStep;
+
+impl Module for CreateAccountStep {
+    const KEY: &'static str = "createaccount";
+    type Member = Object<Box<Fields>>;
+    type Output = AuthStep;
+
+    fn finish(read: Object<Box<Fields>>, _: &[Warning]) -> Result<AuthStep, Error> {
+        step_of(read, Self::KEY)
+    }
+}
+
+/// The step read under `module` (`clientlogin` or `createaccount`).
+fn step_of(read: Object<Box<Fields>>, module: &str) -> Result<AuthStep, Error> {
     // Moved out of the box member by member (not copied out whole).
     let obj = required(read, module)?;
     let Fields {

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
 use crate::response::wire::{Object, Scalar};
-use crate::{ActionRequest, Error, Token};
+use crate::response::{Envelope, Reply};
+use crate::{ActionRequest, Error, Token, Warning};
 
-use super::required;
+use super::{Module, required};
 
 /// How long a `centralauthtoken` lives on the server:
 /// `CentralAuthTokenManager::EXPIRY` is one minute (the "10 seconds" of the
@@ -28,15 +28,31 @@ pub fn request() -> ActionRequest {
 /// [`Session`](crate::Session) turns `badsession` (a session that is not
 /// CentralAuth's: bot password, OAuth) into [`Error::CentralAuthSession`].
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<Token, Error> {
-    let obj: Fields = required(
-        env.module("centralauthtoken", |m| m.centralauthtoken())?,
-        "centralauthtoken",
-    )?;
-    let value = obj.centralauthtoken.required_str("centralauthtoken")?;
-    if value.is_empty() {
-        return Err(Error::Decode("empty centralauthtoken".into()));
+    CentralAuthToken::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<Token>, Error> {
+    CentralAuthToken::parse_response(response)
+}
+
+/// The parser of `centralauthtoken`.
+pub(crate) struct CentralAuthToken;
+
+impl Module for CentralAuthToken {
+    const KEY: &'static str = "centralauthtoken";
+    type Member = Object<Fields>;
+    type Output = Token;
+
+    fn finish(obj: Object<Fields>, _: &[Warning]) -> Result<Token, Error> {
+        let obj = required(obj, "centralauthtoken")?;
+        let value = obj.centralauthtoken.required_str("centralauthtoken")?;
+        if value.is_empty() {
+            return Err(Error::Decode("empty centralauthtoken".into()));
+        }
+        Ok(Token::new(value))
     }
-    Ok(Token::new(value))
 }
 
 /// `action=tokens&type=centralauth` on the home wiki: how farms on
@@ -58,9 +74,7 @@ pub fn legacy_request() -> ActionRequest {
 /// answer; `None` when the wiki has no such type (no CentralAuth: the
 /// value is dropped with an "Unrecognized value" warning).
 pub fn parse_legacy(env: &Envelope<impl AsRef<str>>) -> Result<Option<Token>, Error> {
-    // The old farms' flow only: read from the body (the envelope pass reads
-    // `tokens` for `action=tokens`' parser).
-    let tokens: Object<Box<Fields>> = env.module("tokens", |_| None)?;
+    let tokens: Object<Box<Fields>> = env.member("tokens")?;
     match tokens.0.map(|t| t.centralauthtoken) {
         None | Some(Scalar::Missing) => Ok(None),
         Some(Scalar::Str(s)) if !s.is_empty() => Ok(Some(Token::new(s))),

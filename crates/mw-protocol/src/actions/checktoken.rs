@@ -2,12 +2,12 @@
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
-use crate::response::wire::Scalar;
+use crate::response::wire::{Object, Scalar};
 use crate::response::word::{Word, Words};
-use crate::{ActionRequest, Error, Token, TokenType};
+use crate::response::{Envelope, Reply};
+use crate::{ActionRequest, Error, Token, TokenType, Warning};
 
-use super::required;
+use super::{Module, required};
 
 /// Checks a token. Sent as a POST with the token in the body (the server
 /// accepts both methods; the token never goes into a URL).
@@ -57,7 +57,37 @@ pub struct TokenCheck {
 /// `missingparam`/`badvalue` after) arrive as [`Error::Api`]; see
 /// [`ApiError::missing_param`](crate::ApiError::missing_param).
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<TokenCheck, Error> {
-    let obj: Fields = required(env.module("checktoken", |m| m.checktoken())?, "checktoken")?;
+    CheckToken::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+///
+/// ```
+/// use mw_protocol::actions::checktoken;
+/// let res = http::Response::new(br#"{"checktoken":{"result":"expired"}}"#.to_vec());
+/// let check = checktoken::parse_response(&res)?.value;
+/// assert_eq!(check.result, checktoken::TokenValidity::Expired);
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<TokenCheck>, Error> {
+    CheckToken::parse_response(response)
+}
+
+/// The parser of `checktoken`.
+pub(crate) struct CheckToken;
+
+impl Module for CheckToken {
+    const KEY: &'static str = "checktoken";
+    type Member = Object<Fields>;
+    type Output = TokenCheck;
+
+    fn finish(obj: Object<Fields>, _: &[Warning]) -> Result<TokenCheck, Error> {
+        finish(required(obj, "checktoken")?)
+    }
+}
+
+fn finish(obj: Fields) -> Result<TokenCheck, Error> {
     let result = match &*obj.result.required_str("result")? {
         "valid" => TokenValidity::Valid,
         "invalid" => TokenValidity::Invalid,

@@ -3,12 +3,13 @@
 //! `meta=authmanagerinfo&amirequestsfor=login` query that lists a login
 //! captcha (ConfirmEdit, after failed logins).
 
-use crate::response::Envelope;
+use crate::response::{Envelope, Reply};
 use crate::{ActionRequest, Error, Password, Token};
 
+use super::Module;
 use super::auth_post;
-use super::auth_step::{self, AuthRequest, AuthStep};
-use super::createaccount;
+use super::auth_step::{AuthRequest, AuthStep, ClientLoginStep};
+use super::createaccount::{self, AuthInfo};
 
 /// The message code of a `FAIL` for a wrong password, which ConfirmEdit
 /// also gives for a missing or wrong login captcha ("Make brute force
@@ -74,6 +75,14 @@ pub fn parse_info(env: &Envelope<impl AsRef<str>>) -> Result<Vec<AuthRequest>, E
     createaccount::parse_info(env).map(|info| info.requests)
 }
 
+/// [`parse_info`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+pub fn parse_info_response(
+    response: &http::Response<Vec<u8>>,
+) -> Result<Reply<Vec<AuthRequest>>, Error> {
+    Ok(AuthInfo::parse_response(response)?.map(|info| info.requests))
+}
+
 /// Continues a client login (`logincontinue=1`) with the fields the `UI`
 /// or `REDIRECT` step asked for (for example `OATHToken`). Field values are
 /// treated as secrets: sent in the body, never shown by `Debug`.
@@ -84,5 +93,19 @@ pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionReq
 /// Reads `clientlogin.status` and its fields (the shared
 /// [`AuthStep`] of AuthManager).
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<AuthStep, Error> {
-    auth_step::parse_step(env, "clientlogin")
+    ClientLoginStep::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+///
+/// ```
+/// use mw_protocol::actions::{auth_step::AuthStatus, clientlogin};
+/// let res = http::Response::new(br#"{"clientlogin":{"status":"PASS","username":"Alice"}}"#.to_vec());
+/// let step = clientlogin::parse_response(&res)?.value;
+/// assert_eq!(step.status, AuthStatus::Pass { username: "Alice".into() });
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<AuthStep>, Error> {
+    ClientLoginStep::parse_response(response)
 }

@@ -4,14 +4,14 @@
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
 use crate::response::wire::{Object, Scalar, Shape};
-use crate::{ActionRequest, Error, Password, Token};
+use crate::response::{Envelope, Reply};
+use crate::{ActionRequest, Error, Password, Token, Warning};
 
 use super::auth_post;
 use super::auth_requests::Requests;
-use super::auth_step::{self, AuthRequest, AuthStep};
-use super::required;
+use super::auth_step::{AuthRequest, AuthStep, CreateAccountStep};
+use super::{Module, required};
 
 /// The fields a creation fills in itself from the user name and password.
 pub const OWN_FIELDS: &[&str] = &["username", "password", "retype"];
@@ -73,18 +73,39 @@ impl CreateInfo {
 
 /// Reads `query.authmanagerinfo`.
 pub fn parse_info(env: &Envelope<impl AsRef<str>>) -> Result<CreateInfo, Error> {
-    #[derive(Deserialize)]
-    struct Query {
-        #[serde(default)]
-        authmanagerinfo: Object<Box<Info>>,
+    AuthInfo::parse(env)
+}
+
+/// [`parse_info`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+pub fn parse_info_response(response: &http::Response<Vec<u8>>) -> Result<Reply<CreateInfo>, Error> {
+    AuthInfo::parse_response(response)
+}
+
+/// What the parser reads of `query`.
+#[derive(Deserialize, Default)]
+pub(crate) struct Query {
+    #[serde(default)]
+    authmanagerinfo: Object<Box<Info>>,
+}
+
+crate::response::scan_read::struct_from_scan!(Query { "authmanagerinfo" => authmanagerinfo });
+
+/// The parser of `meta=authmanagerinfo` (for a login or a creation).
+pub(crate) struct AuthInfo;
+
+impl Module for AuthInfo {
+    const KEY: &'static str = "query";
+    type Member = Object<Query>;
+    type Output = CreateInfo;
+
+    fn finish(query: Object<Query>, _: &[Warning]) -> Result<CreateInfo, Error> {
+        let info = required(required(query, "query")?.authmanagerinfo, "authmanagerinfo")?;
+        info_of(info)
     }
-    let info = required(
-        required(
-            Object(env.query_member(|m| m.query_info(), |q: Query| q.authmanagerinfo)?),
-            "query",
-        )?,
-        "authmanagerinfo",
-    )?;
+}
+
+fn info_of(info: Box<Info>) -> Result<CreateInfo, Error> {
     Ok(CreateInfo {
         // fv2 sends a boolean; fv1 drops `false` and turns `true` into "".
         can_create_accounts: match info.cancreateaccounts {
@@ -133,7 +154,13 @@ pub fn continue_request(fields: &[(String, String)], token: &Token) -> ActionReq
 
 /// Reads `createaccount.status` and its fields (the shared [`AuthStep`]).
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<AuthStep, Error> {
-    auth_step::parse_step(env, "createaccount")
+    CreateAccountStep::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<AuthStep>, Error> {
+    CreateAccountStep::parse_response(response)
 }
 
 /// The members of `query.authmanagerinfo` the parser reads.

@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::Module;
 use super::module_tokens::{PrunedQuery, QueryTokens};
 use super::token_map::{Legacy, TokenMap};
 use super::tokens::TokenSet;
-use crate::response::Envelope;
-use crate::{ActionRequest, Error, Token, TokenType};
+use crate::response::{Envelope, Reply};
+use crate::{ActionRequest, Error, Token, TokenType, Warning};
 
 /// `action=tokens&type=…` with the legacy names of the given types
 /// (`csrf` → `edit`). Fails with [`Error::Unsupported`] for a type that API
@@ -44,14 +45,29 @@ pub fn request(types: &[TokenType]) -> Result<ActionRequest, Error> {
 /// Reads `tokens.<name>token`, mapping legacy names to current types
 /// (`edittoken` → csrf).
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<TokenSet, Error> {
-    let tokens: TokenMap<Legacy> = env.module("tokens", |m| m.tokens())?;
-    if let TokenMap::Missing = tokens {
-        return Err(Error::Decode("missing object tokens".into()));
+    ActionTokens::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<TokenSet>, Error> {
+    ActionTokens::parse_response(response)
+}
+
+/// The parser of `action=tokens`.
+pub(crate) struct ActionTokens;
+
+impl Module for ActionTokens {
+    const KEY: &'static str = "tokens";
+    type Member = TokenMap<Legacy>;
+    type Output = TokenSet;
+
+    fn finish(tokens: TokenMap<Legacy>, _: &[Warning]) -> Result<TokenSet, Error> {
+        if let TokenMap::Missing = tokens {
+            return Err(Error::Decode("missing object tokens".into()));
+        }
+        Ok(TokenSet::new(tokens.into_tokens()?, false))
     }
-    Ok(TokenSet {
-        tokens: tokens.into_tokens()?,
-        meta_tokens_available: false,
-    })
 }
 
 /// `action=query&prop=info&intoken=…&titles=…`: the oldest way to get
@@ -74,20 +90,39 @@ pub fn intoken_request(titles: &str, legacy_names: &[&str]) -> ActionRequest {
 pub fn parse_module_tokens(
     env: &Envelope<impl AsRef<str>>,
 ) -> Result<BTreeMap<TokenType, Token>, Error> {
-    // What the envelope's scanner pass read, in the order of the walk
-    // below; else the body read again, only what the walk reads built.
-    let read = env.module("query", |m| m.query_module_tokens().map(QueryTokens::Read))?;
-    match read {
-        QueryTokens::Read(tokens) => {
-            tokens.map_or_else(|| Ok(BTreeMap::new()), |t| t.into_tokens())
+    ModuleTokenParser::parse(env)
+}
+
+/// [`parse_module_tokens`] straight from the response, in one pass.
+pub fn parse_module_tokens_response(
+    response: &http::Response<Vec<u8>>,
+) -> Result<Reply<BTreeMap<TokenType, Token>>, Error> {
+    ModuleTokenParser::parse_response(response)
+}
+
+/// The parser of the per-module tokens of `query`.
+pub(crate) struct ModuleTokenParser;
+
+impl Module for ModuleTokenParser {
+    const KEY: &'static str = "query";
+    type Member = QueryTokens;
+    type Output = BTreeMap<TokenType, Token>;
+
+    fn finish(read: QueryTokens, _: &[Warning]) -> Result<Self::Output, Error> {
+        // What the scanner read, in the order of the walk below; else what
+        // serde read, only what the walk reads built.
+        match read {
+            QueryTokens::Read(tokens) => {
+                tokens.map_or_else(|| Ok(BTreeMap::new()), |t| t.into_tokens())
+            }
+            QueryTokens::Pruned(PrunedQuery(query)) => walk(query.as_ref()),
         }
-        QueryTokens::Pruned(PrunedQuery(query)) => walk(query.as_ref()),
     }
 }
 
 /// The tokens of a pruned `query` tree, in order: pages (each then its
 /// revisions), recent changes, users, userinfo.
-fn walk(query: Option<&Value>) -> Result<BTreeMap<TokenType, Token>, Error> {
+pub(crate) fn walk(query: Option<&Value>) -> Result<BTreeMap<TokenType, Token>, Error> {
     let mut out = BTreeMap::new();
     let Some(query) = query else {
         return Ok(out);

@@ -2,14 +2,14 @@
 
 use serde::Deserialize;
 
-use crate::response::Envelope;
 use crate::response::scan::{Res, Scan};
 use crate::response::scan_read::{FromScan, number, small_u64};
-use crate::response::wire::{Kept, Scalar};
+use crate::response::wire::{Kept, Object, Scalar};
 use crate::response::word::{Word, Words};
-use crate::{ActionRequest, Error, Password, Token};
+use crate::response::{Envelope, Reply};
+use crate::{ActionRequest, Error, Password, Token, Warning};
 
-use super::{message_text, required};
+use super::{Module, message_text, required};
 
 /// `action=login` as a POST: `lgname`, then `lgpassword`, then `lgtoken`
 /// last. Without a token, MediaWiki answers `NeedToken` (the two-step flow
@@ -64,6 +64,29 @@ pub enum LoginResponse {
 /// `Throttled`, `Blocked`, `CreateBlocked`) is an [`Error::Login`] with
 /// the server's reason and `wait`.
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<LoginResponse, Error> {
+    Login::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<LoginResponse>, Error> {
+    Login::parse_response(response)
+}
+
+/// The parser of `login`.
+pub(crate) struct Login;
+
+impl Module for Login {
+    const KEY: &'static str = "login";
+    type Member = Object<Box<Fields>>;
+    type Output = LoginResponse;
+
+    fn finish(obj: Object<Box<Fields>>, _: &[Warning]) -> Result<LoginResponse, Error> {
+        finish(required(obj, "login")?)
+    }
+}
+
+fn finish(fields: Box<Fields>) -> Result<LoginResponse, Error> {
     // Moved out of the box member by member (not copied out whole).
     let Fields {
         result,
@@ -72,7 +95,7 @@ pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<LoginResponse, Error> {
         token,
         reason,
         wait,
-    } = *required(env.module("login", |m| m.login())?, "login")?;
+    } = *fields;
     match &*result.required_str("result")? {
         "Success" => Ok(LoginResponse::Success {
             user_id: lguserid.0,

@@ -3,7 +3,9 @@
 //! from 1.25; from 1.45 an anonymous logout gets the warning `notloggedin`
 //! instead.
 
-use crate::response::Envelope;
+use super::Module;
+use crate::response::shared::Nothing;
+use crate::response::{Envelope, Reply};
 use crate::{ActionRequest, Error, Token, Warning};
 
 /// `action=logout` as a POST. With `None`, the tokenless form that wikis
@@ -39,12 +41,38 @@ pub enum LogoutOutcome {
 /// `notloggedin` warning. `badtoken`, `mustpostparams`, `cannotlogout` and
 /// the others arrive as [`Error::Api`].
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<LogoutOutcome, Error> {
-    let not_logged_in = env.warnings.iter().any(is_not_logged_in_warning);
-    Ok(if not_logged_in {
-        LogoutOutcome::NotLoggedIn
-    } else {
-        LogoutOutcome::LoggedOut
-    })
+    Logout::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+///
+/// ```
+/// use mw_protocol::actions::logout;
+/// let res = http::Response::new(b"{}".to_vec());
+/// assert_eq!(logout::parse_response(&res)?.value, logout::LogoutOutcome::LoggedOut);
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<LogoutOutcome>, Error> {
+    Logout::parse_response(response)
+}
+
+/// The parser of a logout's answer, which has no member of its own.
+pub(crate) struct Logout;
+
+impl Module for Logout {
+    const KEY: &'static str = "logout";
+    type Member = Nothing;
+    type Output = LogoutOutcome;
+
+    fn finish(_: Nothing, warnings: &[Warning]) -> Result<LogoutOutcome, Error> {
+        let not_logged_in = warnings.iter().any(is_not_logged_in_warning);
+        Ok(if not_logged_in {
+            LogoutOutcome::NotLoggedIn
+        } else {
+            LogoutOutcome::LoggedOut
+        })
+    }
 }
 
 /// `true` for the `notloggedin` warning of an anonymous logout (MediaWiki

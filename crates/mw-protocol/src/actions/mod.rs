@@ -22,8 +22,37 @@ pub mod tokens;
 
 use serde_json::Value;
 
-use crate::Error;
+use crate::response::reply::read_reply;
+use crate::response::shared::Member;
 use crate::response::wire::Object;
+use crate::response::{Envelope, Reply};
+use crate::{Error, Warning};
+
+/// A module's parser: the top-level member it reads, typed, and what it
+/// makes of it with the answer's warnings. Its answer is read in one pass
+/// ([`parse_response`](Module::parse_response)), or from an envelope
+/// already made ([`parse`](Module::parse): the member read again).
+pub(crate) trait Module {
+    /// The member (`"login"`).
+    const KEY: &'static str;
+    /// Its typed shape.
+    type Member: Member;
+    /// What the parser gives.
+    type Output;
+
+    /// The result, from the member (`Default` when the body had none).
+    fn finish(member: Self::Member, warnings: &[Warning]) -> Result<Self::Output, Error>;
+
+    /// From an envelope.
+    fn parse(env: &Envelope<impl AsRef<str>>) -> Result<Self::Output, Error> {
+        env.parsed(Self::KEY, Self::finish)
+    }
+
+    /// From the response, in one pass.
+    fn parse_response(res: &http::Response<Vec<u8>>) -> Result<Reply<Self::Output>, Error> {
+        read_reply::<Self::Member>(res, Self::KEY)?.then(Self::finish)
+    }
+}
 
 /// The module's object of a response (`{"login": {…}}`, read into a
 /// parser's own typed struct), or a decode error naming what is missing.

@@ -21,10 +21,10 @@ use crate::response::wire::{Key, scalars_are};
 #[derive(Default)]
 pub(crate) struct PrunedQuery(pub Option<Value>);
 
-/// The per-module tokens of an answer: as the envelope's scanner pass
-/// read them, or else read from the body again, pruned.
+/// The per-module tokens of an answer: as the scanner's pass read them,
+/// or else as serde's read them, pruned.
 pub(crate) enum QueryTokens {
-    /// Read in the envelope's pass (`None`: it holds none).
+    /// Read by the scanner (`None`: it holds none).
     Read(Option<Box<ModuleTokens>>),
     /// Read from the body.
     Pruned(PrunedQuery),

@@ -1,6 +1,6 @@
 //! The per-module tokens of a `query` answer (`intoken`, `rvtoken`,
 //! `rctoken`, `ustoken`, `preferencestoken`), read typed in the
-//! envelope's scanner pass (`Query` in `response/modules.rs`): only the
+//! scanner's pass ([`QueryTokens`]): only the
 //! members [`parse_module_tokens`](super::legacy_tokens::parse_module_tokens)
 //! looks at, in the order its walk of the JSON tree (`module_tokens.rs`)
 //! sees them: an id-keyed object's members and an object's tokens sorted
@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::response::scan::{Res, Scan};
+use super::module_tokens::QueryTokens;
+use crate::response::scan::{Fallback, Res, Scan};
 use crate::response::scan_read::FromScan;
 use crate::response::wire::Scalar;
 use crate::token_type::LEGACY_KEYS;
@@ -222,37 +223,37 @@ pub(crate) struct ModuleTokens {
     recentchanges: Items<Tokens>,
     users: Items<Tokens>,
     userinfo: Tokens,
-    /// Nothing was read (serde's pass): the parser reads the body.
-    unread: bool,
 }
 
-/// The per-module tokens read with a `query` object (`None`: none), as
-/// `Query` (`response/modules.rs`) holds them: dropping it costs a
-/// test where there are none (the envelope of every answer drops one).
-#[derive(Default)]
-pub(crate) struct Held(pub Option<Box<ModuleTokens>>);
-
-impl Held {
-    /// [`ModuleTokens::unread`]'s.
-    pub fn unread() -> Held {
-        Held(ModuleTokens::unread())
-    }
-}
-
-impl Drop for Held {
-    #[inline]
-    fn drop(&mut self) {
-        if let Some(tokens) = self.0.take() {
-            drop_tokens(tokens);
+/// The per-module tokens of a `query` object, as the scanner reads it:
+/// `pages`, `recentchanges`, `users` and `userinfo` (each once: a member
+/// given twice is serde's to decide), boxed only when there are some; a
+/// `query` that is no object holds none.
+impl FromScan for QueryTokens {
+    fn scan(s: &mut Scan<'_>) -> Res<QueryTokens> {
+        let mut module = None;
+        if s.peek()? != b'{' {
+            s.skip()?;
+            return Ok(QueryTokens::Read(None));
         }
+        let mut seen = 0u8;
+        s.object(|s, key| {
+            let key = key.value()?;
+            let (bit, member) = match &*key {
+                "pages" => (1, Member::Pages),
+                "recentchanges" => (2, Member::RecentChanges),
+                "users" => (4, Member::Users),
+                "userinfo" => (8, Member::UserInfo),
+                _ => return s.skip(),
+            };
+            if seen & bit != 0 {
+                return Err(Fallback);
+            }
+            seen |= bit;
+            ModuleTokens::read(&mut module, member, s)
+        })?;
+        Ok(QueryTokens::Read(module))
     }
-}
-
-/// Drops tokens that were not taken.
-#[cold]
-#[inline(never)]
-fn drop_tokens(tokens: Box<ModuleTokens>) {
-    drop(tokens);
 }
 
 /// A member of `query` that holds per-module tokens.
@@ -269,20 +270,6 @@ pub(crate) enum Member {
 }
 
 impl ModuleTokens {
-    /// What serde's pass leaves: nothing read (only that pass allocates
-    /// it, so that the scanner's `None`, no tokens, stays one word).
-    pub fn unread() -> Option<Box<ModuleTokens>> {
-        Some(Box::new(ModuleTokens {
-            unread: true,
-            ..ModuleTokens::default()
-        }))
-    }
-
-    /// Whether this is [`unread`](Self::unread)'s.
-    pub fn is_unread(&self) -> bool {
-        self.unread
-    }
-
     /// Reads `member` (each is read once: a duplicate is the caller's
     /// [`Fallback`](crate::response::scan::Fallback)) into `into`, made
     /// when it holds a token.

@@ -1,7 +1,6 @@
 //! A `{"<name>token": "…"}` object (`meta=tokens`' and `action=tokens'`),
 //! read from the bytes straight into tokens by type.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -53,7 +52,7 @@ pub(crate) enum TokenMap<N> {
     /// The tokens by type; or the name (without `token`) of the first
     /// member of a type whose value is not a string.
     Read(
-        Result<BTreeMap<TokenType, Token>, String>,
+        Result<Vec<(TokenType, Token)>, String>,
         PhantomData<fn() -> N>,
     ),
     /// Not an object (nor `[]`).
@@ -61,11 +60,12 @@ pub(crate) enum TokenMap<N> {
 }
 
 impl<N> TokenMap<N> {
-    /// The tokens (later members of a type replace earlier ones); a value
-    /// that is not a string is a decode error.
-    pub(crate) fn into_tokens(self) -> Result<BTreeMap<TokenType, Token>, Error> {
+    /// The tokens, sorted by type, one of each (later members of a type
+    /// replace earlier ones); a value that is not a string is a decode
+    /// error.
+    pub(crate) fn into_tokens(self) -> Result<Vec<(TokenType, Token)>, Error> {
         match self {
-            TokenMap::Missing => Ok(BTreeMap::new()),
+            TokenMap::Missing => Ok(Vec::new()),
             TokenMap::Read(Ok(tokens), _) => Ok(tokens),
             TokenMap::Read(Err(name), _) => {
                 Err(Error::Decode(format!("token {name}token is not a string")))
@@ -84,7 +84,9 @@ impl<'de, N: Naming> Deserialize<'de> for TokenMap<N> {
 /// What both readers (serde's and the scanner's) do with a token object's
 /// members, in order.
 struct Collect<N> {
-    tokens: BTreeMap<TokenType, Token>,
+    /// Sorted by type, each once (MediaWiki sends them sorted by name,
+    /// mostly the types' order: each is then put last).
+    tokens: Vec<(TokenType, Token)>,
     /// The first member of a type whose value is not a string.
     bad: Option<String>,
     members: usize,
@@ -94,7 +96,7 @@ struct Collect<N> {
 impl<N: Naming> Collect<N> {
     fn new() -> Self {
         Collect {
-            tokens: BTreeMap::new(),
+            tokens: Vec::new(),
             bad: None,
             members: 0,
             naming: PhantomData,
@@ -116,12 +118,32 @@ impl<N: Naming> Collect<N> {
     fn add(&mut self, key: &str, ty: TokenType, value: Scalar) {
         match value {
             Scalar::Str(s) => {
-                self.tokens.insert(ty, Token::new(s));
+                let token = Token::new(s);
+                match self.tokens.last() {
+                    Some((last, _)) if *last >= ty => self.put(ty, token),
+                    Some(_) => self.tokens.push((ty, token)),
+                    None => {
+                        // Room for MediaWiki's usual number of types at once.
+                        self.tokens.reserve(8);
+                        self.tokens.push((ty, token));
+                    }
+                }
             }
             _ if self.bad.is_none() => {
                 self.bad = Some(key.strip_suffix("token").unwrap_or(key).to_owned());
             }
             _ => {}
+        }
+    }
+
+    /// A token of a type that sorts before the last one's: in its place,
+    /// or in place of the earlier token of its type (a later member
+    /// replaces an earlier one).
+    #[inline(never)]
+    fn put(&mut self, ty: TokenType, token: Token) {
+        match self.tokens.binary_search_by(|(t, _)| t.cmp(&ty)) {
+            Ok(at) => self.tokens[at].1 = token,
+            Err(at) => self.tokens.insert(at, (ty, token)),
         }
     }
 
@@ -156,7 +178,7 @@ impl<'de, N: Naming> Visitor<'de> for TokenMapVisitor<N> {
             empty = false;
         }
         Ok(if empty {
-            TokenMap::Read(Ok(BTreeMap::new()), PhantomData)
+            TokenMap::Read(Ok(Vec::new()), PhantomData)
         } else {
             TokenMap::NotObject
         })
@@ -190,7 +212,7 @@ impl<N: Naming> FromScan for TokenMap<N> {
                     s.skip()
                 })?;
                 Ok(if empty {
-                    TokenMap::Read(Ok(BTreeMap::new()), PhantomData)
+                    TokenMap::Read(Ok(Vec::new()), PhantomData)
                 } else {
                     TokenMap::NotObject
                 })

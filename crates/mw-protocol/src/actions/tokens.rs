@@ -1,13 +1,13 @@
 //! `action=query&meta=tokens` (MediaWiki 1.24+).
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::response::Envelope;
-use crate::{ActionRequest, Error, Token, TokenType};
+use crate::response::wire::Object;
+use crate::response::{Envelope, Reply};
+use crate::{ActionRequest, Error, Token, TokenType, Warning};
 
+use super::Module;
 use super::token_map::{Current, TokenMap};
 
 /// Asks for one or more token types in one GET request.
@@ -28,8 +28,8 @@ pub fn request(types: &[TokenType]) -> ActionRequest {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct TokenSet {
-    /// The tokens, by type.
-    pub tokens: BTreeMap<TokenType, Token>,
+    /// The tokens, sorted by type, one of each.
+    tokens: Vec<(TokenType, Token)>,
     /// `false` when the wiki does not have `meta=tokens` at all
     /// (MediaWiki ≤1.23): use [`legacy_tokens`](super::legacy_tokens).
     pub meta_tokens_available: bool,
@@ -38,7 +38,48 @@ pub struct TokenSet {
 impl TokenSet {
     /// The token of a type, if the response had it.
     pub fn get(&self, ty: &TokenType) -> Option<&Token> {
-        self.tokens.get(ty)
+        let at = self.tokens.binary_search_by(|(t, _)| t.cmp(ty)).ok()?;
+        self.tokens.get(at).map(|(_, token)| token)
+    }
+
+    /// The tokens, by type (in order).
+    ///
+    /// ```
+    /// use mw_protocol::{actions::tokens, TokenType};
+    /// let res = http::Response::new(
+    ///     br#"{"query":{"tokens":{"watchtoken":"w+\\","csrftoken":"c+\\"}}}"#.to_vec(),
+    /// );
+    /// let set = tokens::parse_response(&res)?.value;
+    /// let types: Vec<&TokenType> = set.iter().map(|(ty, _)| ty).collect();
+    /// assert_eq!(types, [&TokenType::CSRF, &TokenType::WATCH]);
+    /// assert_eq!(set.len(), 2);
+    /// # Ok::<(), mw_protocol::Error>(())
+    /// ```
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&TokenType, &Token)> {
+        self.tokens.iter().map(|(ty, token)| (ty, token))
+    }
+
+    /// How many tokens there are.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// The tokens, by type (in order).
+    pub fn into_tokens(self) -> Vec<(TokenType, Token)> {
+        self.tokens
+    }
+
+    /// A set of `tokens` (sorted by type, each once).
+    pub(crate) fn new(tokens: Vec<(TokenType, Token)>, meta_tokens_available: bool) -> TokenSet {
+        TokenSet {
+            tokens,
+            meta_tokens_available,
+        }
     }
 }
 
@@ -54,22 +95,51 @@ impl TokenSet {
 /// * Unknown types are dropped by the server with a warning: they are simply
 ///   absent here.
 pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<TokenSet, Error> {
-    #[derive(Deserialize)]
-    struct Query {
-        #[serde(default)]
-        tokens: TokenMap<Current>,
+    MetaTokens::parse(env)
+}
+
+/// [`parse`] straight from the response, in one pass (what a
+/// [`Session`](crate::Session) does).
+///
+/// ```
+/// use mw_protocol::{actions::tokens, TokenType};
+/// let res = http::Response::new(br#"{"query":{"tokens":{"csrftoken":"c+\\"}}}"#.to_vec());
+/// let set = tokens::parse_response(&res)?.value;
+/// assert_eq!(set.get(&TokenType::CSRF).map(|t| t.secret()), Some("c+\\"));
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+pub fn parse_response(response: &http::Response<Vec<u8>>) -> Result<Reply<TokenSet>, Error> {
+    MetaTokens::parse_response(response)
+}
+
+/// What the parser reads of `query`.
+#[derive(Deserialize, Default)]
+pub(crate) struct Query {
+    #[serde(default)]
+    tokens: TokenMap<Current>,
+}
+
+crate::response::scan_read::struct_from_scan!(Query { "tokens" => tokens });
+
+/// The parser of `meta=tokens`.
+pub(crate) struct MetaTokens;
+
+impl Module for MetaTokens {
+    const KEY: &'static str = "query";
+    type Member = Object<Query>;
+    type Output = TokenSet;
+
+    fn finish(query: Object<Query>, warnings: &[Warning]) -> Result<TokenSet, Error> {
+        finish(query.0.map(|q| q.tokens).unwrap_or_default(), warnings)
     }
-    let tokens = env
-        .query_member(|m| m.query_tokens().map(Some), |q: Query| q.tokens)?
-        .unwrap_or_default();
+}
+
+fn finish(tokens: TokenMap<Current>, warnings: &[Warning]) -> Result<TokenSet, Error> {
     if let TokenMap::Missing = tokens {
-        if env.warnings.iter().any(is_meta_tokens_unknown) {
-            return Ok(TokenSet {
-                tokens: BTreeMap::new(),
-                meta_tokens_available: false,
-            });
+        if warnings.iter().any(is_meta_tokens_unknown) {
+            return Ok(TokenSet::new(Vec::new(), false));
         }
-        if env.warnings.iter().any(|w| {
+        if warnings.iter().any(|w| {
             // `tokens-origin` is the code non-bc formats give (the message
             // key is `apiwarn-tokens-origin`); the bc format has only text.
             matches!(
@@ -83,10 +153,7 @@ pub fn parse(env: &Envelope<impl AsRef<str>>) -> Result<TokenSet, Error> {
         }
         return Err(Error::Decode("missing object query.tokens".into()));
     }
-    Ok(TokenSet {
-        tokens: tokens.into_tokens()?,
-        meta_tokens_available: true,
-    })
+    Ok(TokenSet::new(tokens.into_tokens()?, true))
 }
 
 /// The warning of a wiki that has no `meta=tokens` module.

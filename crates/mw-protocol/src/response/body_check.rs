@@ -10,7 +10,7 @@
 pub(super) const MAX_DEPTH: usize = 128;
 
 /// What makes a body unreadable before any member is read.
-pub(super) enum BadText {
+pub(crate) enum BadText {
     /// Not UTF-8 at this byte (the envelope pass reads the body as a
     /// `&str`, checked once up front).
     Utf8(usize),
@@ -19,7 +19,7 @@ pub(super) enum BadText {
 }
 
 /// Why a body is not an API response.
-pub(super) enum BadBody {
+pub(crate) enum BadBody {
     /// Malformed JSON.
     Json(serde_json::Error),
     /// JSON, but not an object.

@@ -10,11 +10,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::body_check::{BadBody, as_text, describe_bad_body, into_text};
-use super::head_messages::{parse_error, parse_warnings};
-use super::modules::{Modules, Read, ReadAhead, read_member};
-use super::wire::Object;
-use super::{Warning, parse_retry_after, shared};
+use super::Warning;
+use super::body_check::{as_text, into_text};
+use super::reply::{Reader, bad_body, read_member, read_text};
+use super::shared::{self, Member, Nothing};
 use crate::Error;
 
 /// The body of a successful API response, with its warnings.
@@ -33,8 +32,6 @@ pub struct Envelope<B = String> {
     /// The body, checked to be UTF-8 once (serde_json does not check the
     /// strings it skips), so that every pass reads it as a `&str`.
     raw: B,
-    /// The module members read with the envelope, for the parsers.
-    read_ahead: ReadAhead,
     value: OnceLock<Value>,
     /// Every warning, one per message, in order (at most 64 messages are
     /// kept).
@@ -49,7 +46,6 @@ impl<B: AsRef<str> + Clone> Clone for Envelope<B> {
     fn clone(&self) -> Self {
         Envelope {
             raw: self.raw.clone(),
-            read_ahead: ReadAhead::unread(),
             value: self.value.clone(),
             warnings: self.warnings.clone(),
             servedby: self.servedby.clone(),
@@ -124,32 +120,20 @@ impl<B: AsRef<str>> Envelope<B> {
         serde_json::from_str(self.raw.as_ref()).map_err(malformed)
     }
 
-    /// Reads one top-level member for its parser: what the envelope pass
-    /// read (`pick` takes it), or else the member `name` read from the
-    /// body again; `T::default()` when the body has no such member.
-    pub(crate) fn module<'a, T: Deserialize<'a> + Default>(
-        &'a self,
-        name: &'static str,
-        pick: impl FnOnce(&mut Modules) -> Option<T>,
-    ) -> Result<T, Error> {
-        match self.read_ahead.take(pick) {
-            Some(read) => Ok(read),
-            None => read_member(self.raw.as_ref(), name),
-        }
+    /// Reads one top-level member for its parser, from the body (a
+    /// second pass: [`Reply`](super::Reply) reads it in the first);
+    /// `T::default()` when the body has no such member.
+    pub(crate) fn member<T: Member>(&self, name: &'static str) -> Result<T, Error> {
+        read_member(self.raw.as_ref(), name)
     }
 
-    /// [`module`](Self::module) for a member of `query`.
-    pub(crate) fn query_member<'a, Q: Deserialize<'a>, T>(
-        &'a self,
-        pick: impl FnOnce(&mut Modules) -> Option<Option<T>>,
-        part: impl FnOnce(Q) -> T,
-    ) -> Result<Option<T>, Error> {
-        match self.read_ahead.take(pick) {
-            Some(read) => Ok(read),
-            None => Ok(read_member::<Object<Q>>(self.raw.as_ref(), "query")?
-                .0
-                .map(part)),
-        }
+    /// A parser's result from its member `name`, with the warnings.
+    pub(crate) fn parsed<T: Member, U>(
+        &self,
+        name: &'static str,
+        finish: impl FnOnce(T, &[Warning]) -> Result<U, Error>,
+    ) -> Result<U, Error> {
+        finish(self.member(name)?, &self.warnings)
     }
 
     /// The envelope with its body owned (without a copy when it was
@@ -174,7 +158,6 @@ impl<B: AsRef<str>> Envelope<B> {
     pub(crate) fn map_body<C>(self, f: impl FnOnce(B) -> C) -> Envelope<C> {
         Envelope {
             raw: f(self.raw),
-            read_ahead: self.read_ahead,
             value: self.value,
             warnings: self.warnings,
             servedby: self.servedby,
@@ -252,7 +235,7 @@ pub fn borrow_envelope(response: &http::Response<Vec<u8>>) -> Result<Envelope<&s
         body => as_text(body),
     };
     match text {
-        Ok(text) => parse_text(status, headers, text, shared::read),
+        Ok(text) => parse_text(status, headers, text, shared::read::<Nothing>),
         Err(err) => Err(bad_body(status, headers, response.body(), err)),
     }
 }
@@ -262,11 +245,8 @@ fn parse_body(
     headers: &http::HeaderMap,
     raw: Vec<u8>,
 ) -> Result<Envelope, Error> {
-    parse_with(status, headers, raw, shared::read)
+    parse_with(status, headers, raw, shared::read::<Nothing>)
 }
-
-/// What reads the shared and module members of a body.
-type Reader = fn(&str, &mut shared::Head, &mut Read) -> Result<(), BadBody>;
 
 /// [`parse_body`] with the shared members read by `read` (the tests
 /// compare the scanner's pass with serde's).
@@ -274,25 +254,11 @@ fn parse_with(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     raw: Vec<u8>,
-    read: Reader,
+    read: Reader<Nothing>,
 ) -> Result<Envelope, Error> {
     match into_text(raw) {
         Ok(text) => parse_text(status, headers, text, read),
         Err((raw, err)) => Err(bad_body(status, headers, &raw, err)),
-    }
-}
-
-/// The error for a body that is no API answer: the HTTP status's when it
-/// is an error, else what the body is.
-fn bad_body(
-    status: http::StatusCode,
-    headers: &http::HeaderMap,
-    raw: &[u8],
-    err: BadBody,
-) -> Error {
-    match status.is_success() {
-        true => Error::Decode(describe_bad_body(headers, raw, err)),
-        false => bad_status(status, headers),
     }
 }
 
@@ -301,57 +267,16 @@ fn parse_text<B: AsRef<str>>(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     raw: B,
-    read: Reader,
+    read: Reader<Nothing>,
 ) -> Result<Envelope<B>, Error> {
-    // The module members are read in place, into the envelope's read-ahead.
-    let mut env = Envelope {
+    let reply = read_text(status, headers, raw.as_ref(), None, read)?;
+    Ok(Envelope {
         raw,
-        read_ahead: ReadAhead::new(),
         value: OnceLock::new(),
-        warnings: Vec::new(),
-        servedby: None,
-        requestid: None,
-    };
-    let text = env.raw.as_ref();
-    // An answer without members (a logout's `{}`, `[]` before 1.25) has
-    // nothing to read.
-    if text == "{}" || text == "[]" {
-        return match status.is_success() {
-            true => Ok(env),
-            false => Err(bad_status(status, headers)),
-        };
-    }
-    let mut head = shared::Head::default();
-    if let Err(err) = read(text, &mut head, env.read_ahead.read_mut()) {
-        return Err(bad_body(status, headers, text.as_bytes(), err));
-    }
-    let warnings = parse_warnings(head.warnings);
-    let servedby = head.servedby.into_string();
-    let requestid = head.requestid.into_text();
-    if let Some(mut err) = parse_error(head.error, head.errors) {
-        err.servedby = servedby;
-        err.requestid = requestid;
-        err.http_status = status.as_u16();
-        err.retry_after = parse_retry_after(headers);
-        err.warnings = warnings;
-        return Err(Error::Api(err));
-    }
-    if !status.is_success() {
-        return Err(bad_status(status, headers));
-    }
-    env.warnings = warnings;
-    env.servedby = servedby;
-    env.requestid = requestid;
-    Ok(env)
-}
-
-/// An HTTP error status with an answer that is no API error.
-fn bad_status(status: http::StatusCode, headers: &http::HeaderMap) -> Error {
-    Error::Http {
-        status: status.as_u16(),
-        retry_after: parse_retry_after(headers),
-        url: None,
-    }
+        warnings: reply.warnings,
+        servedby: reply.servedby,
+        requestid: reply.requestid,
+    })
 }
 
 #[cfg(test)]

@@ -7,8 +7,17 @@ use proptest::prelude::*;
 use super::super::shared;
 use super::{Envelope, borrow_envelope, parse_with};
 use crate::Error;
+use crate::actions::auth_step::{ClientLoginStep, CreateAccountStep};
+use crate::actions::centralauth::CentralAuthToken;
+use crate::actions::checktoken::CheckToken;
+use crate::actions::createaccount::AuthInfo;
+use crate::actions::legacy_tokens::{ActionTokens, ModuleTokenParser};
+use crate::actions::login::Login;
+use crate::actions::logout::Logout;
+use crate::actions::tokens::MetaTokens;
 use crate::actions::{
-    centralauth, checktoken, clientlogin, createaccount, legacy_tokens, login, logout, tokens,
+    Module, centralauth, checktoken, clientlogin, createaccount, legacy_tokens, login, logout,
+    tokens,
 };
 
 fn json_headers() -> http::HeaderMap {
@@ -46,6 +55,16 @@ fn agree(body: &[u8]) {
         (Err(a), Err(b)) => assert_eq!(a, b, "borrowed envelope's error of {shown}"),
         _ => panic!("borrowed and owned envelopes disagree on {shown}"),
     }
+    one_pass::<CheckToken>(&response, &fast);
+    one_pass::<Login>(&response, &fast);
+    one_pass::<Logout>(&response, &fast);
+    one_pass::<MetaTokens>(&response, &fast);
+    one_pass::<ActionTokens>(&response, &fast);
+    one_pass::<ModuleTokenParser>(&response, &fast);
+    one_pass::<CentralAuthToken>(&response, &fast);
+    one_pass::<ClientLoginStep>(&response, &fast);
+    one_pass::<CreateAccountStep>(&response, &fast);
+    one_pass::<AuthInfo>(&response, &fast);
     let (Ok(fast), Ok(slow), Ok(lent)) = (fast, slow, lent) else {
         return;
     };
@@ -77,6 +96,43 @@ fn agree(body: &[u8]) {
         legacy_tokens::parse,
         legacy_tokens::parse_module_tokens
     );
+}
+
+/// `M`'s parse in one pass gives what the envelope and then its parser
+/// give, and so does its member read by serde's pass.
+fn one_pass<M: Module>(response: &http::Response<Vec<u8>>, env: &Result<Envelope, Error>)
+where
+    M::Output: PartialEq + std::fmt::Debug,
+{
+    let shown = String::from_utf8_lossy(response.body());
+    let reply = M::parse_response(response);
+    let env = match (env, reply) {
+        (Ok(env), reply) => {
+            let reply = reply.map(|r| {
+                assert_eq!(r.warnings, env.warnings, "warnings of {shown}");
+                assert_eq!(r.servedby, env.servedby, "servedby of {shown}");
+                assert_eq!(r.requestid, env.requestid, "requestid of {shown}");
+                r.value
+            });
+            assert_eq!(reply, M::parse(env), "{} of {shown}", M::KEY);
+            env
+        }
+        (Err(e), reply) => {
+            assert_eq!(
+                reply.err().as_ref(),
+                Some(e),
+                "{}'s error of {shown}",
+                M::KEY
+            );
+            return;
+        }
+    };
+    let text = std::str::from_utf8(env.raw()).expect("UTF-8");
+    let mut member = M::Member::default();
+    if shared::read_slow(text, Some(M::KEY), None, &mut member).is_ok() {
+        let serde = M::finish(member, &env.warnings);
+        assert_eq!(serde, M::parse(env), "{} by serde, of {shown}", M::KEY);
+    }
 }
 
 fn recorded() -> Vec<Vec<u8>> {

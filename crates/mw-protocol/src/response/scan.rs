@@ -254,6 +254,15 @@ impl<'a> Scan<'a> {
                 None => find_special_tail(b, i),
             };
             if b.get(end) != Some(&b'"') {
+                // A token's `+\\` at its end: one escape, then the quote.
+                if b.get(end..end + 3) == Some(b"\\\\\"") {
+                    self.pos = end + 3;
+                    let inner = self.text.get(start + 1..end + 2).ok_or(Fallback)?;
+                    return Ok(Str {
+                        inner,
+                        first_escape: Some(end - start - 1),
+                    });
+                }
                 return self.string_rest(start, end);
             }
             self.pos = end + 1;

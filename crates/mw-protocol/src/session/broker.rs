@@ -64,7 +64,7 @@ impl Session {
                 Step::NeedRelogin
             } else if fetched.too_long.contains(&ty) {
                 Step::Done(Err(flows::too_long_token(&ty)))
-            } else if let Some(token) = fetched.tokens.get(&ty) {
+            } else if let Some((_, token)) = fetched.tokens.iter().find(|(t, _)| *t == ty) {
                 w.used_token = Some((ty.clone(), token.clone()));
                 w.flow.on_token(&mut self.cx, token.clone())
             } else {

@@ -1,8 +1,6 @@
 //! The token fetch the broker runs for every waiting operation:
 //! `meta=tokens&type=a|b|…`, or `action=tokens` on a wiki without it.
 
-use std::collections::BTreeMap;
-
 use super::super::state::Ctx;
 use super::token_rules::{Verdict, judge, learn_token_api, parse_tokens, token_request};
 use super::{Answer, Flow, Step, Target};
@@ -10,7 +8,8 @@ use crate::{ActionRequest, Error, Token, TokenType};
 
 /// The result of a token fetch, for the operations waiting on it.
 pub(crate) struct Fetched {
-    pub tokens: BTreeMap<TokenType, Token>,
+    /// By type, each once.
+    pub tokens: Vec<(TokenType, Token)>,
     /// Types answered with `+\` although logged in: the session is lost.
     pub lost: Vec<TokenType>,
     /// Types answered with a token that does not end in `+\` or whose `+`
@@ -26,7 +25,7 @@ impl Fetched {
     /// A fetch that failed as a whole: every waiter gets `error`.
     pub fn failed(error: Error) -> Self {
         Fetched {
-            tokens: BTreeMap::new(),
+            tokens: Vec::new(),
             lost: Vec::new(),
             mangled: Vec::new(),
             too_long: Vec::new(),
@@ -37,7 +36,7 @@ impl Fetched {
     /// A fetch that found the session lost for all its types.
     fn lost(types: Vec<TokenType>) -> Self {
         Fetched {
-            tokens: BTreeMap::new(),
+            tokens: Vec::new(),
             lost: types,
             mangled: Vec::new(),
             too_long: Vec::new(),
@@ -73,7 +72,7 @@ impl FetchTokens {
         }
     }
 
-    fn fetched(&self, cx: &Ctx, mut tokens: BTreeMap<TokenType, Token>) -> Step {
+    fn fetched(&self, cx: &Ctx, mut tokens: Vec<(TokenType, Token)>) -> Step {
         // Every token of meta=tokens and action=tokens ends in `+\` (the
         // login tokens without it come from action=login's NeedToken of
         // MediaWiki <=1.26, not from here). One that does not, or whose
@@ -83,7 +82,7 @@ impl FetchTokens {
         let mut lost = Vec::new();
         let mut too_long = Vec::new();
         let logged_in = cx.user.is_some();
-        tokens.retain(|ty, token| {
+        tokens.retain(|(ty, token)| {
             // Only what was asked for is cached (and saved).
             if !self.types.contains(ty) {
                 return false;
@@ -120,7 +119,7 @@ impl Flow for FetchTokens {
         };
         match parse_tokens(cx.token_api, &env) {
             Ok(set) if learn_token_api(cx, &set) => self.request(cx),
-            Ok(set) => self.fetched(cx, set.tokens),
+            Ok(set) => self.fetched(cx, set.into_tokens()),
             Err(e) => Step::Fetched(Fetched::failed(e)),
         }
     }

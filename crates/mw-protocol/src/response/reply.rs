@@ -1,0 +1,201 @@
+//! A module's answer read in one pass, straight from the response's
+//! bytes: the members every answer shares and the module's own member,
+//! typed; nothing else is built, and nothing of the body is kept.
+
+use super::body_check::{BadBody, as_text, describe_bad_body};
+use super::bounded::ListOrMap;
+use super::head_messages::{parse_error, parse_warnings};
+use super::shared::{self, Head, Member, Nothing};
+use super::{Warning, parse_retry_after};
+use crate::Error;
+
+/// A module's typed result, with what every answer shares: what the
+/// `parse_response` functions of [`actions`](crate::actions) give.
+///
+/// ```
+/// use mw_protocol::actions::checktoken;
+/// let res = http::Response::new(
+///     br#"{"checktoken":{"result":"valid"},"warnings":{"main":{"*":"Unrecognized parameter: x."}}}"#.to_vec(),
+/// );
+/// let reply = checktoken::parse_response(&res)?;
+/// assert_eq!(reply.value.result, checktoken::TokenValidity::Valid);
+/// assert_eq!(reply.warnings[0].text, "Unrecognized parameter: x.");
+/// # Ok::<(), mw_protocol::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Reply<T> {
+    /// The module's result.
+    pub value: T,
+    /// Every warning, one per message, in order (at most 64 messages are
+    /// kept).
+    pub warnings: Vec<Warning>,
+    /// The `servedby` host, when the wiki shows host names.
+    pub servedby: Option<String>,
+    /// The echoed `requestid`.
+    pub requestid: Option<String>,
+}
+
+impl<T> Reply<T> {
+    /// The same reply with its value mapped.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        Reply {
+            value: f(self.value),
+            warnings: self.warnings,
+            servedby: self.servedby,
+            requestid: self.requestid,
+        }
+    }
+
+    /// [`map`](Self::map) with a fallible function, which sees the
+    /// warnings.
+    pub(crate) fn then<U>(
+        self,
+        f: impl FnOnce(T, &[Warning]) -> Result<U, Error>,
+    ) -> Result<Reply<U>, Error> {
+        let value = f(self.value, &self.warnings)?;
+        Ok(Reply {
+            value,
+            warnings: self.warnings,
+            servedby: self.servedby,
+            requestid: self.requestid,
+        })
+    }
+}
+
+/// Reads the answer in `response` to a module whose member is `key`, as
+/// `T` (`T::default()` when the body has no such member), with the shared
+/// members, in one pass: an API error, an HTTP error status or a body
+/// that is no answer is the error [`parse_envelope`](super::parse_envelope)
+/// gives for it.
+pub(crate) fn read_reply<T: Member>(
+    response: &http::Response<Vec<u8>>,
+    key: &'static str,
+) -> Result<Reply<T>, Error> {
+    let (status, headers) = (response.status(), response.headers());
+    let text = match response.body().as_slice() {
+        // The member-less answers of a logout: nothing to read.
+        b"{}" | b"[]" if status.is_success() => {
+            return Ok(Reply {
+                value: T::default(),
+                warnings: Vec::new(),
+                servedby: None,
+                requestid: None,
+            });
+        }
+        body => as_text(body),
+    };
+    match text {
+        Ok(text) => read_text(status, headers, text, Some(key), shared::read),
+        Err(err) => Err(bad_body(status, headers, response.body(), err)),
+    }
+}
+
+/// What reads the shared members and one module member of a body.
+pub(super) type Reader<T> =
+    fn(&str, Option<&'static str>, Option<&mut Head>, &mut T) -> Result<(), BadBody>;
+
+/// The reply of a body checked to be UTF-8, its member `key` read as `T`
+/// by `read` (the tests compare the scanner's pass with serde's).
+pub(super) fn read_text<T: Member>(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    text: &str,
+    key: Option<&'static str>,
+    read: Reader<T>,
+) -> Result<Reply<T>, Error> {
+    // An answer without members (a logout's `{}`, `[]` before 1.25) has
+    // nothing to read.
+    if text == "{}" || text == "[]" {
+        return match status.is_success() {
+            true => Ok(Reply {
+                value: T::default(),
+                warnings: Vec::new(),
+                servedby: None,
+                requestid: None,
+            }),
+            false => Err(bad_status(status, headers)),
+        };
+    }
+    let mut head = Head::default();
+    let mut value = T::default();
+    if let Err(err) = read(text, key, Some(&mut head), &mut value) {
+        return match key {
+            None => Err(bad_body(status, headers, text.as_bytes(), err)),
+            // What the envelope and then the parser say (a member given
+            // twice is the parser's error, after the envelope's).
+            Some(key) => {
+                let reply = read_text::<Nothing>(status, headers, text, None, shared::read)?;
+                let value = read_member::<T>(text, key)?;
+                Ok(reply.map(|Nothing| value))
+            }
+        };
+    }
+    let warnings = match head.warnings {
+        ListOrMap::Neither => Vec::new(),
+        warnings => parse_warnings(warnings),
+    };
+    let servedby = head.servedby.into_string();
+    let requestid = head.requestid.into_text();
+    if head.error.0.is_none() && head.errors.0.is_none() && status.is_success() {
+        return Ok(Reply {
+            value,
+            warnings,
+            servedby,
+            requestid,
+        });
+    }
+    if let Some(mut err) = parse_error(head.error, head.errors) {
+        err.servedby = servedby;
+        err.requestid = requestid;
+        err.http_status = status.as_u16();
+        err.retry_after = parse_retry_after(headers);
+        err.warnings = warnings;
+        return Err(Error::Api(err));
+    }
+    if !status.is_success() {
+        return Err(bad_status(status, headers));
+    }
+    Ok(Reply {
+        value,
+        warnings,
+        servedby,
+        requestid,
+    })
+}
+
+/// Reads the top-level member `key` of a JSON body already read as an
+/// answer, as `T` (`T::default()` when absent), skipping every other
+/// member: for a parser given an [`Envelope`](super::Envelope).
+pub(crate) fn read_member<T: Member>(text: &str, key: &'static str) -> Result<T, Error> {
+    let mut value = T::default();
+    match shared::read(text, Some(key), None, &mut value) {
+        Ok(()) => Ok(value),
+        Err(BadBody::Json(e)) => Err(Error::Decode(format!("malformed JSON: {e}"))),
+        // The envelope read this body: it is a JSON object (or `[]`).
+        Err(_) => Ok(T::default()),
+    }
+}
+
+/// The error for a body that is no API answer: the HTTP status's when it
+/// is an error, else what the body is.
+pub(super) fn bad_body(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    raw: &[u8],
+    err: BadBody,
+) -> Error {
+    match status.is_success() {
+        true => Error::Decode(describe_bad_body(headers, raw, err)),
+        false => bad_status(status, headers),
+    }
+}
+
+/// An HTTP error status with an answer that is no API error.
+pub(super) fn bad_status(status: http::StatusCode, headers: &http::HeaderMap) -> Error {
+    Error::Http {
+        status: status.as_u16(),
+        retry_after: parse_retry_after(headers),
+        url: None,
+    }
+}
