@@ -74,13 +74,25 @@ pub fn legacy_request() -> ActionRequest {
 /// answer; `None` when the wiki has no such type (no CentralAuth: the
 /// value is dropped with an "Unrecognized value" warning).
 pub fn parse_legacy(env: &Envelope<impl AsRef<str>>) -> Result<Option<Token>, Error> {
-    let tokens: Object<Box<Fields>> = env.member("tokens")?;
-    match tokens.0.map(|t| t.centralauthtoken) {
-        None | Some(Scalar::Missing) => Ok(None),
-        Some(Scalar::Str(s)) if !s.is_empty() => Ok(Some(Token::new(s))),
-        Some(_) => Err(Error::Decode(
-            "tokens.centralauthtoken is not a token".into(),
-        )),
+    LegacyCentralAuthToken::parse(env)
+}
+
+/// The parser of `action=tokens&type=centralauth`.
+pub(crate) struct LegacyCentralAuthToken;
+
+impl Module for LegacyCentralAuthToken {
+    const KEY: &'static str = "tokens";
+    type Member = Object<Box<Fields>>;
+    type Output = Option<Token>;
+
+    fn finish(tokens: Object<Box<Fields>>, _: &[Warning]) -> Result<Option<Token>, Error> {
+        match tokens.0.map(|t| t.centralauthtoken) {
+            None | Some(Scalar::Missing) => Ok(None),
+            Some(Scalar::Str(s)) if !s.is_empty() => Ok(Some(Token::new(s))),
+            Some(_) => Err(Error::Decode(
+                "tokens.centralauthtoken is not a token".into(),
+            )),
+        }
     }
 }
 

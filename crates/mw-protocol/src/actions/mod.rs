@@ -50,7 +50,7 @@ pub(crate) trait Module {
 
     /// From the response, in one pass.
     fn parse_response(res: &http::Response<Vec<u8>>) -> Result<Reply<Self::Output>, Error> {
-        read_reply::<Self::Member>(res, Self::KEY)?.then(Self::finish)
+        read_reply::<Self::Member>(res, Some(Self::KEY))?.then(Self::finish)
     }
 }
 

@@ -63,14 +63,15 @@ impl<T> Reply<T> {
     }
 }
 
-/// Reads the answer in `response` to a module whose member is `key`, as
-/// `T` (`T::default()` when the body has no such member), with the shared
+/// Reads the answer in `response` to a module whose member is `key` (if
+/// any), as `T` (`T::default()` when the body has no such member), with
+/// the shared
 /// members, in one pass: an API error, an HTTP error status or a body
 /// that is no answer is the error [`parse_envelope`](super::parse_envelope)
 /// gives for it.
 pub(crate) fn read_reply<T: Member>(
     response: &http::Response<Vec<u8>>,
-    key: &'static str,
+    key: Option<&'static str>,
 ) -> Result<Reply<T>, Error> {
     let (status, headers) = (response.status(), response.headers());
     let text = match response.body().as_slice() {
@@ -86,7 +87,7 @@ pub(crate) fn read_reply<T: Member>(
         body => as_text(body),
     };
     match text {
-        Ok(text) => read_text(status, headers, text, Some(key), shared::read),
+        Ok(text) => read_text(status, headers, text, key, shared::read),
         Err(err) => Err(bad_body(status, headers, response.body(), err)),
     }
 }

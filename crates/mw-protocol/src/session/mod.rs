@@ -198,6 +198,7 @@ impl Session {
             ty,
             token,
             max_age_secs,
+            answer: Default::default(),
         }))
     }
 

@@ -3,7 +3,6 @@
 //! fail). Every text the server sends back is redacted first, and the
 //! warnings the client caused itself on an old wiki are dropped.
 
-use std::borrow::Cow;
 use std::time::Instant;
 
 use url::Url;
@@ -15,7 +14,6 @@ use super::state::Ctx;
 use super::{RequestId, Session, TransportFailure, Wait};
 use crate::redact::redact_in_place;
 use crate::request::Method;
-use crate::response::{borrow_envelope, take_envelope};
 use crate::retry::{may_have_been_applied, resend_after_transport};
 use crate::{Assert, Error, ErrorKind, Token};
 
@@ -35,15 +33,15 @@ impl Session {
         now: Instant,
     ) {
         let mut response = response;
-        // Markup where JSON was expected: read only when the body is not an
-        // answer (the envelope may take the body).
-        let markup = response.body().trim_ascii_start().starts_with(b"<");
-        let keeps = self.keeps_body(id);
-        let result = if keeps {
-            take_envelope(&mut response).map(|env| env.map_body(Cow::Owned))
-        } else {
-            borrow_envelope(&response).map(|env| env.map_body(Cow::Borrowed))
+        let Some(op) = self.requests.get(&id).and_then(|op| self.ops.get_mut(op)) else {
+            return;
         };
+        // Markup where JSON was expected: read only when the body is not an
+        // answer (a call's envelope takes the body).
+        let markup = response.body().trim_ascii_start().starts_with(b"<");
+        // The flow reads its answer: its module's member, in one pass with
+        // what every answer carries.
+        let result = op.flow.read(&self.cx, &mut response);
         let result = result.map_err(|e| match e {
             Error::Decode(detail) if markup || html_type(&response) => Error::NotApi {
                 url: String::new(),
@@ -52,13 +50,6 @@ impl Session {
             other => other,
         });
         self.handle_result(id, result, now);
-    }
-
-    /// Whether the operation that sent request `id` keeps its answer's
-    /// body.
-    fn keeps_body(&self, id: RequestId) -> bool {
-        let op = self.requests.get(&id).and_then(|op| self.ops.get(op));
-        op.is_some_and(|op| op.flow.keeps_body())
     }
 
     /// Reports that a request got no answer: a timeout, a lost
@@ -83,7 +74,7 @@ impl Session {
     pub(super) fn handle_result(
         &mut self,
         rid: RequestId,
-        mut result: Result<Answer<'_>, Error>,
+        mut result: Result<Answer, Error>,
         now: Instant,
     ) {
         let Some(id) = self.requests.remove(&rid) else {

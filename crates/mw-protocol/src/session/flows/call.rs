@@ -4,16 +4,53 @@
 use super::super::ActionCall;
 use super::super::state::Ctx;
 use super::{Answer, Flow, Output, Step, Target, done};
-use crate::response::Envelope;
+use crate::response::{Envelope, Reply, take_envelope};
 use crate::{ActionRequest, Error, Token, TokenType};
 
 pub(crate) struct Call {
     call: ActionCall,
+    answer: KeptBody,
 }
 
 impl Call {
     pub fn new(call: ActionCall) -> Self {
-        Call { call }
+        Call {
+            call,
+            answer: KeptBody::default(),
+        }
+    }
+}
+
+/// The envelope of a call's answer, which takes the body: the operation's
+/// result once the session has read its warnings.
+#[derive(Default)]
+pub(crate) struct KeptBody(Option<Envelope>);
+
+impl KeptBody {
+    /// Reads the answer: the envelope (with the body) is kept, its
+    /// warnings are the session's.
+    pub fn read(&mut self, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        let mut env = take_envelope(response)?;
+        let answer = Reply {
+            value: (),
+            warnings: std::mem::take(&mut env.warnings),
+            servedby: env.servedby.clone(),
+            requestid: env.requestid.clone(),
+        };
+        self.0 = Some(env);
+        Ok(answer)
+    }
+
+    /// The envelope, with the warnings as the session left them; or the
+    /// answer's error.
+    pub fn envelope(&mut self, res: Result<Answer, Error>) -> Result<Envelope, Error> {
+        let answer = res?;
+        let mut env = self
+            .0
+            .take()
+            .ok_or_else(|| Error::Internal("a call's answer that was not read".into()))?;
+        env.warnings = answer.warnings;
+        Ok(env)
     }
 }
 
@@ -46,12 +83,12 @@ impl Flow for Call {
         Step::Send(Target::Home, cx.decorate(req))
     }
 
-    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        done(res.map(Envelope::into_owned), Output::Response)
+    fn read(&mut self, _cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        self.answer.read(response)
     }
 
-    fn keeps_body(&self) -> bool {
-        true
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
+        done(self.answer.envelope(res), Output::Response)
     }
 }
 

@@ -14,9 +14,10 @@
 use super::super::op::ClientLoginOutcome;
 use super::super::state::{Ctx, User};
 use super::pending::PendingAuth;
-use super::{Answer, Flow, Output, Step, Target, parsed};
-use crate::actions::auth_step::{AuthStatus, AuthStep, captcha_of};
+use super::{Answer, Flow, Kept, Output, Step, Target};
+use crate::actions::auth_step::{AuthRequest, AuthStatus, AuthStep, ClientLoginStep, captcha_of};
 use crate::actions::clientlogin;
+use crate::actions::createaccount::AuthInfo;
 use crate::{Error, Password, Token, TokenType};
 
 /// The message codes of a `UI` answer that asks for the second factor again
@@ -40,11 +41,15 @@ enum ClientLoginKind {
 
 pub(crate) struct ClientLogin {
     kind: ClientLoginKind,
+    info: Kept<AuthInfo>,
+    answer: Kept<ClientLoginStep>,
 }
 
 impl ClientLogin {
     pub fn start(username: &str, password: Password, return_url: &str) -> Self {
         ClientLogin {
+            info: Kept::default(),
+            answer: Kept::default(),
             kind: ClientLoginKind::Start {
                 login: PendingAuth {
                     username: username.to_owned(),
@@ -60,6 +65,8 @@ impl ClientLogin {
     pub fn continue_with(fields: Vec<(String, String)>) -> Self {
         ClientLogin {
             kind: ClientLoginKind::Continue { fields },
+            info: Kept::default(),
+            answer: Kept::default(),
         }
     }
 }
@@ -114,11 +121,20 @@ impl Flow for ClientLogin {
         Step::Send(Target::Home, req)
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        if let ClientLoginKind::Info { login, fail } = &self.kind {
-            return captcha_step(cx, login, fail, res);
+    fn read(&mut self, _cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        match self.kind {
+            ClientLoginKind::Info { .. } => self.info.read(response),
+            _ => self.answer.read(response),
         }
-        let step = match parsed(res, clientlogin::parse) {
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
+        if let ClientLoginKind::Info { login, fail } = &self.kind {
+            // An answer that cannot be read leaves the login's own failure.
+            let requests = self.info.parse(res).map(|info| info.requests);
+            return captcha_step(cx, login, fail, requests.unwrap_or_default());
+        }
+        let step = match self.answer.parse(res) {
             Ok(step) => step,
             Err(e) => return Step::Done(Err(e)),
         };
@@ -163,10 +179,8 @@ fn captcha_step(
     cx: &mut Ctx,
     login: &PendingAuth,
     fail: &AuthStep,
-    res: Result<Answer<'_>, Error>,
+    requests: Vec<AuthRequest>,
 ) -> Step {
-    // An answer that cannot be read leaves the login's own failure.
-    let requests = parsed(res, clientlogin::parse_info).unwrap_or_default();
     let captcha: Vec<_> = requests
         .into_iter()
         .filter(|r| captcha_of(std::slice::from_ref(r)).is_some())

@@ -12,9 +12,9 @@
 use super::super::op::CreateAccountOutcome;
 use super::super::state::Ctx;
 use super::pending::PendingAuth;
-use super::{Answer, Flow, Output, Step, Target, parsed};
-use crate::actions::auth_step::{AuthStatus, AuthStep};
-use crate::actions::createaccount;
+use super::{Answer, Flow, Kept, Output, Step, Target};
+use crate::actions::auth_step::{AuthStatus, AuthStep, CreateAccountStep};
+use crate::actions::createaccount::{self, AuthInfo};
 use crate::{Error, Password, Token, TokenType};
 
 enum Phase {
@@ -28,6 +28,8 @@ enum Phase {
 
 pub(crate) struct CreateAccount {
     phase: Phase,
+    info: Kept<AuthInfo>,
+    answer: Kept<CreateAccountStep>,
 }
 
 impl CreateAccount {
@@ -44,12 +46,16 @@ impl CreateAccount {
                 return_url: return_url.to_owned(),
                 fields,
             }),
+            info: Kept::default(),
+            answer: Kept::default(),
         }
     }
 
     pub fn continue_with(fields: Vec<(String, String)>) -> Self {
         CreateAccount {
             phase: Phase::Continue(fields),
+            info: Kept::default(),
+            answer: Kept::default(),
         }
     }
 }
@@ -106,9 +112,16 @@ impl Flow for CreateAccount {
         Step::Send(Target::Home, req)
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
+    fn read(&mut self, _cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        match self.phase {
+            Phase::Info(_) => self.info.read(response),
+            _ => self.answer.read(response),
+        }
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
         if let Phase::Info(pending) = &mut self.phase {
-            let info = match parsed(res, createaccount::parse_info) {
+            let info = match self.info.parse(res) {
                 Ok(info) => info,
                 Err(e) => return Step::Done(Err(e)),
             };
@@ -130,7 +143,7 @@ impl Flow for CreateAccount {
                 step,
             ))));
         }
-        let step = match parsed(res, createaccount::parse) {
+        let step = match self.answer.parse(res) {
             Ok(step) => step,
             Err(e) => return Step::Done(Err(e)),
         };

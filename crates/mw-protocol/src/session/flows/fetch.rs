@@ -2,7 +2,7 @@
 //! `meta=tokens&type=a|b|…`, or `action=tokens` on a wiki without it.
 
 use super::super::state::Ctx;
-use super::token_rules::{Verdict, judge, learn_token_api, parse_tokens, token_request};
+use super::token_rules::{KeptTokens, Verdict, judge, learn_token_api, token_request};
 use super::{Answer, Flow, Step, Target};
 use crate::{ActionRequest, Error, Token, TokenType};
 
@@ -47,11 +47,15 @@ impl Fetched {
 
 pub(crate) struct FetchTokens {
     types: Vec<TokenType>,
+    answer: KeptTokens,
 }
 
 impl FetchTokens {
     pub fn new(types: Vec<TokenType>) -> Self {
-        FetchTokens { types }
+        FetchTokens {
+            types,
+            answer: KeptTokens::default(),
+        }
     }
 
     /// The request for the wiki's token API.
@@ -110,14 +114,12 @@ impl Flow for FetchTokens {
         self.request(cx)
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        let env = match res {
-            Ok(env) => env,
-            Err(e) => {
-                return Step::Fetched(Fetched::failed(e));
-            }
-        };
-        match parse_tokens(cx.token_api, &env) {
+    fn read(&mut self, cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        self.answer.read(cx.token_api, response)
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
+        match self.answer.parse(res) {
             Ok(set) if learn_token_api(cx, &set) => self.request(cx),
             Ok(set) => self.fetched(cx, set.into_tokens()),
             Err(e) => Step::Fetched(Fetched::failed(e)),

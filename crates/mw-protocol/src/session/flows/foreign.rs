@@ -13,10 +13,9 @@ use url::Url;
 
 use super::super::ActionCall;
 use super::super::state::{Ctx, TokenApi};
-use super::token_rules::{Verdict, judge, parse_tokens, token_request};
-use super::{Answer, Flow, Output, Step, Target, mangled_token, too_long_token};
-use crate::actions::centralauth;
-use crate::response::Envelope;
+use super::token_rules::{KeptTokens, Verdict, judge, token_request};
+use super::{Answer, Flow, Kept, KeptBody, Output, Step, Target, mangled_token, too_long_token};
+use crate::actions::centralauth::{self, CentralAuthToken, LegacyCentralAuthToken};
 use crate::{Error, ErrorKind, Token, TokenType};
 
 /// What a wiki without CentralAuth answers.
@@ -50,6 +49,10 @@ pub(crate) struct Foreign {
     legacy_central: bool,
     /// `action=centralauthtoken` was unknown and the 1.23 way was tried.
     tried_legacy: bool,
+    central: Kept<CentralAuthToken>,
+    legacy: Kept<LegacyCentralAuthToken>,
+    tokens: KeptTokens,
+    answer: KeptBody,
 }
 
 impl Foreign {
@@ -62,6 +65,10 @@ impl Foreign {
             restarted: false,
             legacy_central: false,
             tried_legacy: false,
+            central: Kept::default(),
+            legacy: Kept::default(),
+            tokens: KeptTokens::default(),
+            answer: KeptBody::default(),
         }
     }
 
@@ -116,9 +123,9 @@ impl Foreign {
     }
 
     /// The answer of the home wiki to a central-token request.
-    fn on_central(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        let env = match res {
-            Ok(env) => env,
+    fn on_central(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
+        let answer = match res {
+            Ok(answer) => answer,
             Err(Error::Api(e)) if e.kind() == ErrorKind::BadSession => {
                 return Step::Done(Err(Error::CentralAuthSession(format!(
                     "the home wiki answered badsession (\"{}\"): a bot-password or OAuth \
@@ -139,7 +146,7 @@ impl Foreign {
             Err(e) => return Step::Done(Err(e)),
         };
         let central = if self.legacy_central {
-            match centralauth::parse_legacy(&env) {
+            match self.legacy.parse(Ok(answer)) {
                 Ok(Some(token)) => {
                     if cx.token_api != TokenApi::ActionTokens {
                         // Only 1.21–1.23 farms answer this way.
@@ -151,7 +158,7 @@ impl Foreign {
                 Err(e) => return Step::Done(Err(e)),
             }
         } else {
-            match centralauth::parse(&env) {
+            match self.central.parse(Ok(answer)) {
                 Ok(token) => token,
                 Err(e) => return Step::Done(Err(e)),
             }
@@ -160,9 +167,9 @@ impl Foreign {
     }
 
     /// The foreign wiki's answer to the token fetch.
-    fn on_foreign_tokens(&mut self, cx: &mut Ctx, env: &Envelope<impl AsRef<str>>) -> Step {
+    fn on_foreign_tokens(&mut self, cx: &mut Ctx, answer: Answer) -> Step {
         let ty = self.token_type();
-        let parsed = parse_tokens(cx.token_api, env);
+        let parsed = self.tokens.parse(Ok(answer));
         // The flow runs only for a logged-in user.
         match parsed.map(|set| set.get(&ty).cloned()) {
             Ok(Some(token)) => match judge(&ty, &token, true) {
@@ -201,12 +208,21 @@ impl Flow for Foreign {
         }
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
+    fn read(&mut self, cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        match self.stage {
+            _ if self.stage.is_central() && self.legacy_central => self.legacy.read(response),
+            _ if self.stage.is_central() => self.central.read(response),
+            Stage::ForeignTokens => self.tokens.read(cx.token_api, response),
+            _ => self.answer.read(response),
+        }
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
         if self.stage.is_central() {
             return self.on_central(cx, res);
         }
-        let env = match res {
-            Ok(env) => env,
+        let answer = match res {
+            Ok(answer) => answer,
             Err(e) if e.api_kind() == Some(ErrorKind::BadToken) && !self.restarted => {
                 // The centralauthtoken (single use, one minute) or the
                 // foreign token was refused: start over once.
@@ -216,13 +232,9 @@ impl Flow for Foreign {
             Err(e) => return Step::Done(Err(e)),
         };
         match self.stage {
-            Stage::ForeignTokens => self.on_foreign_tokens(cx, &env),
-            _ => Step::Done(Ok(Output::Response(env.into_owned()))),
+            Stage::ForeignTokens => self.on_foreign_tokens(cx, answer),
+            _ => Step::Done(self.answer.envelope(Ok(answer)).map(Output::Response)),
         }
-    }
-
-    fn keeps_body(&self) -> bool {
-        self.stage == Stage::ForeignCall
     }
 
     /// A centralauthtoken is single-use: a retried foreign request needs a

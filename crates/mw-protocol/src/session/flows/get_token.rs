@@ -1,7 +1,7 @@
 //! A token of one type, from the cache or the broker's fetch.
 
 use super::super::state::Ctx;
-use super::{Answer, Flow, Output, Step};
+use super::{Answer, Flow, Output, Step, read_shared};
 use crate::{Error, Token, TokenType};
 
 pub(crate) struct GetToken {
@@ -17,7 +17,14 @@ impl Flow for GetToken {
         Step::Done(Ok(Output::Token(token)))
     }
 
-    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        Step::Done(res.map(|env| Output::Response(env.into_owned())))
+    /// It sends nothing: no answer comes.
+    fn read(&mut self, _cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        read_shared(response)
+    }
+
+    fn on_response(&mut self, _cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
+        Step::Done(Err(res.err().unwrap_or_else(|| {
+            Error::Internal("an answer for a token from the cache or a fetch".into())
+        })))
     }
 }

@@ -2,8 +2,9 @@
 
 use super::super::state::{Credentials, Ctx, TokenApi, User};
 use super::token_rules::learn_token_api;
-use super::{Answer, Flow, Output, Step, Target};
-use crate::actions::{login, tokens};
+use super::{Answer, Flow, Kept, Output, Step, Target};
+use crate::actions::login::{self, Login as Parser};
+use crate::actions::tokens::{self, MetaTokens};
 use crate::{Error, Token, TokenType};
 
 enum LoginStage {
@@ -15,6 +16,8 @@ pub(crate) struct Login {
     creds: Credentials,
     remember: bool,
     stage: LoginStage,
+    tokens: Kept<MetaTokens>,
+    answer: Kept<Parser>,
 }
 
 impl Login {
@@ -23,6 +26,8 @@ impl Login {
             creds,
             remember,
             stage: LoginStage::FetchToken,
+            tokens: Kept::default(),
+            answer: Kept::default(),
         }
     }
 
@@ -49,13 +54,20 @@ impl Flow for Login {
         )
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        let env = match res {
-            Ok(env) => env,
+    fn read(&mut self, _cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        match self.stage {
+            LoginStage::FetchToken => self.tokens.read(response),
+            LoginStage::Post { .. } => self.answer.read(response),
+        }
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
+        let answer = match res {
+            Ok(answer) => answer,
             Err(e) => return Step::Done(Err(e)),
         };
         match self.stage {
-            LoginStage::FetchToken => match tokens::parse(&env) {
+            LoginStage::FetchToken => match self.tokens.parse(Ok(answer)) {
                 Ok(set) if learn_token_api(cx, &set) => self.post(None, false),
                 Ok(set) => {
                     // 1.24–1.26 have meta=tokens but no login type: post
@@ -67,7 +79,7 @@ impl Flow for Login {
             },
             LoginStage::Post {
                 followed_need_token,
-            } => match login::parse(&env) {
+            } => match self.answer.parse(Ok(answer)) {
                 Ok(login::LoginResponse::Success { user_id, username }) => {
                     let name = if username.is_empty() {
                         self.creds

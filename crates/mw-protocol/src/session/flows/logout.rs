@@ -1,8 +1,8 @@
 //! `action=logout`.
 
 use super::super::state::Ctx;
-use super::{Answer, Flow, Output, Step, Target, done, parsed};
-use crate::actions::logout;
+use super::{Answer, Flow, Kept, Output, Step, Target, done};
+use crate::actions::logout::{self, Logout as Parser};
 use crate::{Error, Token, TokenType};
 
 /// Logs out. Whether the session was logged in is known from what was
@@ -13,6 +13,7 @@ use crate::{Error, Token, TokenType};
 #[derive(Default)]
 pub(crate) struct Logout {
     anonymous: bool,
+    answer: Kept<Parser>,
 }
 
 impl Flow for Logout {
@@ -30,8 +31,12 @@ impl Flow for Logout {
         Step::Send(Target::Home, cx.decorate(logout::request(Some(&token))))
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step {
-        let outcome = parsed(res, logout::parse).map(|outcome| {
+    fn read(&mut self, _cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        self.answer.read(response)
+    }
+
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step {
+        let outcome = self.answer.parse(res).map(|outcome| {
             if self.anonymous {
                 logout::LogoutOutcome::NotLoggedIn
             } else {

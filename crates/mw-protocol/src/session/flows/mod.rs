@@ -13,14 +13,15 @@ mod logout;
 mod pending;
 mod token_rules;
 
-use std::borrow::Cow;
-
 use super::op::Output;
 use super::state::Ctx;
-use crate::response::Envelope;
+use crate::actions::Module;
+use crate::response::Reply;
+use crate::response::reply::read_reply;
+use crate::response::shared::Nothing;
 use crate::{ActionRequest, Error, Token, TokenType};
 
-pub(crate) use call::Call;
+pub(crate) use call::{Call, KeptBody};
 pub(crate) use check_token::CheckToken;
 pub(crate) use client_login::ClientLogin;
 pub(crate) use create_account::CreateAccount;
@@ -32,9 +33,41 @@ pub(crate) use logout::Logout;
 pub(crate) use pending::PendingAuth;
 pub(crate) use token_rules::{mangled_token, too_long_token, unknown_token_type};
 
-/// An answer as a flow reads it: its body borrowed from the response, or
-/// owned when the flow [keeps it](Flow::keeps_body).
-pub(crate) type Answer<'a> = Envelope<Cow<'a, str>>;
+/// What every answer carries (its warnings, `servedby`, `requestid`), as
+/// the session reads it before the flow goes on (redacted, the warnings
+/// the client caused itself dropped): the flow keeps its module's own
+/// member ([`Kept`]) from [`Flow::read`] to [`Flow::on_response`].
+pub(crate) type Answer = Reply<()>;
+
+/// A module's member, read with the answer in one pass and kept by the
+/// flow until the session has read the rest.
+pub(crate) struct Kept<M: Module>(Option<M::Member>);
+
+impl<M: Module> Default for Kept<M> {
+    fn default() -> Self {
+        Kept(None)
+    }
+}
+
+impl<M: Module> Kept<M> {
+    /// Reads the answer: the member is kept, the rest is the session's.
+    pub fn read(&mut self, response: &http::Response<Vec<u8>>) -> Result<Answer, Error> {
+        let reply = read_reply::<M::Member>(response, Some(M::KEY))?;
+        Ok(reply.map(|member| self.0 = Some(member)))
+    }
+
+    /// The module's result, from the member kept and the answer's
+    /// warnings as the session left them; or the answer's error.
+    pub fn parse(&mut self, res: Result<Answer, Error>) -> Result<M::Output, Error> {
+        let answer = res?;
+        M::finish(self.0.take().unwrap_or_default(), &answer.warnings)
+    }
+}
+
+/// Reads only what every answer carries (a flow without a module member).
+pub(crate) fn read_shared(response: &http::Response<Vec<u8>>) -> Result<Answer, Error> {
+    Ok(read_reply::<Nothing>(response, None)?.map(drop))
+}
 
 /// Where a request goes.
 #[derive(Debug, Clone)]
@@ -67,14 +100,13 @@ pub(crate) trait Flow: Send {
         )))
     }
 
-    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer<'_>, Error>) -> Step;
+    /// Reads the answer to the flow's last request, in one pass: its
+    /// module's member is kept for [`on_response`](Self::on_response);
+    /// what every answer carries goes to the session first. A `call`
+    /// takes the body (its envelope is the operation's result).
+    fn read(&mut self, cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error>;
 
-    /// Whether the next answer's body is kept (the envelope of a `call`
-    /// is the operation's result): the session then gives it to the
-    /// envelope, else the envelope borrows it for the parse.
-    fn keeps_body(&self) -> bool {
-        false
-    }
+    fn on_response(&mut self, cx: &mut Ctx, res: Result<Answer, Error>) -> Step;
 
     /// Whether a lost session should be restored by logging in again
     /// before this flow goes on (when the credentials are known).
@@ -101,24 +133,10 @@ pub(crate) trait Flow: Send {
 
 /// An API error saying the wiki has no such module becomes
 /// [`Error::Unsupported`] with `what`.
-fn unsupported_if_unknown<'a>(
-    res: Result<Answer<'a>, Error>,
-    what: &str,
-) -> Result<Answer<'a>, Error> {
+fn unsupported_if_unknown(res: Result<Answer, Error>, what: &str) -> Result<Answer, Error> {
     match res {
         Err(Error::Api(e)) if e.is_unknown_action() => Err(Error::Unsupported(what.into())),
         other => other,
-    }
-}
-
-/// `parse` on the answer, which it reads in place (not moved).
-fn parsed<'a, T>(
-    res: Result<Answer<'a>, Error>,
-    parse: impl FnOnce(&Answer<'a>) -> Result<T, Error>,
-) -> Result<T, Error> {
-    match res {
-        Ok(ref env) => parse(env),
-        Err(e) => Err(e),
     }
 }
 

@@ -3,9 +3,9 @@
 //! and what a fetched token must look like to be used.
 
 use super::super::state::{Ctx, TokenApi};
-use crate::actions::tokens::TokenSet;
-use crate::actions::{legacy_tokens, tokens};
-use crate::response::Envelope;
+use super::{Answer, Kept};
+use crate::actions::legacy_tokens::{self, ActionTokens};
+use crate::actions::tokens::{self, MetaTokens, TokenSet};
 use crate::{ActionRequest, Error, Token, TokenType, Warning};
 
 /// The longest token accepted. MediaWiki's are 42 characters (32 hex of
@@ -152,14 +152,35 @@ pub(crate) fn learn_token_api(cx: &mut Ctx, set: &TokenSet) -> bool {
     }
 }
 
-/// Reads the answer to [`token_request`].
-pub(crate) fn parse_tokens(
-    api: TokenApi,
-    env: &Envelope<impl AsRef<str>>,
-) -> Result<TokenSet, Error> {
-    if api == TokenApi::ActionTokens {
-        legacy_tokens::parse(env)
-    } else {
-        tokens::parse(env)
+/// The answer to [`token_request`], read for the token API it was sent
+/// to.
+#[derive(Default)]
+pub(crate) struct KeptTokens {
+    meta: Kept<MetaTokens>,
+    legacy: Kept<ActionTokens>,
+    /// The answer was read as `action=tokens`'.
+    read_legacy: bool,
+}
+
+impl KeptTokens {
+    /// Reads the answer on the wiki's token API.
+    pub fn read(
+        &mut self,
+        api: TokenApi,
+        response: &http::Response<Vec<u8>>,
+    ) -> Result<Answer, Error> {
+        self.read_legacy = api == TokenApi::ActionTokens;
+        match self.read_legacy {
+            true => self.legacy.read(response),
+            false => self.meta.read(response),
+        }
+    }
+
+    /// The tokens of the answer read.
+    pub fn parse(&mut self, res: Result<Answer, Error>) -> Result<TokenSet, Error> {
+        match self.read_legacy {
+            true => self.legacy.parse(res),
+            false => self.meta.parse(res),
+        }
     }
 }
