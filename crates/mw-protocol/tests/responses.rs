@@ -1133,3 +1133,25 @@ fn huge_error_and_warning_lists_are_bounded() {
     let env = parse_envelope(&ok(&warnings)).expect("an envelope");
     assert_eq!(env.warnings.len(), 64);
 }
+
+/// A `TokenSet` keeps one token a type, sorted by type whatever the
+/// body's order (`watchlist` sorts before `watchtoken` by key, after
+/// `watch` by type), a later member of a type replacing an earlier one;
+/// both parsers agree.
+#[test]
+fn token_sets_are_sorted_by_type_the_last_of_a_type_kept() {
+    let body = br#"{"query":{"tokens":{"watchlisttoken":"l+\\","watchtoken":"w1+\\","csrftoken":"c+\\","watchtoken":"w2+\\"}}}"#;
+    let res = http::Response::new(body.to_vec());
+    let set = tokens::parse_response(&res).expect("tokens").value;
+    let seen: Vec<(&str, &str)> = set
+        .iter()
+        .map(|(ty, t)| (ty.as_str(), t.secret()))
+        .collect();
+    assert_eq!(
+        seen,
+        [("csrf", "c+\\"), ("watch", "w2+\\"), ("watchlist", "l+\\")]
+    );
+    assert_eq!(set.get(&TokenType::WATCH).map(Token::secret), Some("w2+\\"));
+    let env = parse_envelope(&res).expect("envelope");
+    assert_eq!(tokens::parse(&env).expect("tokens"), set);
+}

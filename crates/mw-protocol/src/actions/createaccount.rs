@@ -100,12 +100,12 @@ impl Module for AuthInfo {
     type Output = CreateInfo;
 
     fn finish(query: Object<Query>, _: &[Warning]) -> Result<CreateInfo, Error> {
-        let info = required(required(query, "query")?.authmanagerinfo, "authmanagerinfo")?;
-        info_of(info)
+        info_of(required(query, "query")?.authmanagerinfo)
     }
 }
 
-fn info_of(info: Box<Info>) -> Result<CreateInfo, Error> {
+fn info_of(info: Object<Box<Info>>) -> Result<CreateInfo, Error> {
+    let info = required(info, "authmanagerinfo")?;
     Ok(CreateInfo {
         // fv2 sends a boolean; fv1 drops `false` and turns `true` into "".
         can_create_accounts: match info.cancreateaccounts {

@@ -2,10 +2,9 @@
 //! per-module parameters `intoken`, `rvtoken`, `rctoken`, `ustoken` and
 //! `uiprop=preferencestoken` (deprecated in 1.24, removed in 1.37).
 //!
-//! Their deprecation warnings come out of
-//! [`parse_envelope`](crate::response::parse_envelope) as
-//! [`Warning`](crate::Warning)s whose
-//! [`is_deprecation`](crate::Warning::is_deprecation) is true.
+//! Their deprecation warnings come out of every parser (and of
+//! [`parse_envelope`](crate::response::parse_envelope)) as [`Warning`]s
+//! whose [`is_deprecation`](crate::Warning::is_deprecation) is true.
 
 use std::collections::BTreeMap;
 

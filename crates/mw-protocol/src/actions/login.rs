@@ -82,11 +82,11 @@ impl Module for Login {
     type Output = LoginResponse;
 
     fn finish(obj: Object<Box<Fields>>, _: &[Warning]) -> Result<LoginResponse, Error> {
-        finish(required(obj, "login")?)
+        finish(obj)
     }
 }
 
-fn finish(fields: Box<Fields>) -> Result<LoginResponse, Error> {
+fn finish(obj: Object<Box<Fields>>) -> Result<LoginResponse, Error> {
     // Moved out of the box member by member (not copied out whole).
     let Fields {
         result,
@@ -95,7 +95,7 @@ fn finish(fields: Box<Fields>) -> Result<LoginResponse, Error> {
         token,
         reason,
         wait,
-    } = *fields;
+    } = *required(obj, "login")?;
     match &*result.required_str("result")? {
         "Success" => Ok(LoginResponse::Success {
             user_id: lguserid.0,

@@ -1,9 +1,11 @@
 //! One module per API module: request builders and typed parsers.
 //!
-//! Builders return an [`ActionRequest`](crate::ActionRequest); parsers take
-//! the [`Envelope`](crate::Envelope) that
-//! [`parse_envelope`](crate::response::parse_envelope) made of the response
-//! and read their module's members typed, straight from its bytes.
+//! Builders return an [`ActionRequest`](crate::ActionRequest). Each parser
+//! comes twice: `parse_response` reads the response in one pass (the
+//! members every answer shares and the module's own, typed, straight from
+//! the bytes, nothing else built) into a [`Reply`], as a
+//! [`Session`](crate::Session) does; `parse` reads the module's member
+//! from an [`Envelope`] already made (a second pass over its body).
 
 mod auth_post;
 mod auth_requests;
@@ -49,6 +51,7 @@ pub(crate) trait Module {
     }
 
     /// From the response, in one pass.
+    #[inline]
     fn parse_response(res: &http::Response<Vec<u8>>) -> Result<Reply<Self::Output>, Error> {
         read_reply::<Self::Member>(res, Some(Self::KEY))?.then(Self::finish)
     }

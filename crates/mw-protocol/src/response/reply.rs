@@ -49,6 +49,7 @@ impl<T> Reply<T> {
 
     /// [`map`](Self::map) with a fallible function, which sees the
     /// warnings.
+    #[inline]
     pub(crate) fn then<U>(
         self,
         f: impl FnOnce(T, &[Warning]) -> Result<U, Error>,
@@ -69,23 +70,31 @@ impl<T> Reply<T> {
 /// members, in one pass: an API error, an HTTP error status or a body
 /// that is no answer is the error [`parse_envelope`](super::parse_envelope)
 /// gives for it.
+#[inline]
 pub(crate) fn read_reply<T: Member>(
     response: &http::Response<Vec<u8>>,
     key: Option<&'static str>,
 ) -> Result<Reply<T>, Error> {
-    let (status, headers) = (response.status(), response.headers());
-    let text = match response.body().as_slice() {
+    match response.body().as_slice() {
         // The member-less answers of a logout: nothing to read.
-        b"{}" | b"[]" if status.is_success() => {
-            return Ok(Reply {
-                value: T::default(),
-                warnings: Vec::new(),
-                servedby: None,
-                requestid: None,
-            });
-        }
-        body => as_text(body),
-    };
+        b"{}" | b"[]" if response.status().is_success() => Ok(Reply {
+            value: T::default(),
+            warnings: Vec::new(),
+            servedby: None,
+            requestid: None,
+        }),
+        _ => read_body(response, key),
+    }
+}
+
+/// [`read_reply`] of a body with members.
+#[inline(never)]
+fn read_body<T: Member>(
+    response: &http::Response<Vec<u8>>,
+    key: Option<&'static str>,
+) -> Result<Reply<T>, Error> {
+    let (status, headers) = (response.status(), response.headers());
+    let text = as_text(response.body());
     match text {
         Ok(text) => read_text(status, headers, text, key, shared::read),
         Err(err) => Err(bad_body(status, headers, response.body(), err)),
