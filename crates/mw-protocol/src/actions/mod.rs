@@ -24,7 +24,7 @@ pub mod tokens;
 
 use serde_json::Value;
 
-use crate::response::reply::read_reply;
+use crate::response::reply::read_reply_then;
 use crate::response::shared::Member;
 use crate::response::wire::Object;
 use crate::response::{Envelope, Reply};
@@ -53,7 +53,7 @@ pub(crate) trait Module {
     /// From the response, in one pass.
     #[inline]
     fn parse_response(res: &http::Response<Vec<u8>>) -> Result<Reply<Self::Output>, Error> {
-        read_reply::<Self::Member>(res, Some(Self::KEY))?.then(Self::finish)
+        read_reply_then(res, Some(Self::KEY), Self::finish)
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::Warning;
 use super::body_check::{as_text, into_text};
-use super::reply::{Reader, bad_body, read_member, read_text};
+use super::reply::{Reader, bad_body, no_member, read_member, read_text};
 use super::shared::{self, Member, Nothing};
 use crate::Error;
 
@@ -269,7 +269,7 @@ fn parse_text<B: AsRef<str>>(
     raw: B,
     read: Reader<Nothing>,
 ) -> Result<Envelope<B>, Error> {
-    let reply = read_text(status, headers, raw.as_ref(), None, read)?;
+    let reply = read_text(status, headers, raw.as_ref(), None, read, no_member)?;
     Ok(Envelope {
         raw,
         value: OnceLock::new(),

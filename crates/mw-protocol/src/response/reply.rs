@@ -46,22 +46,6 @@ impl<T> Reply<T> {
             requestid: self.requestid,
         }
     }
-
-    /// [`map`](Self::map) with a fallible function, which sees the
-    /// warnings.
-    #[inline]
-    pub(crate) fn then<U>(
-        self,
-        f: impl FnOnce(T, &[Warning]) -> Result<U, Error>,
-    ) -> Result<Reply<U>, Error> {
-        let value = f(self.value, &self.warnings)?;
-        Ok(Reply {
-            value,
-            warnings: self.warnings,
-            servedby: self.servedby,
-            requestid: self.requestid,
-        })
-    }
 }
 
 /// Reads the answer in `response` to a module whose member is `key` (if
@@ -75,28 +59,40 @@ pub(crate) fn read_reply<T: Member>(
     response: &http::Response<Vec<u8>>,
     key: Option<&'static str>,
 ) -> Result<Reply<T>, Error> {
+    read_reply_then(response, key, |member, _| Ok(member))
+}
+
+/// [`read_reply`] with the member made into the reply's value by
+/// `finish` (with the warnings) as the reply is built.
+#[inline]
+pub(crate) fn read_reply_then<T: Member, U>(
+    response: &http::Response<Vec<u8>>,
+    key: Option<&'static str>,
+    finish: impl FnOnce(T, &[Warning]) -> Result<U, Error>,
+) -> Result<Reply<U>, Error> {
     match response.body().as_slice() {
         // The member-less answers of a logout: nothing to read.
         b"{}" | b"[]" if response.status().is_success() => Ok(Reply {
-            value: T::default(),
+            value: finish(T::default(), &[])?,
             warnings: Vec::new(),
             servedby: None,
             requestid: None,
         }),
-        _ => read_body(response, key),
+        _ => read_body(response, key, finish),
     }
 }
 
-/// [`read_reply`] of a body with members.
+/// [`read_reply_then`] of a body with members.
 #[inline(never)]
-fn read_body<T: Member>(
+fn read_body<T: Member, U>(
     response: &http::Response<Vec<u8>>,
     key: Option<&'static str>,
-) -> Result<Reply<T>, Error> {
+    finish: impl FnOnce(T, &[Warning]) -> Result<U, Error>,
+) -> Result<Reply<U>, Error> {
     let (status, headers) = (response.status(), response.headers());
     let text = as_text(response.body());
     match text {
-        Ok(text) => read_text(status, headers, text, key, shared::read),
+        Ok(text) => read_text(status, headers, text, key, shared::read, finish),
         Err(err) => Err(bad_body(status, headers, response.body(), err)),
     }
 }
@@ -106,20 +102,22 @@ pub(super) type Reader<T> =
     fn(&str, Option<&'static str>, Option<&mut Head>, &mut T) -> Result<(), BadBody>;
 
 /// The reply of a body checked to be UTF-8, its member `key` read as `T`
-/// by `read` (the tests compare the scanner's pass with serde's).
-pub(super) fn read_text<T: Member>(
+/// by `read` (the tests compare the scanner's pass with serde's), made
+/// the reply's value by `finish`.
+pub(super) fn read_text<T: Member, U>(
     status: http::StatusCode,
     headers: &http::HeaderMap,
     text: &str,
     key: Option<&'static str>,
     read: Reader<T>,
-) -> Result<Reply<T>, Error> {
+    finish: impl FnOnce(T, &[Warning]) -> Result<U, Error>,
+) -> Result<Reply<U>, Error> {
     // An answer without members (a logout's `{}`, `[]` before 1.25) has
     // nothing to read.
     if text == "{}" || text == "[]" {
         return match status.is_success() {
             true => Ok(Reply {
-                value: T::default(),
+                value: finish(T::default(), &[])?,
                 warnings: Vec::new(),
                 servedby: None,
                 requestid: None,
@@ -135,9 +133,9 @@ pub(super) fn read_text<T: Member>(
             // What the envelope and then the parser say (a member given
             // twice is the parser's error, after the envelope's).
             Some(key) => {
-                let reply = read_text::<Nothing>(status, headers, text, None, shared::read)?;
-                let value = read_member::<T>(text, key)?;
-                Ok(reply.map(|Nothing| value))
+                let reply = read_text(status, headers, text, None, shared::read, no_member)?;
+                let value = finish(read_member::<T>(text, key)?, &reply.warnings)?;
+                Ok(reply.map(|()| value))
             }
         };
     }
@@ -149,7 +147,7 @@ pub(super) fn read_text<T: Member>(
     let requestid = head.requestid.into_text();
     if head.error.0.is_none() && head.errors.0.is_none() && status.is_success() {
         return Ok(Reply {
-            value,
+            value: finish(value, &warnings)?,
             warnings,
             servedby,
             requestid,
@@ -167,7 +165,7 @@ pub(super) fn read_text<T: Member>(
         return Err(bad_status(status, headers));
     }
     Ok(Reply {
-        value,
+        value: finish(value, &warnings)?,
         warnings,
         servedby,
         requestid,
@@ -185,6 +183,11 @@ pub(crate) fn read_member<T: Member>(text: &str, key: &'static str) -> Result<T,
         // The envelope read this body: it is a JSON object (or `[]`).
         Err(_) => Ok(T::default()),
     }
+}
+
+/// The envelope's `finish`: no module member.
+pub(super) fn no_member(_: Nothing, _: &[Warning]) -> Result<(), Error> {
+    Ok(())
 }
 
 /// The error for a body that is no API answer: the HTTP status's when it
