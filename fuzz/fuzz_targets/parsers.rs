@@ -6,7 +6,9 @@
 //! or an out-of-memory is a finding, and so is a body the envelope accepts
 //! where serde_json rejects it (the envelope's pass is a hand-written
 //! scanner: it must never accept malformed JSON, even in members nobody
-//! reads), or two entry points that disagree: errors are expected.
+//! reads), or two entry points that disagree (the envelope and a module
+//! parser on it against the module's one pass, `parse_response`): errors
+//! are expected.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -65,30 +67,60 @@ fuzz_target!(|data: &[u8]| {
         Ok(env) => env,
         Err(e) => {
             let _ = (e.to_string(), format!("{e:?}"), e.code(), e.retry_after());
+            let one_pass = checktoken::parse_response(&res).err();
+            assert_eq!(
+                one_pass.as_ref(),
+                Some(&e),
+                "the one pass and the envelope disagree"
+            );
             return;
         }
     };
+    // The envelope and then a parser, against the parser's one pass.
+    macro_rules! same {
+        ($parse:expr, $one_pass:expr) => {{
+            let two = $parse(&env);
+            let one = $one_pass(&res).map(|reply| reply.value);
+            assert_eq!(one, two, "{} in one pass", stringify!($parse));
+            two
+        }};
+    }
     for w in &env.warnings {
         let _ = (w.is_deprecation(), w.deprecated_feature(), w.to_string());
     }
     let shown = match which {
         0 => format!("{:?}", env),
-        1 => match tokens::parse(&env) {
+        1 => match same!(tokens::parse, tokens::parse_response) {
             Ok(set) => {
-                for t in set.tokens.values() {
+                for (_, t) in set.iter() {
                     let _ = (t.timestamp(), t.is_mangled(), t.is_anonymous());
                 }
                 format!("{set:?}")
             }
             Err(e) => e.to_string(),
         },
-        2 => format!("{:?}", legacy_tokens::parse(&env)),
-        3 => format!("{:?}", legacy_tokens::parse_module_tokens(&env)),
-        4 => format!("{:?}", checktoken::parse(&env)),
-        5 => format!("{:?}", login::parse(&env)),
-        6 => format!("{:?}", clientlogin::parse(&env)),
-        7 => format!("{:?}", logout::parse(&env)),
-        8 => format!("{:?}", centralauth::parse(&env)),
+        2 => format!(
+            "{:?}",
+            same!(legacy_tokens::parse, legacy_tokens::parse_response)
+        ),
+        3 => format!(
+            "{:?}",
+            same!(
+                legacy_tokens::parse_module_tokens,
+                legacy_tokens::parse_module_tokens_response
+            )
+        ),
+        4 => format!("{:?}", same!(checktoken::parse, checktoken::parse_response)),
+        5 => format!("{:?}", same!(login::parse, login::parse_response)),
+        6 => format!(
+            "{:?}",
+            same!(clientlogin::parse, clientlogin::parse_response)
+        ),
+        7 => format!("{:?}", same!(logout::parse, logout::parse_response)),
+        8 => format!(
+            "{:?}",
+            same!(centralauth::parse, centralauth::parse_response)
+        ),
         // The rest: all of them, as the session would try them in turn.
         _ => format!(
             "{:?}{:?}{:?}{:?}{:?}{:?}{:?}{:?}",
