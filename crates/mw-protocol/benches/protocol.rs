@@ -115,8 +115,9 @@ fn parsers(c: &mut Criterion) {
         let response = fixture::load(rel).response;
         assert!(typed(&response), "{name}: the typed parser fails on {rel}");
         let mut group = c.benchmark_group(format!("parse/{name}"));
-        // The session's path for every operation but `call`: the envelope
-        // borrows the response's body, as the `Value` row reads its bytes.
+        // The session's path for every operation but `call`: the module's
+        // one pass over the borrowed body (`parse_response`), as the
+        // `Value` row reads the same bytes.
         group.bench_function("typed", |b| b.iter(|| typed(black_box(&response))));
         group.bench_function("serde_json::Value", |b| {
             b.iter(|| {

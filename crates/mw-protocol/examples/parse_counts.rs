@@ -8,8 +8,8 @@
 //! ```
 //!
 //! The instructions collected, divided by `N`, are one parse's. The kind
-//! is `typed` (the row's parser, over an envelope that borrows the
-//! response's body, as the session's and the criterion bench's),
+//! is `typed` (the row's parser: the module's one pass over the borrowed
+//! body, as the session's and the criterion bench's),
 //! `value` (`serde_json::Value`) or `skip`
 //! (`from_utf8` and serde_json's `IgnoredAny`: the floor of any parse with
 //! serde_json). Without arguments it lists the rows.
@@ -30,7 +30,7 @@ fn run(response: &http::Response<Vec<u8>>, kind: &str, typed: Parser, n: usize) 
     for _ in 0..n {
         let body = black_box(response.body());
         ok += usize::from(match kind {
-            // The session's path: the envelope borrows the body.
+            // The session's path: the module's one pass.
             "typed" => typed(black_box(response)),
             // The floor of any serde_json parse: a check and a skip.
             "skip" => std::str::from_utf8(body)
