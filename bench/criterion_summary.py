@@ -33,7 +33,7 @@ print("  request builders (build + to_http):")
 for (group, fn), (med, lo, hi) in sorted(results.items()):
     if group == "build+to_http":
         print(f"    {fn:<32} {ns(med):>10}  [{ns(lo)} .. {ns(hi)}]")
-print("  parsers: typed (borrow_envelope + the module's parser, as the session runs them) vs serde_json::Value of the same bytes:")
+print("  parsers: typed (the module's one pass, parse_response, as the session runs it; the envelope rows: borrow_envelope) vs serde_json::Value of the same bytes:")
 print(f"    {'response':<32} {'typed':>10} {'Value':>10} {'typed/Value':>12}")
 fails = 0
 for (group, fn), (med, _, _) in sorted(results.items()):
