@@ -204,31 +204,26 @@ pub fn captcha_of(requests: &[AuthRequest]) -> Option<Captcha> {
     })
 }
 
-/// The parser of a `clientlogin` step.
-pub(crate) struct ClientLoginStep;
+/// The parser of an AuthManager step under its module's member.
+macro_rules! step_parser {
+    ($name:ident, $key:literal) => {
+        #[doc = concat!("The parser of a `", $key, "` step.")]
+        pub(crate) struct $name;
 
-impl Module for ClientLoginStep {
-    const KEY: &'static str = "clientlogin";
-    type Member = Object<Box<Fields>>;
-    type Output = AuthStep;
+        impl Module for $name {
+            const KEY: &'static str = $key;
+            type Member = Object<Box<Fields>>;
+            type Output = AuthStep;
 
-    fn finish(read: Object<Box<Fields>>, _: &[Warning]) -> Result<AuthStep, Error> {
-        step_of(read, Self::KEY)
-    }
+            fn finish(read: Object<Box<Fields>>, _: &[Warning]) -> Result<AuthStep, Error> {
+                step_of(read, Self::KEY)
+            }
+        }
+    };
 }
 
-/// The parser of a `createaccount` step.
-pub(crate) struct CreateAccountStep;
-
-impl Module for CreateAccountStep {
-    const KEY: &'static str = "createaccount";
-    type Member = Object<Box<Fields>>;
-    type Output = AuthStep;
-
-    fn finish(read: Object<Box<Fields>>, _: &[Warning]) -> Result<AuthStep, Error> {
-        step_of(read, Self::KEY)
-    }
-}
+step_parser!(ClientLoginStep, "clientlogin");
+step_parser!(CreateAccountStep, "createaccount");
 
 /// The step read under `module` (`clientlogin` or `createaccount`).
 fn step_of(read: Object<Box<Fields>>, module: &str) -> Result<AuthStep, Error> {
