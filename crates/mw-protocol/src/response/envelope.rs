@@ -151,13 +151,8 @@ impl<B: AsRef<str>> Envelope<B> {
     where
         B: Into<String>,
     {
-        self.map_body(Into::into)
-    }
-
-    /// The same envelope over another holder of its text.
-    pub(crate) fn map_body<C>(self, f: impl FnOnce(B) -> C) -> Envelope<C> {
         Envelope {
-            raw: f(self.raw),
+            raw: self.raw.into(),
             value: self.value,
             warnings: self.warnings,
             servedby: self.servedby,

@@ -40,9 +40,9 @@ fn envelope(body: &[u8], fast: bool) -> Result<Envelope, Error> {
 }
 
 /// Both passes, and every parser on both envelopes, agree; so do a second
-/// parse of each envelope (its members taken: read from the body again),
-/// a parse of a clone (nothing read ahead) and of an envelope that
-/// borrows the body ([`borrow_envelope`]).
+/// parse of each envelope, a parse of a clone and of an envelope that
+/// borrows the body ([`borrow_envelope`]); and each module's one pass
+/// gives what the envelope and its parser give ([`one_pass`]).
 fn agree(body: &[u8]) {
     let (fast, slow) = (envelope(body, true), envelope(body, false));
     let shown = String::from_utf8_lossy(body);
