@@ -9,8 +9,17 @@ use super::message::{self, Message};
 use super::{ApiError, Warning};
 
 /// The response's error, boxed as [`Error::Api`](crate::Error::Api) holds
-/// it (built in its box: the envelope fills in the rest there).
+/// it (built in its box: the envelope fills in the rest there). Most
+/// answers have none: that is checked without a call.
+#[inline]
 pub(super) fn parse_error(error: ErrorFields, errors: Bounded) -> Option<Box<ApiError>> {
+    match (error, errors) {
+        (ErrorFields(None), Bounded(None)) => None,
+        (error, errors) => error_of(error, errors),
+    }
+}
+
+fn error_of(error: ErrorFields, errors: Bounded) -> Option<Box<ApiError>> {
     // bc format: {"error": {"code", "info", "*"|"docref", ...data}}
     if let ErrorFields(Some(bc)) = error {
         let mut err = Box::new(ApiError::new(
@@ -35,7 +44,17 @@ pub(super) fn parse_error(error: ErrorFields, errors: Bounded) -> Option<Box<Api
     Some(err)
 }
 
+/// The warnings, one per message. Most answers have none: that is
+/// checked without a call.
+#[inline]
 pub(super) fn parse_warnings(warnings: ListOrMap) -> Vec<Warning> {
+    match warnings {
+        ListOrMap::Neither => Vec::new(),
+        warnings => warnings_of(warnings),
+    }
+}
+
+fn warnings_of(warnings: ListOrMap) -> Vec<Warning> {
     match warnings {
         // bc format: {"<module>": {"*"|"warnings": "line\nline"}}
         ListOrMap::Blocks(mut lines) => {

@@ -3,7 +3,6 @@
 //! typed; nothing else is built, and nothing of the body is kept.
 
 use super::body_check::{BadBody, as_text, describe_bad_body};
-use super::bounded::ListOrMap;
 use super::head_messages::{parse_error, parse_warnings};
 use super::shared::{self, Head, Member, Nothing};
 use super::{Warning, parse_retry_after};
@@ -37,6 +36,16 @@ pub struct Reply<T> {
 }
 
 impl<T> Reply<T> {
+    /// `value` alone: the reply of an answer without members.
+    fn bare(value: T) -> Reply<T> {
+        Reply {
+            value,
+            warnings: Vec::new(),
+            servedby: None,
+            requestid: None,
+        }
+    }
+
     /// The same reply with its value mapped.
     pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
         Reply {
@@ -72,12 +81,9 @@ pub(crate) fn read_reply_then<T: Member, U>(
 ) -> Result<Reply<U>, Error> {
     match response.body().as_slice() {
         // The member-less answers of a logout: nothing to read.
-        b"{}" | b"[]" if response.status().is_success() => Ok(Reply {
-            value: finish(T::default(), &[])?,
-            warnings: Vec::new(),
-            servedby: None,
-            requestid: None,
-        }),
+        b"{}" | b"[]" if response.status().is_success() => {
+            Ok(Reply::bare(finish(T::default(), &[])?))
+        }
         _ => read_body(response, key, finish),
     }
 }
@@ -116,12 +122,7 @@ pub(super) fn read_text<T: Member, U>(
     // nothing to read.
     if text == "{}" || text == "[]" {
         return match status.is_success() {
-            true => Ok(Reply {
-                value: finish(T::default(), &[])?,
-                warnings: Vec::new(),
-                servedby: None,
-                requestid: None,
-            }),
+            true => Ok(Reply::bare(finish(T::default(), &[])?)),
             false => Err(bad_status(status, headers)),
         };
     }
@@ -139,20 +140,9 @@ pub(super) fn read_text<T: Member, U>(
             }
         };
     }
-    let warnings = match head.warnings {
-        ListOrMap::Neither => Vec::new(),
-        warnings => parse_warnings(warnings),
-    };
+    let warnings = parse_warnings(head.warnings);
     let servedby = head.servedby.into_string();
     let requestid = head.requestid.into_text();
-    if head.error.0.is_none() && head.errors.0.is_none() && status.is_success() {
-        return Ok(Reply {
-            value: finish(value, &warnings)?,
-            warnings,
-            servedby,
-            requestid,
-        });
-    }
     if let Some(mut err) = parse_error(head.error, head.errors) {
         err.servedby = servedby;
         err.requestid = requestid;

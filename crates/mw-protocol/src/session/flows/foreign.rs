@@ -210,10 +210,14 @@ impl Flow for Foreign {
 
     fn read(&mut self, cx: &Ctx, response: &mut http::Response<Vec<u8>>) -> Result<Answer, Error> {
         match self.stage {
-            _ if self.stage.is_central() && self.legacy_central => self.legacy.read(response),
-            _ if self.stage.is_central() => self.central.read(response),
+            Stage::CentralTokenForTokens | Stage::CentralTokenForCall if self.legacy_central => {
+                self.legacy.read(response)
+            }
+            Stage::CentralTokenForTokens | Stage::CentralTokenForCall => {
+                self.central.read(response)
+            }
             Stage::ForeignTokens => self.tokens.read(cx.token_api, response),
-            _ => self.answer.read(response),
+            Stage::ForeignCall => self.answer.read(response),
         }
     }
 
